@@ -1,0 +1,156 @@
+//! DynamoDB access: the client (built once per cold start, with bounded timeouts and retries)
+//! and the mapping of SDK failures onto API errors.
+
+use crate::error::ApiError;
+use crate::keys::Key;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::time::Duration;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// One SDK configuration for every AWS client of a function. Timeouts and retries are tight so a
+/// DynamoDB outage becomes an enveloped 503 in well under 3 s instead of a Lambda timeout.
+pub async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_millis(500))
+                .operation_attempt_timeout(Duration::from_millis(1_000))
+                .operation_timeout(Duration::from_millis(2_500))
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .load()
+        .await
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub client: Client,
+    pub table: String,
+}
+
+impl Db {
+    pub fn new(sdk: &SdkConfig, table: impl Into<String>) -> Self {
+        Self { client: Client::new(sdk), table: table.into() }
+    }
+
+    /// A strongly consistent GetItem, decoded.
+    pub async fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, ApiError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.to_map()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(fault)?;
+        out.item.map(|item| decode(item)).transpose()
+    }
+}
+
+pub fn decode<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
+    serde_dynamo::from_item(item).map_err(|e| {
+        tracing::error!(error = %e, "stored item does not decode");
+        ApiError::internal()
+    })
+}
+
+pub fn encode<T: serde::Serialize>(value: &T) -> Item {
+    // Our item structs are plain records; serde_dynamo cannot fail on them.
+    serde_dynamo::to_item(value).expect("item encodes")
+}
+
+pub fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+/// Maps an SDK failure: out of reach, throttled or a server fault → 503; anything else is a bug
+/// of ours → 500. Either way the cause is logged here and never shown to the client.
+pub fn fault<E, R>(err: SdkError<E, R>) -> ApiError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let unavailable = match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+        SdkError::ServiceError(e) => {
+            let text = format!("{:?}", e.err());
+            text.contains("Throttl") || text.contains("InternalServerError") || text.contains("RequestLimitExceeded")
+        }
+        _ => false,
+    };
+    tracing::error!(error = %DisplayErrorContext(&err), unavailable, "dynamodb call failed");
+    if unavailable { ApiError::unavailable() } else { ApiError::internal() }
+}
+
+/// Why a transaction did not commit.
+#[derive(Debug)]
+pub enum TxError {
+    /// Condition outcomes in request order (`true` = that item's condition failed).
+    Conditions(Vec<bool>),
+    Api(ApiError),
+}
+
+impl From<TxError> for ApiError {
+    fn from(e: TxError) -> Self {
+        match e {
+            TxError::Api(e) => e,
+            TxError::Conditions(failed) => {
+                tracing::error!(?failed, "transaction condition failed where none was expected");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl Db {
+    /// TransactWriteItems. A `TransactionConflict` (another transaction on the same item right
+    /// now) is retried with jitter: under load it is contention, not the caller's fault.
+    pub async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TxError> {
+        let mut attempt = 0;
+        loop {
+            let err = match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
+                Ok(_) => return Ok(()),
+                Err(err) => err,
+            };
+            let codes: Option<Vec<String>> = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(e)) => Some(
+                    e.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_string()).collect(),
+                ),
+                _ => None,
+            };
+            match codes {
+                Some(codes) if codes.iter().any(|c| c == "TransactionConflict") && attempt < 8 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(jitter(10 * attempt))).await;
+                }
+                Some(codes) if codes.iter().all(|c| c == "None" || c == "ConditionalCheckFailed") => {
+                    return Err(TxError::Conditions(codes.iter().map(|c| c == "ConditionalCheckFailed").collect()));
+                }
+                _ => return Err(TxError::Api(fault(err))),
+            }
+        }
+    }
+}
+
+/// A random delay in `0..=max_ms`, to spread retries of contended writes.
+pub fn jitter(max_ms: u64) -> u64 {
+    let mut b = [0u8; 8];
+    // A failing system RNG only makes the delay predictable, never wrong.
+    let _ = aws_lc_rs::rand::fill(&mut b);
+    u64::from_le_bytes(b) % (max_ms + 1)
+}

@@ -1,0 +1,64 @@
+//! The response envelope: `request_id` plus `data` or `error{code,message,details}`.
+
+use crate::error::ApiError;
+use lambda_http::http::{StatusCode, header};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use serde_json::json;
+
+/// What a handler answers on success: a status (200 unless said otherwise) and the `data` object.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub data: serde_json::Value,
+}
+
+impl Reply {
+    pub fn ok(data: impl Serialize) -> Self {
+        Self::with_status(StatusCode::OK, data)
+    }
+
+    pub fn created(data: impl Serialize) -> Self {
+        Self::with_status(StatusCode::CREATED, data)
+    }
+
+    pub fn with_status(status: StatusCode, data: impl Serialize) -> Self {
+        // Serializing our own response structs cannot fail (string keys, no non-finite floats reach them).
+        let data = serde_json::to_value(data).unwrap_or_else(|_| json!({}));
+        Self { status, data }
+    }
+}
+
+/// API Gateway's request id when there is one (so logs and client reports meet), else a fresh one.
+pub fn request_id(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => match ctx.request_id.as_deref() {
+            Some(id) if !id.is_empty() => return format!("req_{id}"),
+            _ => {}
+        },
+        _ => {}
+    }
+    format!("req_{}", ulid::Ulid::new())
+}
+
+pub fn success(request_id: &str, reply: Reply) -> Response<Body> {
+    respond(reply.status, &json!({ "request_id": request_id, "data": reply.data }))
+}
+
+pub fn failure(request_id: &str, err: &ApiError) -> Response<Body> {
+    let body = json!({
+        "request_id": request_id,
+        "error": { "code": err.code, "message": err.message, "details": err.details },
+    });
+    respond(err.status, &body)
+}
+
+/// A raw JSON body with a status, for replaying a stored idempotent response byte for byte.
+pub fn respond(status: StatusCode, body: &serde_json::Value) -> Response<Body> {
+    let mut res = Response::new(Body::Text(body.to_string()));
+    *res.status_mut() = status;
+    res.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    res
+}

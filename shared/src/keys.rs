@@ -1,0 +1,138 @@
+//! The single-table keys: every partition and sort key the code reads or writes is built here.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+pub const GSI1: &str = "GSI1";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
+/// Epoch seconds after which DynamoDB may delete the item (late, so reads check it too).
+pub const TTL: &str = "expires_at";
+
+/// The sort key of an entity's own record inside its item collection (sorts before the rest).
+pub const META: &str = "#META";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    fn new(pk: String, sk: impl Into<String>) -> Self {
+        Self { pk, sk: sk.into() }
+    }
+
+    pub fn to_map(&self) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            (PK.to_string(), AttributeValue::S(self.pk.clone())),
+            (SK.to_string(), AttributeValue::S(self.sk.clone())),
+        ])
+    }
+}
+
+// Users and what hangs off them.
+pub fn user_pk(user_id: &str) -> String {
+    format!("USER#{user_id}")
+}
+pub fn user(user_id: &str) -> Key {
+    Key::new(user_pk(user_id), META)
+}
+pub fn body_profile(user_id: &str) -> Key {
+    Key::new(user_pk(user_id), "PROFILE")
+}
+pub fn body_profile_version(user_id: &str, version: u64) -> Key {
+    Key::new(user_pk(user_id), format!("PROFILE#V#{version:010}"))
+}
+pub const PROFILE_VERSION_PREFIX: &str = "PROFILE#V#";
+
+/// A login identity (mobile in E.164, WeChat unionid, or WeChat appid+openid): one user each.
+pub fn identity(kind: &str, value: &str) -> Key {
+    Key::new(format!("IDENTITY#{kind}#{value}"), META)
+}
+
+// SMS verification.
+pub fn sms_code(e164: &str) -> Key {
+    Key::new(format!("SMS#{e164}"), "CODE")
+}
+pub fn sms_guard(e164: &str) -> Key {
+    Key::new(format!("SMS#{e164}"), "GUARD")
+}
+pub fn sms_daily(scope: &str, value: &str, day: &str) -> Key {
+    Key::new(format!("SMSCAP#{scope}#{value}"), day.to_string())
+}
+
+// Tokens and idempotency.
+pub fn refresh_token(token_hash: &str) -> Key {
+    Key::new(format!("REFRESH#{token_hash}"), META)
+}
+pub fn refresh_family(family_id: &str) -> Key {
+    Key::new(format!("REFRESHFAMILY#{family_id}"), META)
+}
+pub fn idempotency(scope: &str, key: &str) -> Key {
+    Key::new(format!("IDEM#{scope}#{key}"), META)
+}
+
+// Catalog.
+pub fn cards_pk(region_code: &str) -> String {
+    format!("CARDS#{region_code}")
+}
+/// Highest `display_priority` first: the catalog tool keeps priorities within 0..=MAX_PRIORITY.
+pub const MAX_PRIORITY: i64 = 999_999;
+pub fn card(region_code: &str, priority: i64, card_id: &str) -> Key {
+    Key::new(cards_pk(region_code), format!("{:06}#{card_id}", MAX_PRIORITY - priority))
+}
+/// Partition holding every card (and every map), for callers that give no region.
+pub const ALL_REGIONS: &str = "*";
+
+pub fn competition_pk(competition_id: &str) -> String {
+    format!("COMP#{competition_id}")
+}
+pub fn competition(competition_id: &str) -> Key {
+    Key::new(competition_pk(competition_id), META)
+}
+pub const COMPETITION_EVENT_PREFIX: &str = "EVENT#";
+pub fn competition_event(competition_id: &str, event_id: &str) -> Key {
+    Key::new(competition_pk(competition_id), format!("{COMPETITION_EVENT_PREFIX}{event_id}"))
+}
+pub fn registration(competition_id: &str, user_id: &str) -> Key {
+    Key::new(competition_pk(competition_id), format!("REG#{user_id}"))
+}
+
+pub fn maps_pk(region_code: &str) -> String {
+    format!("MAPS#{region_code}")
+}
+pub fn map_listing(region_code: &str, map_id: &str) -> Key {
+    Key::new(maps_pk(region_code), format!("MAP#{map_id}"))
+}
+pub fn map_pk(map_id: &str) -> String {
+    format!("MAP#{map_id}")
+}
+pub fn map(map_id: &str) -> Key {
+    Key::new(map_pk(map_id), META)
+}
+pub const MAP_EVENT_PREFIX: &str = "EVENT#";
+pub fn map_event(map_id: &str, event_id: &str) -> Key {
+    Key::new(map_pk(map_id), format!("{MAP_EVENT_PREFIX}{event_id}"))
+}
+
+pub const EVENTS_PK: &str = "EVENTS";
+pub fn event_listing(event_id: &str) -> Key {
+    Key::new(EVENTS_PK.to_string(), format!("EVENT#{event_id}"))
+}
+pub fn event_pk(event_id: &str) -> String {
+    format!("EVENT#{event_id}")
+}
+pub fn event(event_id: &str) -> Key {
+    Key::new(event_pk(event_id), META)
+}
+pub fn release(event_id: &str, release_id: &str) -> Key {
+    Key::new(event_pk(event_id), format!("RELEASE#{release_id}"))
+}
+
+// Game sessions.
+pub fn session(session_id: &str) -> Key {
+    Key::new(format!("SESSION#{session_id}"), META)
+}

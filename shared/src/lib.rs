@@ -1,0 +1,19 @@
+//! The common crate of client-api: every function is wiring around these modules.
+
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod envelope;
+pub mod error;
+pub mod handler;
+pub mod keys;
+pub mod request;
+pub mod routes;
+pub mod tokens;
+pub mod types;
+
+pub use envelope::Reply;
+pub use error::{ApiError, ApiResult};
+pub use handler::Function;
+pub use request::Call;

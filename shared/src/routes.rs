@@ -1,0 +1,134 @@
+//! The route table of `/client/v1`: which function answers which method and path.
+//!
+//! `template.yaml`, the `cargo lambda watch` router in `Cargo.toml` and `docs/openapi.yaml`
+//! must list exactly these routes (a test in `tests/` fails when they drift).
+
+use std::collections::HashMap;
+
+pub const BASE: &str = "/client/v1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub function: &'static str,
+}
+
+const fn r(method: &'static str, path: &'static str, function: &'static str) -> Route {
+    Route { method, path, function }
+}
+
+pub const ROUTES: &[Route] = &[
+    r("POST", "/client/v1/auth/sms/send", "sms-send"),
+    r("POST", "/client/v1/auth/login/sms", "sms-login"),
+    r("POST", "/client/v1/auth/login/wechat", "wechat-login"),
+    r("POST", "/client/v1/auth/refresh", "token-refresh"),
+    r("PUT", "/client/v1/me/body-profile", "body-profile"),
+    r("GET", "/client/v1/cards", "catalog"),
+    r("GET", "/client/v1/competitions/{competition_id}", "catalog"),
+    r("GET", "/client/v1/competitions/{competition_id}/events/{event_id}", "catalog"),
+    r("GET", "/client/v1/maps", "catalog"),
+    r("GET", "/client/v1/maps/{map_id}", "catalog"),
+    r("GET", "/client/v1/events", "catalog"),
+    r("GET", "/client/v1/events/{event_id}", "catalog"),
+    r("POST", "/client/v1/competitions/{competition_id}/registrations", "registration"),
+    r("POST", "/client/v1/competitions/{competition_id}/events/{event_id}/launch", "launch"),
+    r("POST", "/client/v1/events/{event_id}/launch", "launch"),
+    r("POST", "/client/v1/session-uploads", "sessions"),
+    r("POST", "/client/v1/punches", "sessions"),
+    r("POST", "/client/v1/sessions/{session_id}/finish", "sessions"),
+    r("GET", "/client/v1/sessions/{session_id}/result", "sessions"),
+    r("GET", "/client/v1/sessions/{session_id}/replay-summary", "sessions"),
+    r("GET", "/client/v1/sessions/{session_id}/gps-track", "sessions"),
+    r("GET", "/client/v1/sessions/{session_id}/heart-rate", "sessions"),
+    r("GET", "/client/v1/me/sessions", "sessions"),
+    r("GET", "/client/v1/openapi.yaml", "sessions"),
+];
+
+/// The catch-all (`ANY /client/v1/{proxy+}` deployed) that turns every other path into an
+/// enveloped 404 or 405; it belongs to the function that owns the reserved routes.
+pub const FALLBACK_FUNCTION: &str = "sessions";
+
+/// Path parameters by name, percent-decoded.
+pub type Params = HashMap<&'static str, String>;
+
+#[derive(Debug, PartialEq)]
+pub enum Matched {
+    Route(&'static Route, Params),
+    /// The path exists, but not with this method: these are the ones it has.
+    MethodNotAllowed(Vec<&'static str>),
+    NotFound,
+}
+
+pub fn find(method: &str, path: &str) -> Matched {
+    let mut allowed = Vec::new();
+    for route in ROUTES {
+        if let Some(params) = match_path(route.path, path) {
+            if route.method == method {
+                return Matched::Route(route, params);
+            }
+            allowed.push(route.method);
+        }
+    }
+    if allowed.is_empty() { Matched::NotFound } else { Matched::MethodNotAllowed(allowed) }
+}
+
+fn match_path(pattern: &'static str, path: &str) -> Option<Params> {
+    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let mut want = pattern.split('/');
+    let mut got = path.split('/');
+    let mut params = Params::new();
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return Some(params),
+            (Some(w), Some(g)) => match w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                Some(name) if !g.is_empty() => {
+                    params.insert(name, percent_decode(g));
+                }
+                Some(_) => return None,
+                None if w == g => {}
+                None => return None,
+            },
+            _ => return None,
+        }
+    }
+}
+
+/// Decodes `%XX` so an id such as `a%2Fb` reaches validation as `a/b` (and is refused there).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_params_methods_and_unknown_paths() {
+        let Matched::Route(route, params) = find("GET", "/client/v1/competitions/cmp_1/events/ev%2F1") else {
+            panic!("no match");
+        };
+        assert_eq!(route.function, "catalog");
+        assert_eq!(params["competition_id"], "cmp_1");
+        assert_eq!(params["event_id"], "ev/1");
+        assert_eq!(find("GET", "/client/v1/auth/sms/send"), Matched::MethodNotAllowed(vec!["POST"]));
+        assert_eq!(find("GET", "/client/v1/nope"), Matched::NotFound);
+        assert_eq!(find("GET", "/client/v1/maps/"), Matched::Route(&ROUTES[8], Params::new()));
+        assert_eq!(find("GET", "/client/v1/maps//x"), Matched::NotFound);
+    }
+}

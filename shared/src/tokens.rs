@@ -1,0 +1,142 @@
+//! Signed tokens: the access token (JWT, HS256 pinned) every protected route checks, and the
+//! launch session token — a different kind (`typ`, `aud`) that is never accepted in its place.
+
+use crate::config::{self, ConfigError};
+use crate::error::{ApiError, ApiResult};
+use crate::request::Call;
+use crate::types::ClientType;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+pub const ACCESS_TYP: &str = "access";
+pub const SESSION_TYP: &str = "session";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Claims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub typ: String,
+    pub client_type: ClientType,
+    pub device_id: String,
+    /// Session tokens only: the session they open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Tokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl_sec: i64,
+    pub session_ttl_sec: i64,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens").field("issuer", &self.issuer).field("audience", &self.audience).finish_non_exhaustive()
+    }
+}
+
+impl Tokens {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let secret = config::secret("JWT_SECRET")?;
+        Ok(Self {
+            encoding: EncodingKey::from_secret(&secret),
+            decoding: DecodingKey::from_secret(&secret),
+            issuer: config::or("JWT_ISSUER", "client-api".to_string())?,
+            audience: config::or("JWT_AUDIENCE", "client-api".to_string())?,
+            access_ttl_sec: config::or("ACCESS_TOKEN_TTL_SEC", 3600)?,
+            session_ttl_sec: config::or("SESSION_TOKEN_TTL_SEC", 7200)?,
+        })
+    }
+
+    /// The audience of session tokens: derived, so an access token can never pass as one.
+    pub fn session_audience(&self) -> String {
+        format!("{}:session", self.audience)
+    }
+
+    pub fn issue_access(&self, user_id: &str, client_type: ClientType, device_id: &str, now: i64) -> String {
+        self.sign(&Claims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: user_id.to_owned(),
+            iat: now,
+            exp: now + self.access_ttl_sec,
+            typ: ACCESS_TYP.into(),
+            client_type,
+            device_id: device_id.to_owned(),
+            sid: None,
+        })
+    }
+
+    pub fn issue_session(&self, user_id: &str, client_type: ClientType, device_id: &str, session_id: &str, now: i64) -> (String, i64) {
+        let exp = now + self.session_ttl_sec;
+        let token = self.sign(&Claims {
+            iss: self.issuer.clone(),
+            aud: self.session_audience(),
+            sub: user_id.to_owned(),
+            iat: now,
+            exp,
+            typ: SESSION_TYP.into(),
+            client_type,
+            device_id: device_id.to_owned(),
+            sid: Some(session_id.to_owned()),
+        });
+        (token, exp)
+    }
+
+    fn sign(&self, claims: &Claims) -> String {
+        // HMAC signing of a small struct has no failure mode.
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding).expect("HS256 signing")
+    }
+
+    /// Verifies an access token: HS256 only (so `alg: none` or a swapped algorithm fails),
+    /// our issuer and audience, not expired, `typ` = access.
+    pub fn verify_access(&self, token: &str) -> ApiResult<Claims> {
+        self.verify(token, &self.audience, ACCESS_TYP)
+    }
+
+    pub fn verify_session(&self, token: &str) -> ApiResult<Claims> {
+        self.verify(token, &self.session_audience(), SESSION_TYP)
+    }
+
+    fn verify(&self, token: &str, audience: &str, typ: &str) -> ApiResult<Claims> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 0;
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => {
+                    ApiError::new(lambda_http::http::StatusCode::UNAUTHORIZED, "token_expired", "access token expired; refresh it")
+                }
+                _ => ApiError::unauthorized("access token is not valid"),
+            })?
+            .claims;
+        if claims.typ != typ {
+            return Err(ApiError::unauthorized("access token is not valid"));
+        }
+        Ok(claims)
+    }
+
+    /// A protected route: the caller's verified claims, or 401.
+    pub fn require(&self, call: &Call<'_>) -> ApiResult<Claims> {
+        match call.bearer() {
+            None => Err(ApiError::unauthorized("access token required")),
+            Some(token) => self.verify_access(token?),
+        }
+    }
+
+    /// An optional-auth route: anonymous when no token is sent; a token that is sent must be
+    /// valid (an expired one is a 401 so the client refreshes, never a silent downgrade).
+    pub fn optional(&self, call: &Call<'_>) -> ApiResult<Option<Claims>> {
+        call.bearer().map(|token| self.verify_access(token?)).transpose()
+    }
+}
