@@ -12,6 +12,8 @@ use serde_json::json;
 pub struct Reply {
     pub status: StatusCode,
     pub data: serde_json::Value,
+    /// A static document served as is (content type, body) instead of the JSON envelope.
+    pub file: Option<(&'static str, &'static str)>,
 }
 
 impl Reply {
@@ -26,7 +28,11 @@ impl Reply {
     pub fn with_status(status: StatusCode, data: impl Serialize) -> Self {
         // Serializing our own response structs cannot fail (string keys, no non-finite floats reach them).
         let data = serde_json::to_value(data).unwrap_or_else(|_| json!({}));
-        Self { status, data }
+        Self { status, data, file: None }
+    }
+
+    pub fn file(content_type: &'static str, body: &'static str) -> Self {
+        Self { status: StatusCode::OK, data: serde_json::Value::Null, file: Some((content_type, body)) }
     }
 }
 
@@ -43,6 +49,11 @@ pub fn request_id(req: &Request) -> String {
 }
 
 pub fn success(request_id: &str, reply: Reply) -> Response<Body> {
+    if let Some((content_type, body)) = reply.file {
+        let mut res = Response::new(Body::Text(body.to_owned()));
+        res.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static(content_type));
+        return res;
+    }
     respond(reply.status, &json!({ "request_id": request_id, "data": reply.data }))
 }
 

@@ -63,7 +63,7 @@ impl ApiError {
     }
 
     pub fn is_server_fault(&self) -> bool {
-        self.status.is_server_error()
+        self.status.is_server_error() && self.status != StatusCode::NOT_IMPLEMENTED
     }
 }
 

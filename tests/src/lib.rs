@@ -1,1 +1,180 @@
+//! The test harness: where the local stack is, and short ways to call it — over HTTP (the API
+//! under `cargo lambda watch`) or through a function's handler with an `events/` event.
 
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use lambda_http::http::StatusCode;
+use serde_json::Value;
+use shared::db::Db;
+use shared::handler::{self, Function};
+use std::path::PathBuf;
+use std::time::Duration;
+
+fn env(var: &str, what: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!("{var} is not set: {what}. Run the suites with `make test`, which starts the local stack and sets it.")
+    })
+}
+
+/// The moto server (DynamoDB + SNS). Panics, naming the address, when it is not reachable.
+pub fn moto_url() -> String {
+    let url = env("MOTO_URL", "the local DynamoDB/SNS endpoint (moto)");
+    let addr = url.trim_start_matches("http://").trim_end_matches('/');
+    if std::net::TcpStream::connect_timeout(&addr.parse().expect("MOTO_URL is http://host:port"), Duration::from_secs(2)).is_err() {
+        panic!("moto is not reachable at {url}: start it with `make test` (or `make dev`)");
+    }
+    url
+}
+
+pub fn table_name() -> String {
+    env("TABLE_NAME", "the local table name")
+}
+
+/// An SDK config aimed at `endpoint` (moto), with throwaway credentials.
+pub async fn sdk_config_for(endpoint: &str) -> SdkConfig {
+    let base = shared::db::sdk_config().await;
+    base.into_builder()
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "tests")))
+        .behavior_version(BehaviorVersion::latest())
+        .build()
+}
+
+pub async fn sdk_config() -> SdkConfig {
+    sdk_config_for(&moto_url()).await
+}
+
+pub async fn db() -> Db {
+    Db::new(&sdk_config().await, table_name())
+}
+
+/// A unique suffix, so tests sharing one table never see each other's data.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}{}", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+/// A fresh, valid mainland-China mobile number (11 digits, 139…).
+pub fn unique_mobile() -> String {
+    let n = u64::from_str_radix(&ulid::Ulid::new().to_string()[18..26], 32).unwrap_or(0) ^ rand_u64();
+    format!("139{:08}", n % 100_000_000)
+}
+
+fn rand_u64() -> u64 {
+    let mut b = [0u8; 8];
+    aws_lc_rs::rand::fill(&mut b).expect("rng");
+    u64::from_le_bytes(b)
+}
+
+/// Every SMS moto has "sent" to `e164`, oldest first — what the phone would have received.
+pub async fn sms_to(e164: &str) -> Vec<String> {
+    let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto_url())).await.expect("moto data").json().await.expect("json");
+    data["sns"]["SMS"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["phone_number"] == e164)
+        .map(|m| m["message"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The 6-digit code in the last SMS to `e164`.
+pub async fn last_code(e164: &str) -> String {
+    let messages = sms_to(e164).await;
+    let last = messages.last().unwrap_or_else(|| panic!("no SMS was sent to {e164}"));
+    last.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("a 6-digit code in the SMS").to_string()
+}
+
+/// The API under `cargo lambda watch`, over HTTP.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+pub fn api() -> Api {
+    let base = env("API_URL", "the API served by `cargo lambda watch`");
+    Api { base, http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client") }
+}
+
+impl Api {
+    /// Sends a request and returns (status, parsed body). Asserts the envelope shape on the way.
+    pub async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.http.request(method.parse().expect("method"), format!("{}{path}", self.base));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.header("content-type", "application/json").body(body.to_string());
+        }
+        self.finish(req).await
+    }
+
+    pub async fn finish(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let res = req.send().await.unwrap_or_else(|e| panic!("the API at {} did not answer: {e}", self.base));
+        let status = StatusCode::from_u16(res.status().as_u16()).expect("status");
+        let text = res.text().await.expect("body");
+        let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+        assert_enveloped(status, &body);
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.send("GET", path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.send("POST", path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.send("PUT", path, token, Some(body)).await
+    }
+}
+
+/// Every answer carries a `request_id` and exactly one of `data` / `error{code,message,details}`.
+pub fn assert_enveloped(status: StatusCode, body: &Value) {
+    assert!(body["request_id"].as_str().is_some_and(|id| id.starts_with("req_")), "no request_id: {body}");
+    if status.is_success() {
+        assert!(body.get("data").is_some() && body.get("error").is_none(), "success without data: {body}");
+    } else {
+        let err = &body["error"];
+        assert!(err["code"].is_string() && err["message"].is_string() && err["details"].is_object(), "bad error envelope: {body}");
+        assert!(body.get("data").is_none(), "error with data: {body}");
+    }
+}
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
+}
+
+/// Loads `events/<name>.json`, lets the test adjust it, and feeds it through `function`'s handler
+/// exactly as the Lambda runtime would.
+pub async fn invoke<F: Function>(function: &F, name: &str, adjust: impl FnOnce(&mut Value)) -> (StatusCode, Value) {
+    let path = repo_path(&format!("events/{name}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut event: Value = serde_json::from_str(&text).expect("event JSON");
+    adjust(&mut event);
+    invoke_event(function, &event).await
+}
+
+pub async fn invoke_event<F: Function>(function: &F, event: &Value) -> (StatusCode, Value) {
+    let req = lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event");
+    let res = handler::handle(function, req).await;
+    let status = res.status();
+    let body: Value = match res.body() {
+        lambda_http::Body::Text(t) => serde_json::from_str(t).expect("JSON body"),
+        other => panic!("unexpected body {other:?}"),
+    };
+    assert_enveloped(status, &body);
+    (status, body)
+}
+
+/// Sets the JSON body of an event.
+pub fn with_body(event: &mut Value, body: Value) {
+    event["body"] = Value::String(body.to_string());
+    event["isBase64Encoded"] = Value::Bool(false);
+}
+
+pub fn with_bearer(event: &mut Value, token: &str) {
+    event["headers"]["authorization"] = Value::String(format!("Bearer {token}"));
+}
