@@ -9,7 +9,7 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, TransactWriteItem};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -153,4 +153,33 @@ pub fn jitter(max_ms: u64) -> u64 {
     // A failing system RNG only makes the delay predictable, never wrong.
     let _ = aws_lc_rs::rand::fill(&mut b);
     u64::from_le_bytes(b) % (max_ms + 1)
+}
+
+impl Db {
+    /// Reads several items in one round trip (strongly consistent), answered in the order asked.
+    pub async fn batch_get<const N: usize>(&self, keys: [Key; N]) -> Result<[Option<Item>; N], ApiError> {
+        let mut found: [Option<Item>; N] = std::array::from_fn(|_| None);
+        let mut pending: Vec<HashMap<String, AttributeValue>> = keys.iter().map(Key::to_map).collect();
+        // Unprocessed keys come back under throttling; a few quick retries, then a 503.
+        for attempt in 0..4 {
+            if pending.is_empty() {
+                return Ok(found);
+            }
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(jitter(20 * attempt))).await;
+            }
+            let request = KeysAndAttributes::builder().set_keys(Some(std::mem::take(&mut pending))).consistent_read(true).build().expect("keys are set");
+            let out = self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(fault)?;
+            for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                let at = keys.iter().position(|k| {
+                    item.get(crate::keys::PK).and_then(|v| v.as_s().ok()) == Some(&k.pk) && item.get(crate::keys::SK).and_then(|v| v.as_s().ok()) == Some(&k.sk)
+                });
+                if let Some(at) = at {
+                    found[at] = Some(item);
+                }
+            }
+            pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).map(|k| k.keys).unwrap_or_default();
+        }
+        if pending.is_empty() { Ok(found) } else { Err(ApiError::unavailable()) }
+    }
 }

@@ -1,1 +1,82 @@
+//! `sms-login`: `POST /client/v1/auth/login/sms` — spend an SMS code, get a token pair.
 
+use serde::Deserialize;
+use shared::accounts::{Accounts, Attempt, Identity, user_of};
+use shared::db::Db;
+use shared::idempotency::{self, Claim, Idempotency};
+use shared::refresh::RefreshConfig;
+use shared::request::check_token;
+use shared::sms::{self, SmsConfig};
+use shared::tokens::Tokens;
+use shared::types::{ClientType, LoginMethod};
+use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
+
+pub struct SmsLogin {
+    pub accounts: Accounts,
+    pub sms: SmsConfig,
+}
+
+impl SmsLogin {
+    pub async fn from_env() -> Result<Self, config::ConfigError> {
+        let sdk = shared::db::sdk_config().await;
+        Ok(Self {
+            accounts: Accounts {
+                db: Db::new(&sdk, config::Common::from_env()?.table_name),
+                tokens: Tokens::from_env()?,
+                refresh: RefreshConfig::from_env()?,
+                idempotency: Idempotency::from_env()?,
+            },
+            sms: SmsConfig::from_env()?,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    login_request_id: String,
+    country_code: String,
+    mobile: String,
+    sms_code: String,
+    client_type: ClientType,
+    device_id: String,
+}
+
+impl Function for SmsLogin {
+    const NAME: &'static str = "sms-login";
+
+    async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
+        let req: LoginRequest = call.json()?;
+        check_token("login_request_id", &req.login_request_id, 128)?;
+        check_token("device_id", &req.device_id, 128)?;
+        if req.sms_code.len() != 6 || !req.sms_code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ApiError::invalid("sms_code", "must be 6 digits"));
+        }
+        let e164 = self.sms.e164(&req.country_code, &req.mobile)?;
+        let now = clock::now();
+        let db = &self.accounts.db;
+        let payload = [e164.as_str(), &req.sms_code, req.client_type.as_str(), &req.device_id];
+        let claimed = match self.accounts.idempotency.claim(db, "login", &req.login_request_id, &payload, now).await? {
+            Claim::Replay(reply) => return Ok(reply),
+            Claim::Fresh(claimed) => claimed,
+        };
+        let result = async {
+            let identity = Identity::mobile(&e164);
+            let [code_key, guard_key] = sms::verify_keys(&e164);
+            let [code, guard, known] = db.batch_get([code_key, guard_key, identity.key()]).await?;
+            let verified = sms::verify(db, &self.sms, &e164, &req.sms_code, code, guard, now).await?;
+            let attempt = Attempt {
+                identity: &identity,
+                existing_user: user_of(known)?,
+                method: LoginMethod::Sms,
+                client_type: req.client_type,
+                device_id: &req.device_id,
+                credential_writes: verified.consume,
+                credential_spent: sms::spent_meanwhile,
+            };
+            self.accounts.login(&claimed, attempt, now).await
+        }
+        .await;
+        idempotency::settle(db, claimed, result).await
+    }
+}

@@ -1,1 +1,53 @@
+//! `sms-send`: `POST /client/v1/auth/sms/send` — a login code to a mobile, through SNS.
 
+use serde::Deserialize;
+use serde_json::json;
+use shared::db::Db;
+use shared::request::check_token;
+use shared::sms::{self, SmsConfig};
+use shared::types::ClientType;
+use shared::{ApiResult, Call, Function, Reply, clock, config};
+
+pub struct SmsSend {
+    pub db: Db,
+    pub sns: aws_sdk_sns::Client,
+    pub sms: SmsConfig,
+}
+
+impl SmsSend {
+    pub async fn from_env() -> Result<Self, config::ConfigError> {
+        let sdk = shared::db::sdk_config().await;
+        Ok(Self { db: Db::new(&sdk, config::Common::from_env()?.table_name), sns: aws_sdk_sns::Client::new(&sdk), sms: SmsConfig::from_env()? })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Scene {
+    ClientLogin,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendRequest {
+    #[allow(dead_code)]
+    scene: Scene,
+    country_code: String,
+    mobile: String,
+    #[allow(dead_code)]
+    client_type: ClientType,
+    device_id: String,
+}
+
+impl Function for SmsSend {
+    const NAME: &'static str = "sms-send";
+
+    async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
+        let req: SendRequest = call.json()?;
+        check_token("device_id", &req.device_id, 128)?;
+        let e164 = self.sms.e164(&req.country_code, &req.mobile)?;
+        // The same answer whether or not the mobile has an account.
+        let sent = sms::send(&self.db, &self.sns, &self.sms, &e164, &req.device_id, clock::now()).await?;
+        Ok(Reply::ok(json!({ "cooldown_sec": sent.cooldown_sec, "expires_in_sec": sent.expires_in_sec })))
+    }
+}

@@ -1,1 +1,4 @@
-fn main() {}
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::handler::main(sms_send::SmsSend::from_env).await
+}

@@ -1,1 +1,81 @@
+//! `wechat-login`: `POST /client/v1/auth/login/wechat` — exchange a WeChat login code, get a token pair.
 
+use serde::Deserialize;
+use shared::accounts::{Accounts, Attempt, Identity, user_of};
+use shared::db::Db;
+use shared::idempotency::{self, Claim, Idempotency};
+use shared::refresh::RefreshConfig;
+use shared::request::check_token;
+use shared::tokens::Tokens;
+use shared::types::{ClientType, LoginMethod};
+use shared::wechat::{Wechat, WechatConfig};
+use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
+
+pub struct WechatLogin {
+    pub accounts: Accounts,
+    pub wechat: Wechat,
+}
+
+impl WechatLogin {
+    pub async fn from_env() -> Result<Self, config::ConfigError> {
+        let sdk = shared::db::sdk_config().await;
+        Ok(Self {
+            accounts: Accounts {
+                db: Db::new(&sdk, config::Common::from_env()?.table_name),
+                tokens: Tokens::from_env()?,
+                refresh: RefreshConfig::from_env()?,
+                idempotency: Idempotency::from_env()?,
+            },
+            wechat: Wechat::new(WechatConfig::from_env()?),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    login_request_id: String,
+    wechat_login_code: String,
+    client_type: ClientType,
+    device_id: String,
+}
+
+/// A WeChat code is spent by WeChat itself; nothing of ours to consume.
+fn no_credential_writes() -> ApiError {
+    ApiError::internal()
+}
+
+impl Function for WechatLogin {
+    const NAME: &'static str = "wechat-login";
+
+    async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
+        let req: LoginRequest = call.json()?;
+        check_token("login_request_id", &req.login_request_id, 128)?;
+        check_token("wechat_login_code", &req.wechat_login_code, 512)?;
+        check_token("device_id", &req.device_id, 128)?;
+        let now = clock::now();
+        let db = &self.accounts.db;
+        let payload = [req.wechat_login_code.as_str(), req.client_type.as_str(), &req.device_id];
+        let claimed = match self.accounts.idempotency.claim(db, "login", &req.login_request_id, &payload, now).await? {
+            Claim::Replay(reply) => return Ok(reply),
+            Claim::Fresh(claimed) => claimed,
+        };
+        let result = async {
+            let person = self.wechat.exchange(req.client_type, &req.wechat_login_code).await?;
+            let identity = Identity::wechat(&person);
+            let [known] = db.batch_get([identity.key()]).await?;
+            let attempt = Attempt {
+                identity: &identity,
+                existing_user: user_of(known)?,
+                method: LoginMethod::Wechat,
+                client_type: req.client_type,
+                device_id: &req.device_id,
+                credential_writes: Vec::new(),
+                credential_spent: no_credential_writes,
+            };
+            self.accounts.login(&claimed, attempt, now).await
+        }
+        .await;
+        idempotency::settle(db, claimed, result).await
+    }
+}

@@ -1,0 +1,182 @@
+//! Logins: the user behind a login identity (one user per identity, created in the same
+//! transaction as the identity, its body profile and first profile version) and the token
+//! pair a login answers with.
+
+use crate::db::{Db, TxError, encode};
+use crate::envelope::Reply;
+use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{Claimed, Idempotency};
+use crate::keys::{self, Key};
+use crate::profile;
+use crate::refresh::{self, RefreshConfig};
+use crate::tokens::Tokens;
+use crate::types::{BodyProfileStatus, ClientType, LoginMethod};
+use crate::wechat::WechatUser;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use serde::{Deserialize, Serialize};
+
+/// What every login function needs besides its own credential check.
+#[derive(Clone, Debug)]
+pub struct Accounts {
+    pub db: Db,
+    pub tokens: Tokens,
+    pub refresh: RefreshConfig,
+    pub idempotency: Idempotency,
+}
+
+/// A login identity: the mobile in E.164, the WeChat unionid, or (without unionid) appid+openid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Identity {
+    kind: &'static str,
+    value: String,
+}
+
+impl Identity {
+    pub fn mobile(e164: &str) -> Self {
+        Self { kind: "mobile", value: e164.to_owned() }
+    }
+
+    /// unionid is the same person across the mini-program and the app; openid only within one appid.
+    pub fn wechat(user: &WechatUser) -> Self {
+        match &user.unionid {
+            Some(unionid) => Self { kind: "wechat_union", value: unionid.clone() },
+            None => Self { kind: "wechat_open", value: format!("{}:{}", user.app_id, user.openid) },
+        }
+    }
+
+    pub fn key(&self) -> Key {
+        keys::identity(self.kind, &self.value)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct IdentityItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity_type: String,
+    kind: String,
+    user_id: String,
+    created_at: i64,
+}
+
+#[derive(Serialize)]
+struct UserItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity_type: &'static str,
+    user_id: String,
+    created_at: i64,
+    first_login_method: LoginMethod,
+}
+
+/// The contract's login answer.
+#[derive(Serialize)]
+pub struct LoginData {
+    pub user_id: String,
+    pub access_token: String,
+    pub refresh_token: String,
+    pub login_method: LoginMethod,
+    pub body_profile_status: BodyProfileStatus,
+    pub expires_in_sec: i64,
+}
+
+/// The user id behind an identity item, as read in a login's first batch.
+pub fn user_of(item: Option<crate::db::Item>) -> ApiResult<Option<String>> {
+    Ok(item.map(crate::db::decode::<IdentityItem>).transpose()?.map(|i| i.user_id))
+}
+
+/// One login attempt, after its credential was checked.
+pub struct Attempt<'a> {
+    pub identity: &'a Identity,
+    pub existing_user: Option<String>,
+    pub method: LoginMethod,
+    pub client_type: ClientType,
+    pub device_id: &'a str,
+    /// Writes the credential check needs committed with the login (e.g. spending the SMS code).
+    pub credential_writes: Vec<TransactWriteItem>,
+    /// The answer when those writes' conditions no longer hold at commit time.
+    pub credential_spent: fn() -> ApiError,
+}
+
+fn put(db: &Db, item: impl Serialize) -> TransactWriteItem {
+    let put = Put::builder()
+        .table_name(&db.table)
+        .set_item(Some(encode(&item)))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .expect("put is complete");
+    TransactWriteItem::builder().put(put).build()
+}
+
+impl Accounts {
+    /// Logs the identity in (creating the user on first login) and completes the idempotency
+    /// claim, all in one transaction; the reply is what a replay will answer.
+    pub async fn login(&self, claimed: &Claimed, attempt: Attempt<'_>, now: i64) -> ApiResult<Reply> {
+        let mut existing = attempt.existing_user.clone();
+        // Twice at most: a first login that loses the race for its identity joins the winner's user.
+        for _ in 0..2 {
+            let user_id = existing.clone().unwrap_or_else(|| format!("usr_{}", ulid::Ulid::new().to_string().to_lowercase()));
+            let (refresh_token, refresh_put) = refresh::issue(&self.db, &self.refresh, &user_id, attempt.client_type, attempt.device_id, None, now);
+            let status_read = async {
+                match &existing {
+                    Some(id) => profile::status(&self.db, id).await,
+                    None => Ok(BodyProfileStatus::Pending),
+                }
+            };
+            let data = |body_profile_status| LoginData {
+                user_id: user_id.clone(),
+                access_token: self.tokens.issue_access(&user_id, attempt.client_type, attempt.device_id, now),
+                refresh_token: refresh_token.clone(),
+                login_method: attempt.method,
+                body_profile_status,
+                expires_in_sec: self.tokens.access_ttl_sec,
+            };
+            // The profile status of an existing user is read before the write so the reply
+            // (sealed into the idempotency record by the same transaction) is final.
+            let reply = Reply::ok(data(status_read.await?));
+            let credential_count = attempt.credential_writes.len();
+            let mut items = attempt.credential_writes.clone();
+            items.push(refresh_put);
+            items.push(claimed.complete(&self.db, &reply));
+            if existing.is_none() {
+                let identity_key = attempt.identity.key();
+                items.push(put(&self.db, IdentityItem {
+                    pk: identity_key.pk,
+                    sk: identity_key.sk,
+                    entity_type: "login_identity".into(),
+                    kind: attempt.identity.kind.into(),
+                    user_id: user_id.clone(),
+                    created_at: now,
+                }));
+                let user_key = keys::user(&user_id);
+                items.push(put(&self.db, UserItem {
+                    pk: user_key.pk,
+                    sk: user_key.sk,
+                    entity_type: "user",
+                    user_id: user_id.clone(),
+                    created_at: now,
+                    first_login_method: attempt.method,
+                }));
+                items.extend(profile::initial_items(&self.db, &user_id, now));
+            }
+            match self.db.transact(items).await {
+                Ok(()) => return Ok(reply),
+                Err(TxError::Conditions(failed)) if failed[..credential_count].iter().any(|f| *f) => {
+                    return Err((attempt.credential_spent)());
+                }
+                Err(TxError::Conditions(failed)) if existing.is_none() && failed.get(credential_count + 2) == Some(&true) => {
+                    existing = self.db.get::<IdentityItem>(&attempt.identity.key()).await?.map(|i| i.user_id);
+                    if existing.is_none() {
+                        return Err(ApiError::internal());
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ApiError::conflict("request_in_progress", "another login for this account is in progress; retry"))
+    }
+}

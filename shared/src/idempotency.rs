@@ -1,0 +1,177 @@
+//! Idempotency records (`login_request_id`, `launch_request_id`): claimed with a conditional
+//! write (INPROGRESS), completed inside the request's own transaction (COMPLETED, response
+//! sealed), replayed for the same key and payload, refused for another payload.
+
+use crate::config::{self, ConfigError};
+use crate::crypto;
+use crate::db::{self, Db, n, s};
+use crate::envelope::Reply;
+use crate::error::{ApiError, ApiResult};
+use crate::keys::{self, Key};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use lambda_http::http::StatusCode;
+use serde::Deserialize;
+
+/// How long an in-flight claim blocks a retry before it is presumed dead (the Lambda timeout
+/// is shorter), after which the same key may be claimed again.
+const LEASE_SEC: i64 = 30;
+
+#[derive(Clone)]
+pub struct Idempotency {
+    secret: Vec<u8>,
+    pub ttl_sec: i64,
+}
+
+impl std::fmt::Debug for Idempotency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Idempotency").field("ttl_sec", &self.ttl_sec).finish_non_exhaustive()
+    }
+}
+
+/// The outcome of a claim: go ahead, or answer what the first request answered.
+pub enum Claim {
+    Fresh(Claimed),
+    Replay(Reply),
+}
+
+/// A claim this request holds; only its holder can complete or release it.
+pub struct Claimed {
+    key: Key,
+    claim_id: String,
+    context: String,
+    secret: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct Record {
+    status: String,
+    payload_hash: String,
+    #[serde(default)]
+    response_status: Option<u16>,
+    #[serde(default)]
+    response: Option<String>,
+}
+
+impl Idempotency {
+    /// Responses are sealed with a key derived from the token secret: a record holds tokens.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self::new(config::secret("JWT_SECRET")?, config::or("IDEMPOTENCY_TTL_SEC", 86_400)?))
+    }
+
+    pub fn new(secret: Vec<u8>, ttl_sec: i64) -> Self {
+        Self { secret, ttl_sec }
+    }
+
+    /// Claims `key` within `scope` for a request whose meaningful fields are `payload`.
+    pub async fn claim(&self, db: &Db, scope: &str, key: &str, payload: &[&str], now: i64) -> ApiResult<Claim> {
+        let record_key = keys::idempotency(scope, key);
+        let mut parts = vec![scope];
+        parts.extend_from_slice(payload);
+        let payload_hash = crypto::keyed_hash(&self.secret, &parts);
+        let claim_id = crypto::random_token();
+        let mut item = record_key.to_map();
+        item.extend([
+            ("status".into(), s("INPROGRESS")),
+            ("payload_hash".into(), s(&payload_hash)),
+            ("claim_id".into(), s(&claim_id)),
+            ("lease_until".into(), n(now + LEASE_SEC)),
+            (keys::TTL.into(), n(now + self.ttl_sec)),
+        ]);
+        let put = db
+            .client
+            .put_item()
+            .table_name(&db.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK) OR expires_at <= :now OR (#s = :inprogress AND lease_until <= :now)")
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":inprogress", s("INPROGRESS"))
+            .send()
+            .await;
+        match put {
+            Ok(_) => {
+                let context = format!("{}|{}", record_key.pk, payload_hash);
+                Ok(Claim::Fresh(Claimed { key: record_key, claim_id, context, secret: self.secret.clone() }))
+            }
+            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
+                self.existing(db, &record_key, &payload_hash).await
+            }
+            Err(e) => Err(db::fault(e)),
+        }
+    }
+
+    async fn existing(&self, db: &Db, key: &Key, payload_hash: &str) -> ApiResult<Claim> {
+        let Some(record) = db.get::<Record>(key).await? else {
+            // Released between our write and this read: the client may simply retry.
+            return Err(in_progress());
+        };
+        if !crypto::equal(&record.payload_hash, payload_hash) {
+            return Err(ApiError::conflict("idempotency_key_reused", "this request id was already used with a different payload"));
+        }
+        if record.status != "COMPLETED" {
+            return Err(in_progress());
+        }
+        let context = format!("{}|{}", key.pk, payload_hash);
+        let data = record
+            .response
+            .and_then(|sealed| crypto::open(&self.secret, &context, &sealed))
+            .and_then(|plain| serde_json::from_slice(&plain).ok())
+            .ok_or_else(|| {
+                tracing::error!("idempotency record does not open");
+                ApiError::internal()
+            })?;
+        let status = record.response_status.and_then(|c| StatusCode::from_u16(c).ok()).unwrap_or(StatusCode::OK);
+        Ok(Claim::Replay(Reply { status, data, file: None }))
+    }
+}
+
+fn in_progress() -> ApiError {
+    ApiError::conflict("request_in_progress", "a request with this id is still being processed; retry shortly")
+}
+
+impl Claimed {
+    /// The write that marks the claim COMPLETED with `reply`, to go into the request's own
+    /// transaction so the effect and its record commit together.
+    pub fn complete(&self, db: &Db, reply: &Reply) -> TransactWriteItem {
+        let sealed = crypto::seal(&self.secret, &self.context, reply.data.to_string().as_bytes());
+        let update = Update::builder()
+            .table_name(&db.table)
+            .set_key(Some(self.key.to_map()))
+            .update_expression("SET #s = :completed, response = :response, response_status = :code REMOVE lease_until, claim_id")
+            .condition_expression("claim_id = :claim")
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_values(":completed", s("COMPLETED"))
+            .expression_attribute_values(":response", s(sealed))
+            .expression_attribute_values(":code", n(reply.status.as_u16()))
+            .expression_attribute_values(":claim", s(&self.claim_id))
+            .build()
+            .expect("update has key, table and expression");
+        TransactWriteItem::builder().update(update).build()
+    }
+
+    /// Gives the key back after a failure, so the client can retry with it.
+    pub async fn release(self, db: &Db) {
+        let result = db
+            .client
+            .delete_item()
+            .table_name(&db.table)
+            .set_key(Some(self.key.to_map()))
+            .condition_expression("claim_id = :claim")
+            .expression_attribute_values(":claim", s(&self.claim_id))
+            .send()
+            .await;
+        if let Err(e) = result {
+            // The lease expires on its own; the client sees request_in_progress until then.
+            tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&e), "idempotency claim not released");
+        }
+    }
+}
+
+/// Ends a claimed request: on error the claim is released, so a retry with the key can succeed.
+pub async fn settle(db: &Db, claimed: Claimed, result: ApiResult<Reply>) -> ApiResult<Reply> {
+    if result.is_err() {
+        claimed.release(db).await;
+    }
+    result
+}

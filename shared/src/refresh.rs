@@ -1,0 +1,154 @@
+//! Refresh tokens: opaque 256-bit values stored only as SHA-256, bound to a user and client
+//! type, with an absolute expiry; optional rotation with reuse detection that revokes the family.
+
+use crate::config::{self, ConfigError};
+use crate::crypto;
+use crate::db::{Db, TxError, encode, n, s};
+use crate::error::{ApiError, ApiResult};
+use crate::keys;
+use crate::types::ClientType;
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone)]
+pub struct RefreshConfig {
+    pub ttl_sec: i64,
+    /// Off by default: the contract's refresh response has no new refresh_token.
+    pub rotation: bool,
+}
+
+impl RefreshConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self { ttl_sec: config::or("REFRESH_TOKEN_TTL_SEC", 30 * 86_400)?, rotation: config::or("REFRESH_TOKEN_ROTATION", false)? })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity_type: String,
+    pub user_id: String,
+    pub client_type: ClientType,
+    pub device_id: String,
+    pub family_id: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<i64>,
+}
+
+fn token_hash(token: &str) -> String {
+    crypto::sha256_hex(token.as_bytes())
+}
+
+/// A new refresh token and the Put that stores its hash (for the caller's transaction).
+pub fn issue(db: &Db, cfg: &RefreshConfig, user_id: &str, client_type: ClientType, device_id: &str, family_id: Option<&str>, now: i64) -> (String, TransactWriteItem) {
+    let token = format!("rt_{}", crypto::random_token());
+    let key = keys::refresh_token(&token_hash(&token));
+    let item = RefreshItem {
+        pk: key.pk,
+        sk: key.sk,
+        entity_type: "refresh_token".into(),
+        user_id: user_id.into(),
+        client_type,
+        device_id: device_id.into(),
+        family_id: family_id.map(str::to_owned).unwrap_or_else(|| format!("fam_{}", ulid::Ulid::new())),
+        issued_at: now,
+        expires_at: now + cfg.ttl_sec,
+        used_at: None,
+        revoked_at: None,
+    };
+    let put = Put::builder()
+        .table_name(&db.table)
+        .set_item(Some(encode(&item)))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .expect("put has table and item");
+    (token, TransactWriteItem::builder().put(put).build())
+}
+
+fn invalid() -> ApiError {
+    ApiError::new(lambda_http::http::StatusCode::UNAUTHORIZED, "refresh_token_invalid", "refresh token is not valid; log in again")
+}
+
+/// What a valid refresh yields: whose token it was and, with rotation, its successor.
+pub struct Refreshed {
+    pub item: RefreshItem,
+    pub rotated: Option<String>,
+}
+
+/// Checks `token` for `client_type` and, with rotation on, spends it for a successor.
+pub async fn redeem(db: &Db, cfg: &RefreshConfig, token: &str, client_type: ClientType, now: i64) -> ApiResult<Refreshed> {
+    if token.len() > 256 {
+        return Err(invalid());
+    }
+    let key = keys::refresh_token(&token_hash(token));
+    let item: RefreshItem = db.get(&key).await?.ok_or_else(invalid)?;
+    if item.revoked_at.is_some() || item.client_type != client_type {
+        return Err(invalid());
+    }
+    if item.expires_at <= now {
+        return Err(ApiError::new(lambda_http::http::StatusCode::UNAUTHORIZED, "refresh_token_expired", "refresh token expired; log in again"));
+    }
+    if !cfg.rotation {
+        return Ok(Refreshed { item, rotated: None });
+    }
+    if item.used_at.is_some() {
+        revoke_family(db, &item.family_id, now).await?;
+        return Err(reused());
+    }
+    let family = keys::refresh_family(&item.family_id);
+    let spend = Update::builder()
+        .table_name(&db.table)
+        .set_key(Some(key.to_map()))
+        .update_expression("SET used_at = :now")
+        .condition_expression("attribute_not_exists(used_at) AND attribute_not_exists(revoked_at)")
+        .expression_attribute_values(":now", n(now))
+        .build()
+        .expect("update is complete");
+    let family_alive = ConditionCheck::builder()
+        .table_name(&db.table)
+        .set_key(Some(family.to_map()))
+        .condition_expression("attribute_not_exists(revoked_at)")
+        .build()
+        .expect("check is complete");
+    let (successor, put) = issue(db, &RefreshConfig { ttl_sec: item.expires_at - now, ..cfg.clone() }, &item.user_id, item.client_type, &item.device_id, Some(&item.family_id), now);
+    let items = vec![
+        TransactWriteItem::builder().update(spend).build(),
+        TransactWriteItem::builder().condition_check(family_alive).build(),
+        put,
+    ];
+    match db.transact(items).await {
+        Ok(()) => Ok(Refreshed { item, rotated: Some(successor) }),
+        // Spent concurrently, or its family was revoked: either way a reuse.
+        Err(TxError::Conditions(_)) => {
+            revoke_family(db, &item.family_id, now).await?;
+            Err(reused())
+        }
+        Err(TxError::Api(e)) => Err(e),
+    }
+}
+
+fn reused() -> ApiError {
+    ApiError::new(lambda_http::http::StatusCode::UNAUTHORIZED, "refresh_token_reused", "refresh token was already used; every token of this login is revoked")
+}
+
+async fn revoke_family(db: &Db, family_id: &str, now: i64) -> ApiResult<()> {
+    db.client
+        .update_item()
+        .table_name(&db.table)
+        .set_key(Some(keys::refresh_family(family_id).to_map()))
+        .update_expression("SET revoked_at = if_not_exists(revoked_at, :now), entity_type = :t")
+        .expression_attribute_values(":now", n(now))
+        .expression_attribute_values(":t", s("refresh_family"))
+        .send()
+        .await
+        .map_err(crate::db::fault)?;
+    tracing::warn!(family_id, "refresh token reuse: family revoked");
+    Ok(())
+}
