@@ -50,7 +50,7 @@ struct Record {
     #[serde(default)]
     response_status: Option<u16>,
     #[serde(default)]
-    response: Option<String>,
+    sealed_response: Option<String>,
 }
 
 impl Idempotency {
@@ -114,7 +114,7 @@ impl Idempotency {
         }
         let context = format!("{}|{}", key.pk, payload_hash);
         let data = record
-            .response
+            .sealed_response
             .and_then(|sealed| crypto::open(&self.secret, &context, &sealed))
             .and_then(|plain| serde_json::from_slice(&plain).ok())
             .ok_or_else(|| {
@@ -138,7 +138,7 @@ impl Claimed {
         let update = Update::builder()
             .table_name(&db.table)
             .set_key(Some(self.key.to_map()))
-            .update_expression("SET #s = :completed, response = :response, response_status = :code REMOVE lease_until, claim_id")
+            .update_expression("SET #s = :completed, sealed_response = :response, response_status = :code REMOVE lease_until, claim_id")
             .condition_expression("claim_id = :claim")
             .expression_attribute_names("#s", "status")
             .expression_attribute_values(":completed", s("COMPLETED"))

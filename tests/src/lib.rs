@@ -158,6 +158,7 @@ pub async fn invoke<F: Function>(function: &F, name: &str, adjust: impl FnOnce(&
 }
 
 pub async fn invoke_event<F: Function>(function: &F, event: &Value) -> (StatusCode, Value) {
+    init_logs();
     let req = lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event");
     let res = handler::handle(function, req).await;
     let status = res.status();
@@ -177,4 +178,50 @@ pub fn with_body(event: &mut Value, body: Value) {
 
 pub fn with_bearer(event: &mut Value, token: &str) {
     event["headers"]["authorization"] = Value::String(format!("Bearer {token}"));
+}
+
+/// The secrets the test stack runs with (scripts/stack.sh sets the same for the served API).
+pub const TEST_JWT_SECRET: &str = "dev-only-jwt-secret-NOT-FOR-PRODUCTION-0123456789";
+pub const TEST_SMS_HASH_KEY: &str = "dev-only-sms-hash-key-NOT-FOR-PRODUCTION-0123456789";
+
+pub fn tokens() -> shared::tokens::Tokens {
+    shared::tokens::Tokens::new(TEST_JWT_SECRET.as_bytes(), "client-api", "client-api", 3600, 7200)
+}
+
+/// SMS settings as deployed by default (tests adjust fields they exercise).
+pub fn sms_config() -> shared::sms::SmsConfig {
+    shared::sms::SmsConfig {
+        hash_key: TEST_SMS_HASH_KEY.as_bytes().to_vec(),
+        code_ttl_sec: 300,
+        cooldown_sec: 60,
+        max_attempts: 5,
+        lock_sec: 900,
+        daily_per_mobile: 10,
+        daily_per_device: 20,
+        allowed_country_codes: vec!["86".into()],
+        template: "Your verification code is {code}. It expires in {minutes} minutes.".into(),
+        test_numbers: Default::default(),
+        sender_id: None,
+    }
+}
+
+pub async fn accounts() -> shared::accounts::Accounts {
+    shared::accounts::Accounts {
+        db: db().await,
+        tokens: tokens(),
+        refresh: shared::refresh::RefreshConfig { ttl_sec: 30 * 86_400, rotation: false },
+        idempotency: shared::idempotency::Idempotency::new(TEST_JWT_SECRET.as_bytes().to_vec(), 86_400),
+    }
+}
+
+/// The functions' JSON logs in the test output (shown for failing tests), level from RUST_LOG.
+pub fn init_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+            .with_test_writer()
+            .try_init();
+    });
 }
