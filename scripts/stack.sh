@@ -48,7 +48,7 @@ stack_env() { # MOTO_PORT
 }
 
 start_moto() { # PORT
-  setsid moto_server -H 127.0.0.1 -p "$1" >"$STATE/moto.log" 2>&1 &
+  setsid python "$ROOT/scripts/moto_serial.py" 127.0.0.1 "$1" >"$STATE/moto.log" 2>&1 &
   PIDS+=($!)
   wait_http "http://127.0.0.1:$1/moto-api/" 30 "moto"
   python "$ROOT/scripts/local_table.py" "$ROOT/template.yaml"

@@ -89,7 +89,7 @@ where
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
         SdkError::ServiceError(e) => {
             let text = format!("{:?}", e.err());
-            text.contains("Throttl") || text.contains("InternalServerError") || text.contains("RequestLimitExceeded")
+            e.raw().status().is_server_error() || text.contains("Throttl") || text.contains("RequestLimitExceeded")
         }
         _ => false,
     };
