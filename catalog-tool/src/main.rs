@@ -1,1 +1,52 @@
-fn main() {}
+//! `catalog-tool import FILE [--dry-run]` | `catalog-tool validate FILE`.
+
+use shared::config::Common;
+use shared::db::{Db, sdk_config};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: catalog-tool import FILE [--dry-run]\n       catalog-tool validate FILE\n\
+                     import reads TABLE_NAME and the usual AWS environment (AWS_ENDPOINT_URL for a local table)";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(tracing_subscriber::EnvFilter::new("warn")).init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["validate", file] => match catalog_tool::load(&PathBuf::from(file)) {
+            Ok(_) => {
+                println!("{file}: valid");
+                ExitCode::SUCCESS
+            }
+            Err(invalid) => fail(invalid),
+        },
+        ["import", file] => import(file, false).await,
+        ["import", file, "--dry-run"] | ["import", "--dry-run", file] => import(file, true).await,
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn import(file: &str, dry_run: bool) -> ExitCode {
+    let table = match Common::from_env() {
+        Ok(c) => c.table_name,
+        Err(e) => return fail(e),
+    };
+    let db = Db::new(&sdk_config().await, table);
+    match catalog_tool::import_file(&db, &PathBuf::from(file), dry_run).await {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprint!("{e}");
+    eprintln!();
+    ExitCode::FAILURE
+}

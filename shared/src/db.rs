@@ -7,6 +7,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, TransactWriteItem};
@@ -80,10 +81,9 @@ pub fn n(v: impl ToString) -> AttributeValue {
 
 /// Maps an SDK failure: out of reach, throttled or a server fault → 503; anything else is a bug
 /// of ours → 500. Either way the cause is logged here and never shown to the client.
-pub fn fault<E, R>(err: SdkError<E, R>) -> ApiError
+pub fn fault<E>(err: SdkError<E, HttpResponse>) -> ApiError
 where
     E: std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
 {
     let unavailable = match &err {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,

@@ -46,14 +46,25 @@ impl std::fmt::Debug for Tokens {
 impl Tokens {
     pub fn from_env() -> Result<Self, ConfigError> {
         let secret = config::secret("JWT_SECRET")?;
-        Ok(Self {
-            encoding: EncodingKey::from_secret(&secret),
-            decoding: DecodingKey::from_secret(&secret),
-            issuer: config::or("JWT_ISSUER", "client-api".to_string())?,
-            audience: config::or("JWT_AUDIENCE", "client-api".to_string())?,
-            access_ttl_sec: config::or("ACCESS_TOKEN_TTL_SEC", 3600)?,
-            session_ttl_sec: config::or("SESSION_TOKEN_TTL_SEC", 7200)?,
-        })
+        Ok(Self::new(
+            &secret,
+            config::or("JWT_ISSUER", "client-api".to_string())?,
+            config::or("JWT_AUDIENCE", "client-api".to_string())?,
+            config::or("ACCESS_TOKEN_TTL_SEC", 3600)?,
+            config::or("SESSION_TOKEN_TTL_SEC", 7200)?,
+        ))
+    }
+
+    /// Built from explicit values (tests, tools); `from_env` is the deployed path.
+    pub fn new(secret: &[u8], issuer: impl Into<String>, audience: impl Into<String>, access_ttl_sec: i64, session_ttl_sec: i64) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            issuer: issuer.into(),
+            audience: audience.into(),
+            access_ttl_sec,
+            session_ttl_sec,
+        }
     }
 
     /// The audience of session tokens: derived, so an access token can never pass as one.

@@ -1,1 +1,38 @@
+//! `body-profile`: `PUT /client/v1/me/body-profile` — the caller completes or updates their own body profile.
 
+use shared::config::{Common, ConfigError};
+use shared::db::{self, Db};
+use shared::profile::{self, ProfileChange};
+use shared::tokens::Tokens;
+use shared::{ApiResult, Call, Function, Reply, clock};
+
+pub struct BodyProfile {
+    db: Db,
+    tokens: Tokens,
+}
+
+impl BodyProfile {
+    pub fn new(db: Db, tokens: Tokens) -> Self {
+        Self { db, tokens }
+    }
+
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let common = Common::from_env()?;
+        let tokens = Tokens::from_env()?;
+        Ok(Self::new(Db::new(&db::sdk_config().await, common.table_name), tokens))
+    }
+}
+
+impl Function for BodyProfile {
+    const NAME: &'static str = "body-profile";
+
+    async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
+        // The user is the token's subject: there is no user id in the request to tamper with.
+        let claims = self.tokens.require(&call)?;
+        let change: ProfileChange = call.json()?;
+        let now = clock::now();
+        change.validate(now)?;
+        let profile = profile::update(&self.db, &claims.sub, &change, now).await?;
+        Ok(Reply::ok(profile.view()))
+    }
+}

@@ -1,1 +1,169 @@
+//! `catalog`: the seven catalog reads (cards, competitions, maps, events), each one DynamoDB round trip.
 
+mod page;
+mod views;
+
+use shared::catalog::{self, Card, CompetitionEvent, CompetitionMeta, EventMeta, EventSummary, MapListing, MapMeta, Range, Registration};
+use shared::config::{Common, ConfigError};
+use shared::db::{self, Db, Item, decode};
+use shared::request::check_id;
+use shared::tokens::Tokens;
+use shared::{ApiError, ApiResult, Call, Function, Reply, keys};
+use page::Page;
+use views::{CardView, CompetitionEventDetail, CompetitionView, EventDetail, EventListItem, MapDetail, MapListItem};
+
+pub struct Catalog {
+    db: Db,
+    tokens: Tokens,
+}
+
+impl Catalog {
+    pub fn new(db: Db, tokens: Tokens) -> Self {
+        Self { db, tokens }
+    }
+
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let common = Common::from_env()?;
+        let tokens = Tokens::from_env()?;
+        Ok(Self::new(Db::new(&db::sdk_config().await, common.table_name), tokens))
+    }
+}
+
+impl Function for Catalog {
+    const NAME: &'static str = "catalog";
+
+    async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
+        match call.route.path {
+            "/client/v1/cards" => self.cards(&call).await,
+            "/client/v1/competitions/{competition_id}" => self.competition(&call).await,
+            "/client/v1/competitions/{competition_id}/events/{event_id}" => self.competition_event(&call).await,
+            "/client/v1/maps" => self.maps(&call).await,
+            "/client/v1/maps/{map_id}" => self.map(&call).await,
+            "/client/v1/events" => self.events(&call).await,
+            "/client/v1/events/{event_id}" => self.event(&call).await,
+            _ => Err(ApiError::not_found("not_found", "no such route")),
+        }
+    }
+}
+
+impl Catalog {
+    async fn cards(&self, call: &Call<'_>) -> ApiResult<Reply> {
+        let region = region(call)?;
+        let items = catalog::query(&self.db, &keys::cards_pk(&region), Range::All, None).await?;
+        let cards = decode_all::<Card>(items)?;
+        Ok(Reply::ok(views::items(cards.iter().map(CardView::from).collect())))
+    }
+
+    async fn competition(&self, call: &Call<'_>) -> ApiResult<Reply> {
+        let competition_id = call.id("competition_id")?;
+        let caller = self.tokens.optional(call)?;
+        let below_registrations = catalog::registrations_start(competition_id);
+        let pk = keys::competition_pk(competition_id);
+        let (collection, registration) = tokio::join!(
+            catalog::query(&self.db, &pk, Range::Below(&below_registrations), None),
+            self.registration_of(competition_id, caller.as_ref().map(|c| c.sub.as_str())),
+        );
+        let mut collection = collection?.into_iter();
+        let meta: CompetitionMeta = match collection.next() {
+            Some(item) if is_meta(&item) => decode(item)?,
+            _ => return Err(competition_not_found()),
+        };
+        let mut events = decode_all::<CompetitionEvent>(collection.collect())?;
+        // The default event first, then by id: what a client shows first is what it opens first.
+        events.sort_by_key(|e| !e.is_default);
+        Ok(Reply::ok(CompetitionView::new(&meta, registration?.as_ref(), &events)))
+    }
+
+    async fn competition_event(&self, call: &Call<'_>) -> ApiResult<Reply> {
+        let competition_id = call.id("competition_id")?;
+        let event_id = call.id("event_id")?;
+        let caller = self.tokens.optional(call)?;
+        let mut wanted = vec![keys::competition(competition_id), keys::competition_event(competition_id, event_id)];
+        if let Some(claims) = &caller {
+            wanted.push(keys::registration(competition_id, &claims.sub));
+        }
+        let mut found = catalog::batch_get(&self.db, &wanted).await?.into_iter();
+        let meta: CompetitionMeta = catalog::decode_opt(found.next().flatten())?.ok_or_else(competition_not_found)?;
+        let link: CompetitionEvent = catalog::decode_opt(found.next().flatten())?.ok_or_else(|| {
+            ApiError::not_found("event_not_found", "the competition has no event with this event_id")
+        })?;
+        let registration: Option<Registration> = catalog::decode_opt(found.next().flatten())?;
+        Ok(Reply::ok(CompetitionEventDetail::new(&meta, &link, registration.as_ref())))
+    }
+
+    async fn maps(&self, call: &Call<'_>) -> ApiResult<Reply> {
+        let region = region(call)?;
+        let page = Page::of(call)?;
+        let items = catalog::query(&self.db, &keys::maps_pk(&region), Range::All, Some(page.end())).await?;
+        let maps = decode_all::<MapListing>(page.slice(items))?;
+        Ok(Reply::ok(views::items(maps.iter().map(MapListItem::from).collect())))
+    }
+
+    async fn map(&self, call: &Call<'_>) -> ApiResult<Reply> {
+        let map_id = call.id("map_id")?;
+        let (meta, events) = self.map_collection(map_id, None).await?;
+        Ok(Reply::ok(MapDetail::new(&meta, &decode_all::<EventSummary>(events)?)))
+    }
+
+    async fn events(&self, call: &Call<'_>) -> ApiResult<Reply> {
+        let map_id = call.query("map_id").filter(|m| !m.is_empty());
+        let page = Page::of(call)?;
+        let items = match &map_id {
+            Some(map_id) => {
+                check_id("map_id", map_id)?;
+                self.map_collection(map_id, Some(page.end())).await?.1
+            }
+            None => catalog::query(&self.db, keys::EVENTS_PK, Range::All, Some(page.end())).await?,
+        };
+        let events = decode_all::<EventSummary>(page.slice(items))?;
+        Ok(Reply::ok(views::items(events.iter().map(EventListItem::from).collect())))
+    }
+
+    async fn event(&self, call: &Call<'_>) -> ApiResult<Reply> {
+        let event_id = call.id("event_id")?;
+        let meta: EventMeta = catalog::event(&self.db, event_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("event_not_found", "no event with this event_id"))?;
+        Ok(Reply::ok(EventDetail::from(&meta)))
+    }
+
+    /// A map's record and its first `limit` event summaries, in one Query of its collection.
+    async fn map_collection(&self, map_id: &str, limit: Option<usize>) -> ApiResult<(MapMeta, Vec<Item>)> {
+        let mut items = catalog::query(&self.db, &keys::map_pk(map_id), Range::All, limit.map(|l| l + 1)).await?.into_iter();
+        let meta = match items.next() {
+            Some(item) if is_meta(&item) => decode(item)?,
+            _ => return Err(ApiError::not_found("map_not_found", "no map with this map_id")),
+        };
+        Ok((meta, items.collect()))
+    }
+
+    async fn registration_of(&self, competition_id: &str, user_id: Option<&str>) -> ApiResult<Option<Registration>> {
+        match user_id {
+            Some(user_id) => catalog::registration(&self.db, competition_id, user_id).await,
+            None => Ok(None),
+        }
+    }
+}
+
+/// `region_code`: absent or empty means every region.
+fn region(call: &Call<'_>) -> ApiResult<String> {
+    match call.query("region_code").filter(|r| !r.is_empty()) {
+        Some(region) => {
+            check_id("region_code", &region)?;
+            Ok(region)
+        }
+        None => Ok(keys::ALL_REGIONS.to_string()),
+    }
+}
+
+fn is_meta(item: &Item) -> bool {
+    item.get(keys::SK).and_then(|v| v.as_s().ok()).is_some_and(|sk| sk == keys::META)
+}
+
+fn decode_all<T: serde::de::DeserializeOwned>(items: Vec<Item>) -> ApiResult<Vec<T>> {
+    items.into_iter().map(decode).collect()
+}
+
+fn competition_not_found() -> ApiError {
+    ApiError::not_found("competition_not_found", "no competition with this competition_id")
+}
