@@ -11,6 +11,7 @@ pub mod error;
 pub mod handler;
 pub mod idempotency;
 pub mod keys;
+pub mod launch;
 pub mod profile;
 pub mod refresh;
 pub mod request;

@@ -1,1 +1,129 @@
+//! `launch`: `POST /client/v1/competitions/{competition_id}/events/{event_id}/launch` and
+//! `POST /client/v1/events/{event_id}/launch` — start a game session on the release the client holds.
 
+use serde::Deserialize;
+use serde_json::json;
+use shared::db::Db;
+use shared::idempotency::{self, Claim, Idempotency};
+use shared::launch::{self, SessionItem, Venue};
+use shared::request::{check_id, check_token};
+use shared::tokens::Tokens;
+use shared::types::ClientType;
+use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config, keys};
+
+pub struct Launch {
+    pub db: Db,
+    pub tokens: Tokens,
+    pub idempotency: Idempotency,
+    pub realtime_endpoint: String,
+}
+
+impl Launch {
+    pub async fn from_env() -> Result<Self, config::ConfigError> {
+        let sdk = shared::db::sdk_config().await;
+        Ok(Self {
+            db: Db::new(&sdk, config::Common::from_env()?.table_name),
+            tokens: Tokens::from_env()?,
+            idempotency: Idempotency::from_env()?,
+            realtime_endpoint: config::required("REALTIME_ENDPOINT")?,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LaunchRequest {
+    launch_request_id: String,
+    device_id: String,
+    client_type: ClientType,
+    release_id: String,
+    #[serde(default)]
+    route_code: Option<String>,
+}
+
+impl Function for Launch {
+    const NAME: &'static str = "launch";
+
+    async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
+        let claims = self.tokens.require(&call)?;
+        let venue = match call.params.contains_key("competition_id") {
+            true => Venue::Competition(call.id("competition_id")?),
+            false => Venue::Direct,
+        };
+        let event_id = call.id("event_id")?;
+        let req: LaunchRequest = call.json()?;
+        check_token("launch_request_id", &req.launch_request_id, 128)?;
+        check_token("device_id", &req.device_id, 128)?;
+        check_id("release_id", &req.release_id)?;
+        if let Some(route_code) = &req.route_code {
+            check_id("route_code", route_code)?;
+        }
+        if req.client_type != claims.client_type {
+            return Err(ApiError::forbidden("client_type_mismatch", "client_type differs from the one your access token was issued for"));
+        }
+        let now = clock::now();
+        let competition_id = match venue {
+            Venue::Competition(id) => id,
+            Venue::Direct => "",
+        };
+        let payload = [competition_id, event_id, &req.device_id, req.client_type.as_str(), &req.release_id, req.route_code.as_deref().unwrap_or("")];
+        // Keys are per user: nobody can replay, or block, another user's launch.
+        let key = format!("{}:{}", claims.sub, req.launch_request_id);
+        let claimed = match self.idempotency.claim(&self.db, "launch", &key, &payload, now).await? {
+            Claim::Replay(reply) => return Ok(reply),
+            Claim::Fresh(claimed) => claimed,
+        };
+        let result = async {
+            let cleared = launch::clear(&self.db, venue, event_id, &claims.sub, &req.release_id, req.route_code.as_deref()).await?;
+            let session_id = format!("ses_{}", ulid::Ulid::new().to_string().to_lowercase());
+            let (session_token, expires_at) = self.tokens.issue_session(&claims.sub, req.client_type, &req.device_id, &session_id, now);
+            let participant_id = launch::participant_id(&claims.sub, venue, event_id);
+            let mut data = json!({
+                "session_id": session_id,
+                "session_token": session_token,
+                "session_token_expires_at": clock::rfc3339(expires_at),
+                "participant_id": participant_id,
+                "competition_id": competition_id,
+                "event_id": event_id,
+                "event_release_id": cleared.event.current_release_id,
+                "playfield_version_id": cleared.event.playfield_version_id,
+                "route_code": cleared.route_code,
+                "realtime_endpoint": self.realtime_endpoint,
+                "realtime_token": "",
+            });
+            if matches!(venue, Venue::Direct) {
+                data.as_object_mut().map(|d| d.remove("competition_id"));
+            }
+            let reply = Reply::ok(data);
+            let key = keys::session(&session_id);
+            let session = SessionItem {
+                pk: key.pk,
+                sk: key.sk,
+                gsi1pk: keys::user_pk(&claims.sub),
+                gsi1sk: format!("SESSION#{now:012}#{session_id}"),
+                entity_type: "session",
+                session_id: session_id.clone(),
+                user_id: claims.sub.clone(),
+                participant_id,
+                competition_id: (!competition_id.is_empty()).then(|| competition_id.to_owned()),
+                event_id: event_id.to_owned(),
+                event_release_id: cleared.event.current_release_id.clone(),
+                playfield_version_id: cleared.event.playfield_version_id.clone(),
+                route_code: cleared.route_code.clone(),
+                client_type: req.client_type,
+                device_id: req.device_id.clone(),
+                status: "launched",
+                created_at: now,
+                session_token_expires_at: expires_at,
+            };
+            let guard_count = cleared.guards.len();
+            let mut items = cleared.guards;
+            items.push(session.put(&self.db));
+            items.push(claimed.complete(&self.db, &reply));
+            launch::commit(&self.db, items, guard_count, event_id).await?;
+            Ok(reply)
+        }
+        .await;
+        idempotency::settle(&self.db, claimed, result).await
+    }
+}
