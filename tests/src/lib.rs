@@ -225,3 +225,63 @@ pub fn init_logs() {
             .try_init();
     });
 }
+
+/// Publishes a catalog file (given as JSON) into the local table with the catalog tool.
+pub async fn publish(file: &Value) {
+    let file = catalog_tool::parse(&serde_norway::to_string(file).expect("yaml")).expect("a valid catalog");
+    catalog_tool::import(&db().await, &file, false).await.expect("imported");
+}
+
+/// Ids of a small published world: one map, one event (two routes, release `<event>-rel-1`)
+/// inside one competition.
+pub struct World {
+    pub map: String,
+    pub event: String,
+    pub competition: String,
+    pub release: String,
+}
+
+impl World {
+    /// The catalog file of this world; `registration` is the competition's registration block,
+    /// `current` the event's current release (`-rel-1` or `-rel-2`).
+    pub fn file(&self, registration: Value, direct_entry: bool, current: &str) -> Value {
+        let release = |n: u32| serde_json::json!({
+            "release_id": format!("{}-rel-{n}", self.event), "published_at": "2026-03-01T00:00:00Z",
+            "manifest_url": format!("https://cdn.example.com/{}/rel-{n}.json", self.event), "manifest_checksum_sha256": "ab".repeat(32),
+            "playfield_version_id": format!("pfv_{n}"), "control_count": 8, "route_codes": ["route-a", "route-b"],
+        });
+        serde_json::json!({
+            "maps": [{ "map_id": self.map, "region_code": "999999", "display_name": "Test park" }],
+            "events": [{
+                "event_id": self.event, "map_id": self.map, "display_name": "Test event", "playfield_kind": "course",
+                "direct_entry_enabled": direct_entry, "current_release_id": format!("{}-{current}", self.event),
+                "releases": [release(1), release(2)],
+            }],
+            "competitions": [{
+                "competition_id": self.competition, "display_name": "Test cup", "competition_status": "ongoing",
+                "competition_start_at": "2026-01-01T00:00:00Z", "competition_end_at": "2030-12-31T00:00:00Z",
+                "registration": registration,
+                "events": [{ "event_id": self.event, "is_default": true }],
+            }],
+        })
+    }
+
+    /// A fresh world, published with open registration (`required` as given) and direct entry.
+    pub async fn publish(required: bool, direct_entry: bool) -> Self {
+        let tag = unique("");
+        let world = World { map: format!("map-{tag}"), event: format!("ev-{tag}"), competition: format!("cmp_{tag}"), release: format!("ev-{tag}-rel-1") };
+        publish(&world.file(open_registration(required), direct_entry, "rel-1")).await;
+        world
+    }
+}
+
+/// A registration block open from a year ago to a year ahead.
+pub fn open_registration(required: bool) -> Value {
+    let at = |offset: i64| shared::clock::rfc3339(shared::clock::now() + offset);
+    serde_json::json!({ "enabled": true, "required": required, "opens_at": at(-31_536_000), "closes_at": at(31_536_000) })
+}
+
+/// An access token for `user_id` as a login would issue it.
+pub fn access_token(user_id: &str, client_type: shared::types::ClientType) -> String {
+    tokens().issue_access(user_id, client_type, "dev_test", shared::clock::now())
+}

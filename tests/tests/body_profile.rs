@@ -1,6 +1,7 @@
 //! `PUT /client/v1/me/body-profile` through the `body-profile` handler with the `events/` event,
 //! against moto: partial updates, validation, completion, version history and concurrency.
 
+use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use body_profile::BodyProfile;
 use lambda_http::http::StatusCode;
@@ -11,6 +12,10 @@ use shared::keys;
 use shared::profile;
 use shared::tokens::Tokens;
 use shared::types::{BodyProfileStatus, ClientType};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 const SECRET: &[u8] = b"test-only-jwt-secret-for-body-profile-0123456789";
 
@@ -22,8 +27,96 @@ fn token_for(user_id: &str) -> String {
     tokens().issue_access(user_id, ClientType::App, "dev_test_001", clock::now())
 }
 
+/// moto serves each request on its own thread and its transactions are not atomic across
+/// threads: one that fails a condition restores a copy of the whole table taken when it began,
+/// erasing what other requests committed meanwhile (and it ignores ClientRequestToken, so an SDK
+/// retry after a timeout commits twice). DynamoDB runs every request atomically; this gate gives
+/// moto that property by passing one request at a time. Concurrent updates still interleave —
+/// read, merge and transact are separate calls — and every TransactWriteItems body is kept so a
+/// test can show the races really happened.
+struct Gate {
+    url: String,
+    one_at_a_time: Mutex<()>,
+    transactions: Mutex<Vec<String>>,
+}
+
+fn gate() -> &'static Gate {
+    static GATE: OnceLock<&'static Gate> = OnceLock::new();
+    GATE.get_or_init(|| {
+        let upstream = tests::moto_url().trim_start_matches("http://").trim_end_matches('/').to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("gate port");
+        let gate: &'static Gate = Box::leak(Box::new(Gate {
+            url: format!("http://{}", listener.local_addr().unwrap()),
+            one_at_a_time: Mutex::new(()),
+            transactions: Mutex::new(Vec::new()),
+        }));
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let upstream = upstream.clone();
+                std::thread::spawn(move || gate.pass(client, &upstream));
+            }
+        });
+        gate
+    })
+}
+
+impl Gate {
+    /// One request from the SDK to moto and its answer back (moto closes every connection).
+    fn pass(&self, client: TcpStream, upstream: &str) -> std::io::Result<()> {
+        let mut reader = BufReader::new(client.try_clone()?);
+        let (mut head, mut length, mut transact) = (Vec::new(), 0, false);
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 {
+                return Ok(());
+            }
+            let lower = line.to_ascii_lowercase();
+            if let Some(v) = lower.strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+            transact |= lower.starts_with("x-amz-target:") && lower.contains("transactwriteitems");
+            head.extend_from_slice(line.as_bytes());
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        if transact {
+            self.transactions.lock().unwrap().push(String::from_utf8_lossy(&body).into_owned());
+        }
+        let response = {
+            let _turn = self.one_at_a_time.lock().unwrap_or_else(|e| e.into_inner());
+            let mut moto = TcpStream::connect(upstream)?;
+            moto.write_all(&head)?;
+            moto.write_all(&body)?;
+            let mut response = Vec::new();
+            moto.read_to_end(&mut response)?;
+            response
+        };
+        (&client).write_all(&response)
+    }
+
+    /// TransactWriteItems calls that touched `user_id`'s items, committed or not.
+    fn transactions_of(&self, user_id: &str) -> usize {
+        let pk = keys::user_pk(user_id);
+        self.transactions.lock().unwrap().iter().filter(|body| body.contains(&pk)).count()
+    }
+}
+
+/// The table in moto, through the gate. Timeouts are loose: serialized, a slow moto must not
+/// make the SDK time out and retry (the production config stays tight).
+async fn db() -> Db {
+    let sdk = tests::sdk_config_for(&gate().url)
+        .await
+        .into_builder()
+        .timeout_config(TimeoutConfig::builder().operation_attempt_timeout(Duration::from_secs(20)).operation_timeout(Duration::from_secs(60)).build())
+        .build();
+    Db::new(&sdk, tests::table_name())
+}
+
 async fn function() -> (BodyProfile, Db) {
-    let db = tests::db().await;
+    let db = db().await;
     (BodyProfile::new(db.clone(), tokens()), db)
 }
 
@@ -293,7 +386,11 @@ async fn concurrent_updates_never_lose_a_version() {
     // and 20 new versions exist, numbered contiguously after version 1
     let history = versions(&db, &user).await;
     let numbers = version_numbers(&history);
+    let transactions = gate().transactions_of(&user) - 1; // less the user's creation
     println!("profile: {} concurrent updates → {} versions", weights.len(), numbers.len() - 1);
+    // and they really raced: more transactions were tried than committed
+    assert!(transactions > 20, "no update had to retry: the updates did not overlap");
+    println!("profile: {transactions} transactions for them, {} lost the version race and were retried", transactions - 20);
     assert_eq!(numbers, (1..=21).collect::<Vec<u64>>());
     assert_eq!(num(&stored(&db, &user).await.unwrap(), "version"), Some(21.0));
     // and each update's weight is in exactly one snapshot: none was overwritten by another
@@ -367,7 +464,7 @@ async fn a_token_of_a_user_that_does_not_exist_is_a_404_and_creates_nothing() {
 #[tokio::test]
 async fn initial_items_create_a_pending_profile_only_once() {
     // given a user created by the login transaction's items
-    let db = tests::db().await;
+    let db = db().await;
     let user = new_user(&db).await;
     // then the profile is pending at version 1, with its first version item
     let item = stored(&db, &user).await.unwrap();
