@@ -55,7 +55,7 @@ start_moto() { # PORT
 }
 
 start_watch() { # PORT
-  setsid cargo lambda watch --ignore-changes -A 127.0.0.1 -P "$1" >"$STATE/watch.log" 2>&1 &
+  setsid cargo lambda watch --ignore-changes --concurrency 4 -A 127.0.0.1 -P "$1" >"$STATE/watch.log" 2>&1 &
   PIDS+=($!)
   wait_http "http://127.0.0.1:$1/client/v1/openapi.yaml" 120 "cargo lambda watch"
 }
