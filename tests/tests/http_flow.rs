@@ -1,0 +1,162 @@
+//! The API as a client developer meets it: over HTTP against `cargo lambda watch` (started by
+//! `make test`), on the real paths of template.yaml.
+
+use lambda_http::http::StatusCode;
+use serde_json::{Value, json};
+use tests::{Api, api, last_code, unique, unique_mobile};
+
+/// Logs a fresh mobile in through SMS, the way the app does; returns (user_id, access, refresh).
+async fn sms_login(api: &Api, mobile: &str) -> (String, String, String) {
+    let (status, body) = api
+        .post("/client/v1/auth/sms/send", None, json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let code = last_code(&format!("+86{mobile}")).await;
+    let (status, body) = api
+        .post("/client/v1/auth/login/sms", None, json!({ "login_request_id": unique("login_"), "country_code": "86", "mobile": mobile, "sms_code": code, "client_type": "app", "device_id": "dev_http" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let d = &body["data"];
+    (d["user_id"].as_str().unwrap().into(), d["access_token"].as_str().unwrap().into(), d["refresh_token"].as_str().unwrap().into())
+}
+
+#[tokio::test]
+async fn the_demo_flow_cards_competition_event_register_launch() {
+    // given the demo catalog, loaded as `make dev` loads it
+    tests::publish(&serde_norway::from_str::<Value>(&std::fs::read_to_string(tests::repo_path("catalog/demo.yaml")).unwrap()).unwrap()).await;
+    let api = api();
+    let (user_id, token, refresh) = sms_login(&api, &unique_mobile()).await;
+
+    // cards → competition → event
+    let (status, cards) = api.get("/client/v1/cards?region_code=310000", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let card = cards["data"]["items"].as_array().unwrap().iter().find(|c| c["card_id"] == "crd_classic_demo_001").expect("demo card");
+    assert_eq!(card["competition_id"], "cmp_classic_demo_001");
+    let (status, competition) = api.get("/client/v1/competitions/cmp_classic_demo_001", Some(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{competition}");
+    assert_eq!(competition["data"]["registration_status"], Value::Null);
+    let event = competition["data"]["events"].as_array().unwrap().iter().find(|e| e["event_id"] == "sample-classic-001").expect("demo event");
+    assert_eq!(event["current_release_id"], "sample-classic-001-rel-1");
+    let (status, detail) = api.get("/client/v1/competitions/cmp_classic_demo_001/events/sample-classic-001", None).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["data"]["map_summary"]["map_id"], "lxcb-001");
+
+    // register → it shows in the competition
+    let (status, reg) = api.post("/client/v1/competitions/cmp_classic_demo_001/registrations", Some(&token), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{reg}");
+    let (_, competition) = api.get("/client/v1/competitions/cmp_classic_demo_001", Some(&token)).await;
+    assert_eq!(competition["data"]["registration_status"], "registered");
+
+    // launch on the demo release and route
+    let launch = json!({ "launch_request_id": unique("l_"), "device_id": "dev_http", "client_type": "app", "release_id": "sample-classic-001-rel-1", "route_code": "classic-001" });
+    let (status, session) = api.post("/client/v1/competitions/cmp_classic_demo_001/events/sample-classic-001/launch", Some(&token), launch).await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    assert_eq!(session["data"]["event_release_id"], "sample-classic-001-rel-1");
+    assert_eq!(session["data"]["route_code"], "classic-001");
+
+    // the body profile and a refresh work with the same login
+    let (status, profile) = api.put("/client/v1/me/body-profile", Some(&token), json!({ "gender": "female", "birth_date": "1990-01-02", "height_cm": 168, "weight_kg": 55.5 })).await;
+    assert_eq!(status, StatusCode::OK, "{profile}");
+    assert_eq!((profile["data"]["user_id"].as_str(), profile["data"]["body_profile_status"].as_str()), (Some(user_id.as_str()), Some("completed")));
+    let (status, refreshed) = api.post("/client/v1/auth/refresh", None, json!({ "refresh_token": refresh, "client_type": "app" })).await;
+    assert_eq!(status, StatusCode::OK, "{refreshed}");
+}
+
+#[tokio::test]
+async fn unknown_paths_wrong_methods_and_reserved_routes_are_enveloped() {
+    let api = api();
+    let cases = [
+        ("GET", "/client/v1/leaderboards", StatusCode::NOT_FOUND, "not_found"),
+        ("GET", "/client/v1/competitions/cmp_x/events/e/launch/now", StatusCode::NOT_FOUND, "not_found"),
+        ("GET", "/client/v1/auth/sms/send", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        ("DELETE", "/client/v1/cards", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        ("POST", "/client/v1/maps/lxcb-001", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        ("GET", "/client/v1/me/sessions", StatusCode::NOT_IMPLEMENTED, "session_history_not_ready"),
+        ("POST", "/client/v1/punches", StatusCode::NOT_IMPLEMENTED, "session_punch_not_ready"),
+    ];
+    for (method, path, want_status, want_code) in cases {
+        let (status, body) = api.send(method, path, None, None).await;
+        assert_eq!((status, body["error"]["code"].as_str().unwrap()), (want_status, want_code), "{method} {path}");
+    }
+    let res = api.http.get(format!("{}/client/v1/openapi.yaml", api.base)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.text().await.unwrap().starts_with("openapi: 3.1"));
+}
+
+#[tokio::test]
+async fn fifty_simultaneous_first_logins_of_one_mobile_make_one_user() {
+    let api = api();
+    let mobile = unique_mobile();
+    let (status, _) = api
+        .post("/client/v1/auth/sms/send", None, json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let code = last_code(&format!("+86{mobile}")).await;
+
+    let answers = futures::future::join_all((0..50).map(|_| {
+        let body = json!({ "login_request_id": unique("login_"), "country_code": "86", "mobile": mobile, "sms_code": code, "client_type": "app", "device_id": "dev_http" });
+        let api = api.clone();
+        async move { api.post("/client/v1/auth/login/sms", None, body).await }
+    }))
+    .await;
+
+    let users: std::collections::BTreeSet<&str> = answers.iter().filter(|(s, _)| *s == StatusCode::OK).map(|(_, b)| b["data"]["user_id"].as_str().unwrap()).collect();
+    assert_eq!(users.len(), 1, "{answers:?}");
+    assert!(answers.iter().all(|(s, b)| *s == StatusCode::OK || b["error"]["code"] == "sms_code_invalid"));
+    println!("login: 50 simultaneous first logins of one mobile over HTTP → {} user", users.len());
+}
+
+#[tokio::test]
+async fn a_hundred_registrations_against_capacity_ten_accept_ten() {
+    let api = api();
+    let world = tests::World { map: unique("map-"), event: unique("ev-"), competition: unique("cmp_"), release: String::new() };
+    let mut registration = tests::open_registration(false);
+    registration["capacity"] = 10.into();
+    tests::publish(&world.file(registration, true, "rel-1")).await;
+    let path = format!("/client/v1/competitions/{}/registrations", world.competition);
+
+    let answers = futures::future::join_all((0..100).map(|_| {
+        let (api, path) = (api.clone(), path.clone());
+        async move { api.post(&path, Some(&tests::access_token(&unique("usr_"), shared::types::ClientType::App)), json!({})).await }
+    }))
+    .await;
+
+    let accepted = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    let full = answers.iter().filter(|(s, b)| *s == StatusCode::CONFLICT && b["error"]["code"] == "registration_full").count();
+    assert_eq!((accepted, full), (10, 90), "{answers:?}");
+    println!("registrations: 100 concurrent over HTTP, capacity 10 → {accepted} accepted, {full} registration_full");
+}
+
+#[tokio::test]
+async fn fifty_launches_with_one_key_make_one_session_and_twenty_profile_updates_make_twenty_versions() {
+    let api = api();
+    let world = tests::World::publish(false, true).await;
+    let (user_id, token, _) = sms_login(&api, &unique_mobile()).await;
+    let key = unique("l_");
+    let path = format!("/client/v1/events/{}/launch", world.event);
+    let launches = futures::future::join_all((0..50).map(|_| {
+        let (api, path, token) = (api.clone(), path.clone(), token.clone());
+        let body = json!({ "launch_request_id": key, "device_id": "dev_http", "client_type": "app", "release_id": world.release });
+        async move { api.post(&path, Some(&token), body).await }
+    }))
+    .await;
+    let sessions: std::collections::BTreeSet<&str> = launches.iter().filter(|(s, _)| *s == StatusCode::OK).map(|(_, b)| b["data"]["session_id"].as_str().unwrap()).collect();
+    assert_eq!(sessions.len(), 1, "{launches:?}");
+    assert!(launches.iter().all(|(s, b)| *s == StatusCode::OK || b["error"]["code"] == "request_in_progress"));
+
+    let updates = futures::future::join_all((0..20).map(|i| {
+        let (api, token) = (api.clone(), token.clone());
+        async move { api.put("/client/v1/me/body-profile", Some(&token), json!({ "weight_kg": 50 + i })).await }
+    }))
+    .await;
+    assert!(updates.iter().all(|(s, _)| *s == StatusCode::OK), "{updates:?}");
+    let versions = tests::db().await.client.query().table_name(tests::table_name())
+        .key_condition_expression("PK = :pk AND begins_with(SK, :v)")
+        .expression_attribute_values(":pk", shared::db::s(shared::keys::user_pk(&user_id)))
+        .expression_attribute_values(":v", shared::db::s(shared::keys::PROFILE_VERSION_PREFIX))
+        .send().await.unwrap().count;
+    // version 1 is written at first login
+    assert_eq!(versions, 21);
+    println!("launch: 50 simultaneous launches over HTTP with one key → {} session", sessions.len());
+    println!("profile: 20 concurrent updates over HTTP → {} new versions, none lost", versions - 1);
+}
