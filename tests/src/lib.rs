@@ -48,6 +48,13 @@ pub async fn db() -> Db {
     Db::new(&sdk_config().await, table_name())
 }
 
+/// A `Db` on the table at `endpoint`. The endpoint is set on the client itself: a client reads
+/// `AWS_ENDPOINT_URL` from the environment over the shared config's endpoint.
+pub async fn db_at(endpoint: &str) -> Db {
+    let conf = aws_sdk_dynamodb::config::Builder::from(&sdk_config_for(endpoint).await).endpoint_url(endpoint).build();
+    Db { client: aws_sdk_dynamodb::Client::from_conf(conf), table: table_name() }
+}
+
 /// A unique suffix, so tests sharing one table never see each other's data.
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}{}", ulid::Ulid::new().to_string().to_lowercase())

@@ -27,13 +27,12 @@ fn token_for(user_id: &str) -> String {
     tokens().issue_access(user_id, ClientType::App, "dev_test_001", clock::now())
 }
 
-/// moto serves each request on its own thread and its transactions are not atomic across
-/// threads: one that fails a condition restores a copy of the whole table taken when it began,
-/// erasing what other requests committed meanwhile (and it ignores ClientRequestToken, so an SDK
-/// retry after a timeout commits twice). DynamoDB runs every request atomically; this gate gives
-/// moto that property by passing one request at a time. Concurrent updates still interleave —
-/// read, merge and transact are separate calls — and every TransactWriteItems body is kept so a
-/// test can show the races really happened.
+/// Between the SDK and moto: one request at a time, and every TransactWriteItems body kept so a
+/// test can show its races really happened. Threaded moto is not atomic across requests (a
+/// failed transaction restores a copy of the whole table taken when it began, erasing what others
+/// committed meanwhile); `scripts/moto_serial.py` already serializes it, and this gate keeps these
+/// tests right on a plain `moto_server` too. Concurrent updates still interleave: read, merge and
+/// transact are separate calls.
 struct Gate {
     url: String,
     one_at_a_time: Mutex<()>,
@@ -104,15 +103,18 @@ impl Gate {
     }
 }
 
-/// The table in moto, through the gate. Timeouts are loose: serialized, a slow moto must not
-/// make the SDK time out and retry (the production config stays tight).
+/// The table in moto, through the gate. The endpoint is set on the DynamoDB config itself: the
+/// SDK prefers `AWS_ENDPOINT_URL` from the environment over the shared config's endpoint.
+/// Timeouts are loose: serialized, a slow moto must not make the SDK time out and retry, since
+/// moto ignores ClientRequestToken and would commit the retried transaction twice (the production
+/// config stays tight; DynamoDB dedupes such retries).
 async fn db() -> Db {
-    let sdk = tests::sdk_config_for(&gate().url)
-        .await
-        .into_builder()
+    let sdk = tests::sdk_config().await;
+    let conf = aws_sdk_dynamodb::config::Builder::from(&sdk)
+        .endpoint_url(&gate().url)
         .timeout_config(TimeoutConfig::builder().operation_attempt_timeout(Duration::from_secs(20)).operation_timeout(Duration::from_secs(60)).build())
         .build();
-    Db::new(&sdk, tests::table_name())
+    Db { client: aws_sdk_dynamodb::Client::from_conf(conf), table: tests::table_name() }
 }
 
 async fn function() -> (BodyProfile, Db) {
@@ -230,7 +232,7 @@ async fn partial_updates_accumulate_and_complete_once() {
     assert!(num(last, "updated_at").is_some());
     // the first snapshot is the empty pending profile of user creation
     assert_eq!(text(&history[0], "status"), Some("pending"));
-    assert!(history[0].get("gender").is_none());
+    assert!(!history[0].contains_key("gender"));
     // and the login's view of it agrees
     assert_eq!(profile::status(&db, &user).await.unwrap(), BodyProfileStatus::Completed);
 }

@@ -1,0 +1,379 @@
+//! The body profile: its stored items, the validation of an update and the completion rule.
+//!
+//! Two kinds of item live in the user's collection (`USER#<id>`):
+//! - `PROFILE`: the current, merged profile with its `version`, `status` and `completed_at`;
+//! - `PROFILE#V#<version>`: one immutable snapshot per accepted write, version 1 at user creation.
+//!
+//! **Completion rule:** the profile is `completed` once `gender`, `birth_date`, `height_cm` and
+//! `weight_kg` are all set (the heart rates are optional). `completed_at` is stamped on the write
+//! that first completes it and never changes afterwards; a profile never goes back to `pending`
+//! (fields can be changed but never unset, so completeness cannot be lost anyway).
+
+use crate::clock;
+use crate::db::{Db, TxError, jitter, n, s};
+use crate::error::{ApiError, ApiResult};
+use crate::keys::{self, Key};
+use crate::types::BodyProfileStatus;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use lambda_http::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::time::Duration;
+
+pub const ENTITY_PROFILE: &str = "body_profile";
+pub const ENTITY_PROFILE_VERSION: &str = "body_profile_version";
+
+/// Optimistic-concurrency attempts before answering 409: each lost race means another write
+/// committed, so 40 covers dozens of simultaneous writers to one profile.
+pub const MAX_ATTEMPTS: u32 = 40;
+
+pub const HEIGHT_CM: (f64, f64) = (50.0, 260.0);
+pub const WEIGHT_KG: (f64, f64) = (10.0, 400.0);
+pub const RESTING_HR: (u32, u32) = (25, 150);
+pub const MAX_HR: (u32, u32) = (60, 250);
+pub const MIN_BIRTH_YEAR: i32 = 1900;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    Male,
+    Female,
+    Other,
+    Unknown,
+}
+
+impl Gender {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gender::Male => "male",
+            Gender::Female => "female",
+            Gender::Other => "other",
+            Gender::Unknown => "unknown",
+        }
+    }
+}
+
+fn status_str(status: BodyProfileStatus) -> &'static str {
+    match status {
+        BodyProfileStatus::Pending => "pending",
+        BodyProfileStatus::Completed => "completed",
+    }
+}
+
+/// The body of `PUT /me/body-profile`: every field optional; an explicit `null` reads as absent.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileChange {
+    pub gender: Option<Gender>,
+    pub birth_date: Option<String>,
+    pub height_cm: Option<f64>,
+    pub weight_kg: Option<f64>,
+    pub resting_heart_rate_bpm: Option<u32>,
+    pub max_heart_rate_bpm: Option<u32>,
+}
+
+impl ProfileChange {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Each field on its own (the heart-rate order is checked against the stored profile in
+    /// [`update`]). `now` decides what "in the future" means for `birth_date`.
+    pub fn validate(&self, now: i64) -> ApiResult<()> {
+        if self.is_empty() {
+            return Err(ApiError::invalid("body", "nothing to update: send at least one profile field"));
+        }
+        if let Some(date) = &self.birth_date {
+            check_birth_date(date, now)?;
+        }
+        check_range("height_cm", self.height_cm, HEIGHT_CM)?;
+        check_range("weight_kg", self.weight_kg, WEIGHT_KG)?;
+        check_range("resting_heart_rate_bpm", self.resting_heart_rate_bpm, RESTING_HR)?;
+        check_range("max_heart_rate_bpm", self.max_heart_rate_bpm, MAX_HR)?;
+        Ok(())
+    }
+}
+
+fn check_range<T: PartialOrd + std::fmt::Display + Copy>(field: &str, value: Option<T>, (min, max): (T, T)) -> ApiResult<()> {
+    match value {
+        Some(v) if !(v >= min && v <= max) => Err(ApiError::invalid(field, format!("must be from {min} to {max}"))),
+        _ => Ok(()),
+    }
+}
+
+/// `YYYY-MM-DD`, a real calendar date, from 1900 on, not after today. "Today" is taken in the
+/// earliest time zone (UTC+14), so a user born today anywhere on Earth is accepted.
+fn check_birth_date(value: &str, now: i64) -> ApiResult<()> {
+    let invalid = |reason: &str| ApiError::invalid("birth_date", reason.to_string());
+    let b = value.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return Err(invalid("must be a date YYYY-MM-DD"));
+    }
+    let (year, month, day) = (value[0..4].parse::<i32>(), value[5..7].parse::<u8>(), value[8..10].parse::<u8>());
+    let date = match (year, month, day) {
+        (Ok(y), Ok(m), Ok(d)) => time::Month::try_from(m).ok().and_then(|m| time::Date::from_calendar_date(y, m, d).ok()),
+        _ => None,
+    };
+    let Some(date) = date else {
+        return Err(invalid("is not a calendar date"));
+    };
+    if date.year() < MIN_BIRTH_YEAR {
+        return Err(invalid("must not be before 1900-01-01"));
+    }
+    let latest_today = time::OffsetDateTime::from_unix_timestamp(now + 14 * 3600)
+        .map(|t| t.date())
+        .unwrap_or(time::Date::MAX);
+    if date > latest_today {
+        return Err(invalid("must not be in the future"));
+    }
+    Ok(())
+}
+
+/// The `PROFILE` item as stored (and, after [`ProfileItem::apply`], the merged snapshot).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ProfileItem {
+    pub user_id: String,
+    pub status: BodyProfileStatus,
+    pub version: u64,
+    /// Epoch seconds of the first completion.
+    #[serde(default)]
+    pub completed_at: Option<i64>,
+    #[serde(default)]
+    pub gender: Option<Gender>,
+    #[serde(default)]
+    pub birth_date: Option<String>,
+    #[serde(default)]
+    pub height_cm: Option<f64>,
+    #[serde(default)]
+    pub weight_kg: Option<f64>,
+    #[serde(default)]
+    pub resting_heart_rate_bpm: Option<u32>,
+    #[serde(default)]
+    pub max_heart_rate_bpm: Option<u32>,
+}
+
+impl ProfileItem {
+    /// The fields of the completion rule (see the module doc).
+    pub fn is_complete(&self) -> bool {
+        self.gender.is_some() && self.birth_date.is_some() && self.height_cm.is_some() && self.weight_kg.is_some()
+    }
+
+    /// Merges a change over the stored values: what the change leaves out stays as it was.
+    pub fn apply(&mut self, change: &ProfileChange) {
+        fn set<T: Clone>(slot: &mut Option<T>, new: &Option<T>) {
+            if new.is_some() {
+                slot.clone_from(new);
+            }
+        }
+        set(&mut self.gender, &change.gender);
+        set(&mut self.birth_date, &change.birth_date);
+        set(&mut self.height_cm, &change.height_cm);
+        set(&mut self.weight_kg, &change.weight_kg);
+        set(&mut self.resting_heart_rate_bpm, &change.resting_heart_rate_bpm);
+        set(&mut self.max_heart_rate_bpm, &change.max_heart_rate_bpm);
+    }
+
+    /// The profile fields that are set, as attributes.
+    fn field_values(&self) -> Vec<(&'static str, AttributeValue)> {
+        let mut values = Vec::new();
+        if let Some(g) = self.gender {
+            values.push(("gender", s(g.as_str())));
+        }
+        if let Some(d) = &self.birth_date {
+            values.push(("birth_date", s(d)));
+        }
+        if let Some(h) = self.height_cm {
+            values.push(("height_cm", n(h)));
+        }
+        if let Some(w) = self.weight_kg {
+            values.push(("weight_kg", n(w)));
+        }
+        if let Some(r) = self.resting_heart_rate_bpm {
+            values.push(("resting_heart_rate_bpm", n(r)));
+        }
+        if let Some(m) = self.max_heart_rate_bpm {
+            values.push(("max_heart_rate_bpm", n(m)));
+        }
+        values
+    }
+
+    /// What the API answers about this profile.
+    pub fn view(&self) -> ProfileView {
+        ProfileView {
+            user_id: self.user_id.clone(),
+            body_profile_status: self.status,
+            completed_at: self.completed_at.map(clock::rfc3339),
+        }
+    }
+}
+
+/// Response `data` of `PUT /me/body-profile`. `completed_at` is `null` while pending (the
+/// contract allows it to be empty).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProfileView {
+    pub user_id: String,
+    pub body_profile_status: BodyProfileStatus,
+    pub completed_at: Option<String>,
+}
+
+/// The max heart rate must exceed the resting one, judged on the merged profile so a change of
+/// either one alone is checked against the stored other. Names the field the caller sent.
+fn check_heart_rates(merged: &ProfileItem, change: &ProfileChange) -> ApiResult<()> {
+    match (merged.resting_heart_rate_bpm, merged.max_heart_rate_bpm) {
+        (Some(resting), Some(max)) if max <= resting => {
+            let field = if change.max_heart_rate_bpm.is_some() { "max_heart_rate_bpm" } else { "resting_heart_rate_bpm" };
+            Err(ApiError::invalid(
+                field,
+                format!("max_heart_rate_bpm ({max}) must be greater than resting_heart_rate_bpm ({resting})"),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The version item of `profile` (which already carries its new `version`).
+fn version_item(profile: &ProfileItem, now: i64) -> HashMap<String, AttributeValue> {
+    let mut item = keys::body_profile_version(&profile.user_id, profile.version).to_map();
+    item.insert("entity_type".into(), s(ENTITY_PROFILE_VERSION));
+    item.insert("user_id".into(), s(&profile.user_id));
+    item.insert("version".into(), n(profile.version));
+    item.insert("status".into(), s(status_str(profile.status)));
+    if let Some(at) = profile.completed_at {
+        item.insert("completed_at".into(), n(at));
+    }
+    item.insert("updated_at".into(), n(now));
+    item.extend(profile.field_values().into_iter().map(|(k, v)| (k.to_string(), v)));
+    item
+}
+
+/// A Put that only creates: versions and profiles are never overwritten by one.
+fn put_new(db: &Db, item: HashMap<String, AttributeValue>) -> TransactWriteItem {
+    let put = Put::builder()
+        .table_name(&db.table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .expect("table name and item are set");
+    TransactWriteItem::builder().put(put).build()
+}
+
+/// What the login transaction adds when it creates a user: the `pending` profile (version 1)
+/// and its first version item. Both are conditional on not existing yet.
+pub fn initial_items(db: &Db, user_id: &str, now: i64) -> Vec<TransactWriteItem> {
+    let profile = ProfileItem {
+        user_id: user_id.to_owned(),
+        status: BodyProfileStatus::Pending,
+        version: 1,
+        completed_at: None,
+        gender: None,
+        birth_date: None,
+        height_cm: None,
+        weight_kg: None,
+        resting_heart_rate_bpm: None,
+        max_heart_rate_bpm: None,
+    };
+    let mut item = keys::body_profile(user_id).to_map();
+    item.insert("entity_type".into(), s(ENTITY_PROFILE));
+    item.insert("user_id".into(), s(user_id));
+    item.insert("status".into(), s(status_str(profile.status)));
+    item.insert("version".into(), n(1));
+    item.insert("created_at".into(), n(now));
+    item.insert("updated_at".into(), n(now));
+    vec![put_new(db, item), put_new(db, version_item(&profile, now))]
+}
+
+#[derive(Deserialize)]
+struct StatusOnly {
+    status: BodyProfileStatus,
+}
+
+/// The profile status for a login response (one GetItem). A user whose profile item is missing
+/// (never expected: both are written in one transaction) is reported `pending`, so the client
+/// asks for the profile rather than the login failing.
+pub async fn status(db: &Db, user_id: &str) -> ApiResult<BodyProfileStatus> {
+    match db.get::<StatusOnly>(&keys::body_profile(user_id)).await? {
+        Some(item) => Ok(item.status),
+        None => {
+            tracing::warn!(user_id, "user without a body profile item");
+            Ok(BodyProfileStatus::Pending)
+        }
+    }
+}
+
+/// The conditional update of the `PROFILE` item from version `read_version` to `merged`.
+fn update_profile(db: &Db, merged: &ProfileItem, read_version: u64, now: i64) -> TransactWriteItem {
+    let mut names = HashMap::new();
+    let mut values = HashMap::new();
+    let mut sets = Vec::new();
+    let fields = merged.field_values().into_iter().chain([
+        ("version", n(merged.version)),
+        ("status", s(status_str(merged.status))),
+        ("updated_at", n(now)),
+    ]);
+    for (i, (name, value)) in fields.enumerate() {
+        names.insert(format!("#a{i}"), name.to_string());
+        values.insert(format!(":a{i}"), value);
+        sets.push(format!("#a{i} = :a{i}"));
+    }
+    if let Some(at) = merged.completed_at {
+        // if_not_exists: a stored completion time is never overwritten, whatever this write holds.
+        names.insert("#completed_at".into(), "completed_at".into());
+        values.insert(":completed_at".into(), n(at));
+        sets.push("#completed_at = if_not_exists(#completed_at, :completed_at)".into());
+    }
+    names.insert("#read_version".into(), "version".into());
+    values.insert(":read_version".into(), n(read_version));
+    let update = Update::builder()
+        .table_name(&db.table)
+        .set_key(Some(keys::body_profile(&merged.user_id).to_map()))
+        .update_expression(format!("SET {}", sets.join(", ")))
+        .condition_expression("#read_version = :read_version")
+        .set_expression_attribute_names(Some(names))
+        .set_expression_attribute_values(Some(values))
+        .build()
+        .expect("table, key and expression are set");
+    TransactWriteItem::builder().update(update).build()
+}
+
+/// Applies a validated change to the user's profile: read, merge, check, then one transaction
+/// (profile update conditional on the version read + a new version item). A lost race re-reads
+/// and retries with jitter; after [`MAX_ATTEMPTS`] the caller gets 409 `profile_update_conflict`.
+/// Returns the merged profile as written. 404 `user_not_found` when the user has no profile.
+pub async fn update(db: &Db, user_id: &str, change: &ProfileChange, now: i64) -> ApiResult<ProfileItem> {
+    let key: Key = keys::body_profile(user_id);
+    for attempt in 0..MAX_ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(jitter((5 * u64::from(attempt)).min(100)))).await;
+        }
+        let Some(mut profile) = db.get::<ProfileItem>(&key).await? else {
+            return Err(ApiError::not_found("user_not_found", "no such user"));
+        };
+        let read_version = profile.version;
+        profile.apply(change);
+        check_heart_rates(&profile, change)?;
+        if profile.status == BodyProfileStatus::Pending && profile.is_complete() {
+            profile.status = BodyProfileStatus::Completed;
+            profile.completed_at = Some(now);
+        }
+        profile.version = read_version + 1;
+        let items = vec![update_profile(db, &profile, read_version, now), put_new(db, version_item(&profile, now))];
+        match db.transact(items).await {
+            Ok(()) => return Ok(profile),
+            // Another write moved the version on: merge over its result.
+            Err(TxError::Conditions(failed)) if failed.first() == Some(&true) => continue,
+            Err(TxError::Conditions(failed)) => {
+                // The profile was at the version read but the next version item already exists:
+                // the history is out of step with the profile, which no retry can fix.
+                tracing::error!(user_id, version = profile.version, ?failed, "profile version item already exists");
+                return Err(ApiError::internal());
+            }
+            Err(TxError::Api(e)) => return Err(e),
+        }
+    }
+    tracing::warn!(user_id, attempts = MAX_ATTEMPTS, "profile update kept losing the version race");
+    Err(ApiError::new(StatusCode::CONFLICT, "profile_update_conflict", "the profile is being updated by other requests; retry"))
+}
