@@ -7,6 +7,7 @@ use serde_json::Value;
 use shared::db::Db;
 use shared::handler::{self, Function};
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 fn env(var: &str, what: &str) -> String {
@@ -25,8 +26,33 @@ pub fn moto_url() -> String {
     url
 }
 
+/// The table this suite works on. Suites over HTTP (binaries named `http_*`) share the table
+/// the served API uses; every other suite gets a table of its own, created on first use exactly
+/// as template.yaml defines it — moto's transactions copy the whole table, so small tables keep
+/// the suites fast and independent.
 pub fn table_name() -> String {
-    env("TABLE_NAME", "the local table name")
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        let served = env("TABLE_NAME", "the local table name");
+        let exe = std::env::current_exe().expect("test binary path");
+        let stem = exe.file_stem().and_then(|s| s.to_str()).unwrap_or("suite");
+        let suite = stem.rsplit_once('-').map_or(stem, |(name, _hash)| name);
+        if suite.starts_with("http_") {
+            return served;
+        }
+        let name = format!("{served}-{}", suite.replace('_', "-"));
+        let python = env("MOTO_PYTHON", "the virtualenv's python, to create the suite's table");
+        let out = std::process::Command::new(python)
+            .arg(repo_path("scripts/local_table.py"))
+            .arg(repo_path("template.yaml"))
+            .env("TABLE_NAME", &name)
+            .env("AWS_ENDPOINT_URL", moto_url())
+            .output()
+            .expect("run scripts/local_table.py");
+        assert!(out.status.success(), "creating table {name}: {}", String::from_utf8_lossy(&out.stderr));
+        name
+    })
+    .clone()
 }
 
 /// An SDK config aimed at `endpoint` (moto), with throwaway credentials.

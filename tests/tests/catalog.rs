@@ -5,16 +5,11 @@ use catalog::Catalog;
 use lambda_http::http::StatusCode;
 use registration::Registration;
 use serde_json::{Value, json};
-use shared::tokens::Tokens;
 use shared::types::ClientType;
-use tests::{invoke, unique, with_bearer, with_body};
-
-fn tokens() -> Tokens {
-    Tokens::from_env().expect("JWT_SECRET (set by the local stack)")
-}
+use tests::{invoke, publish, tokens, unique, with_bearer, with_body};
 
 fn token_for(user_id: &str) -> String {
-    tokens().issue_access(user_id, ClientType::App, "dev_test", shared::clock::now())
+    tests::access_token(user_id, ClientType::App)
 }
 
 async fn catalog() -> Catalog {
@@ -129,11 +124,6 @@ impl Ids {
             ],
         })
     }
-}
-
-async fn publish(file: &Value) {
-    let file = catalog_tool::parse(&serde_norway::to_string(file).unwrap()).expect("a valid catalog");
-    catalog_tool::import(&tests::db().await, &file, false).await.expect("imported");
 }
 
 /// A catalog published for this test.

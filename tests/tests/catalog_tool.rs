@@ -7,13 +7,8 @@ use lambda_http::http::StatusCode;
 use registration::Registration;
 use serde_json::{Value, json};
 use shared::keys;
-use shared::tokens::Tokens;
 use shared::types::ClientType;
-use tests::{invoke, unique, with_bearer, with_body};
-
-fn tokens() -> Tokens {
-    Tokens::from_env().expect("JWT_SECRET (set by the local stack)")
-}
+use tests::{invoke, tokens, unique, with_bearer, with_body};
 
 fn parse(file: &Value) -> CatalogFile {
     catalog_tool::parse(&serde_norway::to_string(file).unwrap()).expect("a valid catalog")
@@ -210,7 +205,7 @@ async fn reimporting_changes_nothing_and_never_resets_registered_count() {
     let function = Registration::new(tests::db().await, tokens());
     for _ in 0..2 {
         let path = format!("/client/v1/competitions/{}/registrations", small.competition);
-        let token = tokens().issue_access(&unique("usr_"), ClientType::App, "dev_test", shared::clock::now());
+        let token = tests::access_token(&unique("usr_"), ClientType::App);
         let (status, body) = invoke(&function, "registration", |e| {
             e["rawPath"] = path.clone().into();
             with_bearer(e, &token);

@@ -8,19 +8,14 @@ use registration::Registration;
 use serde_json::{Value, json};
 use shared::db::Db;
 use shared::keys;
-use shared::tokens::Tokens;
 use shared::types::ClientType;
 use std::time::Duration;
-use tests::{invoke, unique, with_bearer, with_body};
+use tests::{invoke, tokens, unique, with_bearer, with_body};
 
 const YEAR: i64 = 365 * 86_400;
 
-fn tokens() -> Tokens {
-    Tokens::from_env().expect("JWT_SECRET (set by the local stack)")
-}
-
 fn token_for(user_id: &str) -> String {
-    tokens().issue_access(user_id, ClientType::App, "dev_test", shared::clock::now())
+    tests::access_token(user_id, ClientType::App)
 }
 
 fn rfc3339(offset_sec: i64) -> String {

@@ -78,16 +78,22 @@ impl Catalog {
         let competition_id = call.id("competition_id")?;
         let event_id = call.id("event_id")?;
         let caller = self.tokens.optional(call)?;
-        let mut wanted = vec![keys::competition(competition_id), keys::competition_event(competition_id, event_id)];
-        if let Some(claims) = &caller {
-            wanted.push(keys::registration(competition_id, &claims.sub));
-        }
-        let mut found = catalog::batch_get(&self.db, &wanted).await?.into_iter();
-        let meta: CompetitionMeta = catalog::decode_opt(found.next().flatten())?.ok_or_else(competition_not_found)?;
-        let link: CompetitionEvent = catalog::decode_opt(found.next().flatten())?.ok_or_else(|| {
+        let (meta, link) = (keys::competition(competition_id), keys::competition_event(competition_id, event_id));
+        let (meta, link, registration) = match &caller {
+            Some(claims) => {
+                let [m, l, r] = self.db.batch_get([meta, link, keys::registration(competition_id, &claims.sub)]).await?;
+                (m, l, r)
+            }
+            None => {
+                let [m, l] = self.db.batch_get([meta, link]).await?;
+                (m, l, None)
+            }
+        };
+        let meta: CompetitionMeta = catalog::decode_opt(meta)?.ok_or_else(competition_not_found)?;
+        let link: CompetitionEvent = catalog::decode_opt(link)?.ok_or_else(|| {
             ApiError::not_found("event_not_found", "the competition has no event with this event_id")
         })?;
-        let registration: Option<Registration> = catalog::decode_opt(found.next().flatten())?;
+        let registration: Option<Registration> = catalog::decode_opt(registration)?;
         Ok(Reply::ok(CompetitionEventDetail::new(&meta, &link, registration.as_ref())))
     }
 

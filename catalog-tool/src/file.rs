@@ -1,0 +1,143 @@
+//! The catalog file (YAML): what an operator edits to publish maps, events, releases, competitions and cards.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogFile {
+    #[serde(default)]
+    pub maps: Vec<MapDef>,
+    #[serde(default)]
+    pub events: Vec<EventDef>,
+    #[serde(default)]
+    pub competitions: Vec<CompetitionDef>,
+    #[serde(default)]
+    pub cards: Vec<CardDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MapDef {
+    pub map_id: String,
+    pub region_code: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub cover_url: Option<String>,
+    #[serde(default)]
+    pub scale_text: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    pub updated_date: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventDef {
+    pub event_id: String,
+    pub map_id: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub preview_image_url: Option<String>,
+    /// e.g. `course`.
+    pub playfield_kind: String,
+    /// Whether the event can be launched straight from its map, outside any competition.
+    pub direct_entry_enabled: bool,
+    /// Publishing a new release = adding it here and pointing this at it.
+    pub current_release_id: String,
+    pub releases: Vec<ReleaseDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseDef {
+    pub release_id: String,
+    /// RFC 3339.
+    pub published_at: String,
+    pub manifest_url: String,
+    /// 64 lowercase hex characters.
+    pub manifest_checksum_sha256: String,
+    pub playfield_version_id: String,
+    pub control_count: i64,
+    pub route_codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompetitionDef {
+    pub competition_id: String,
+    pub display_name: String,
+    /// e.g. `upcoming`, `ongoing`, `finished`.
+    pub competition_status: String,
+    /// RFC 3339.
+    pub competition_start_at: String,
+    pub competition_end_at: String,
+    #[serde(default)]
+    pub leaderboard_enabled: bool,
+    #[serde(default)]
+    pub realtime_board_enabled: bool,
+    pub registration: RegistrationDef,
+    #[serde(default)]
+    pub events: Vec<CompetitionEventDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationDef {
+    pub enabled: bool,
+    /// Launching inside the competition needs a registration.
+    #[serde(default)]
+    pub required: bool,
+    /// RFC 3339; absent = no bound.
+    #[serde(default)]
+    pub opens_at: Option<String>,
+    #[serde(default)]
+    pub closes_at: Option<String>,
+    /// Absent = unlimited.
+    #[serde(default)]
+    pub capacity: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompetitionEventDef {
+    pub event_id: String,
+    #[serde(default)]
+    pub is_default: bool,
+    #[serde(default = "active")]
+    pub relation_status: String,
+}
+
+fn active() -> String {
+    "active".to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardDef {
+    pub card_id: String,
+    pub card_type: String,
+    pub display_name: String,
+    pub region_code: String,
+    /// Empty or absent for cards that link no competition.
+    #[serde(default)]
+    pub competition_id: Option<String>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+    #[serde(default)]
+    pub cover_url: Option<String>,
+    pub display_slot: String,
+    /// `0..=MAX_PRIORITY`, highest shown first.
+    pub display_priority: i64,
+}
+
+impl CardDef {
+    pub fn competition(&self) -> Option<&str> {
+        self.competition_id.as_deref().filter(|id| !id.is_empty())
+    }
+}
+
+impl EventDef {
+    pub fn current_release(&self) -> Option<&ReleaseDef> {
+        self.releases.iter().find(|r| r.release_id == self.current_release_id)
+    }
+}

@@ -1,0 +1,284 @@
+//! The catalog as stored: the items the catalog tool writes, registration adds, and every reader decodes.
+//!
+//! Each read of the API is served by one item collection, so the tool denormalizes: an event's
+//! summary (with its current release) is copied into its map, the event list and every competition
+//! that links it. Field names are the contract's, so a reader maps them one to one.
+
+use crate::db::{Db, Item, decode, encode, fault, s};
+use crate::error::ApiResult;
+use crate::keys::{self, Key};
+use aws_sdk_dynamodb::types::Select;
+use serde::{Deserialize, Serialize};
+
+/// The `entity_type` attribute of each kind of item.
+pub mod entity {
+    pub const CARD: &str = "card";
+    pub const MAP_LISTING: &str = "map_listing";
+    pub const MAP: &str = "map";
+    pub const EVENT_SUMMARY: &str = "event_summary";
+    pub const EVENT: &str = "event";
+    pub const RELEASE: &str = "release";
+    pub const COMPETITION: &str = "competition";
+    pub const COMPETITION_EVENT: &str = "competition_event";
+    pub const REGISTRATION: &str = "registration";
+}
+pub const ENTITY_TYPE: &str = "entity_type";
+
+/// The only attribute of a catalog item that is not the catalog's: registration counts it, and
+/// the catalog tool must never overwrite it.
+pub const REGISTERED_COUNT: &str = "registered_count";
+
+/// The one status a registration has today.
+pub const REGISTERED: &str = "registered";
+
+/// A home-page card, in `CARDS#<region>` and `CARDS#*` under `keys::card`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Card {
+    pub card_id: String,
+    pub card_type: String,
+    pub display_name: String,
+    /// `None` for cards that link no competition.
+    pub competition_id: Option<String>,
+    pub html_url: Option<String>,
+    pub cover_url: Option<String>,
+    pub display_slot: String,
+    pub display_priority: i64,
+    pub region_code: String,
+}
+
+/// A map in the map list, in `MAPS#<region>` and `MAPS#*` under `keys::map_listing`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapListing {
+    pub map_id: String,
+    pub display_name: String,
+    pub cover_url: Option<String>,
+    pub scale_text: Option<String>,
+    pub region_code: String,
+}
+
+/// A map's own record, `keys::map`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapMeta {
+    pub map_id: String,
+    pub display_name: String,
+    pub cover_url: Option<String>,
+    pub scale_text: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub updated_date: Option<String>,
+    pub region_code: String,
+}
+
+/// An event as lists show it, with its current release: `keys::event_listing` and `keys::map_event`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventSummary {
+    pub event_id: String,
+    pub display_name: String,
+    pub map_id: String,
+    pub map_display_name: String,
+    pub preview_image_url: Option<String>,
+    pub control_count: i64,
+    pub route_count: i64,
+    pub direct_entry_enabled: bool,
+    pub current_release_id: String,
+    pub manifest_url: String,
+    pub manifest_checksum_sha256: String,
+    pub playfield_kind: String,
+}
+
+/// An event's own record, `keys::event`: everything the event detail and launch need.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventMeta {
+    pub event_id: String,
+    pub display_name: String,
+    pub preview_image_url: Option<String>,
+    pub direct_entry_enabled: bool,
+    pub playfield_kind: String,
+    pub map_id: String,
+    pub map_display_name: String,
+    pub map_cover_url: Option<String>,
+    pub map_scale_text: Option<String>,
+    // The current release, copied from its `Release` item.
+    pub current_release_id: String,
+    pub manifest_url: String,
+    pub manifest_checksum_sha256: String,
+    pub playfield_version_id: String,
+    pub control_count: i64,
+    pub route_count: i64,
+    pub route_codes: Vec<String>,
+}
+
+/// One published release of an event, `keys::release`; kept after it is superseded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Release {
+    pub event_id: String,
+    pub release_id: String,
+    /// RFC 3339.
+    pub published_at: String,
+    pub manifest_url: String,
+    pub manifest_checksum_sha256: String,
+    pub playfield_version_id: String,
+    pub control_count: i64,
+    pub route_codes: Vec<String>,
+}
+
+/// A competition's own record, `keys::competition`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompetitionMeta {
+    pub competition_id: String,
+    pub display_name: String,
+    pub competition_status: String,
+    /// RFC 3339, shown as given.
+    pub competition_start_at: String,
+    pub competition_end_at: String,
+    pub leaderboard_enabled: bool,
+    pub realtime_board_enabled: bool,
+    pub registration_enabled: bool,
+    /// Launching inside the competition needs a registration.
+    pub registration_required: bool,
+    /// Epoch seconds; absent = no bound. Registration is open while `opens_at <= now < closes_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_opens_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_closes_at: Option<i64>,
+    /// The same bounds in RFC 3339, as the catalog file gave them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_opens_at_text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_closes_at_text: Option<String>,
+    /// Absent = unlimited (the registration condition relies on the attribute being absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<i64>,
+    /// Runtime: maintained by registration only.
+    #[serde(default, skip_serializing)]
+    pub registered_count: i64,
+}
+
+impl CompetitionMeta {
+    pub fn registration_window_open(&self, now: i64) -> bool {
+        self.registration_enabled
+            && self.registration_opens_at.is_none_or(|t| t <= now)
+            && self.registration_closes_at.is_none_or(|t| now < t)
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.capacity.is_some_and(|c| self.registered_count >= c)
+    }
+}
+
+/// The link of an event into a competition, `keys::competition_event`: the event as the
+/// competition shows it, with its current release and map.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompetitionEvent {
+    pub competition_id: String,
+    pub event_id: String,
+    pub is_default: bool,
+    pub relation_status: String,
+    pub display_name: String,
+    pub direct_entry_enabled: bool,
+    pub playfield_kind: String,
+    pub current_release_id: String,
+    pub manifest_url: String,
+    pub manifest_checksum_sha256: String,
+    pub playfield_version_id: String,
+    pub control_count: i64,
+    pub route_count: i64,
+    pub map_id: String,
+    pub map_display_name: String,
+    pub map_cover_url: Option<String>,
+    pub map_scale_text: Option<String>,
+}
+
+/// A user's registration for a competition, `keys::registration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Registration {
+    pub registration_id: String,
+    pub competition_id: String,
+    pub user_id: String,
+    pub status: String,
+    pub group_id: Option<String>,
+    /// The client's form, as the JSON text it sent (opaque to us, and no nesting limits to hit).
+    pub form_payload: Option<String>,
+    pub created_at: i64,
+}
+
+/// A full item: the key, the entity type, then the record's fields.
+pub fn item<T: Serialize>(key: &Key, entity_type: &str, record: &T) -> Item {
+    let mut item = encode(record);
+    item.extend(key.to_map());
+    item.insert(ENTITY_TYPE.to_string(), s(entity_type));
+    item
+}
+
+/// Which part of an item collection a Query reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Range<'a> {
+    All,
+    /// Sort keys below this one (a competition's own record and links, not its registrations).
+    Below(&'a str),
+    Prefix(&'a str),
+}
+
+/// A strongly consistent Query of one partition in sort-key order, up to `limit` items. One
+/// round trip unless the partition's answer exceeds DynamoDB's 1 MB page.
+pub async fn query(db: &Db, pk: &str, range: Range<'_>, limit: Option<usize>) -> ApiResult<Vec<Item>> {
+    let (condition, sk) = match range {
+        Range::All => ("#pk = :pk", None),
+        Range::Below(sk) => ("#pk = :pk AND #sk < :sk", Some(sk)),
+        Range::Prefix(sk) => ("#pk = :pk AND begins_with(#sk, :sk)", Some(sk)),
+    };
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let mut q = db
+            .client
+            .query()
+            .table_name(&db.table)
+            .consistent_read(true)
+            .select(Select::AllAttributes)
+            .key_condition_expression(condition)
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_values(":pk", s(pk))
+            .set_exclusive_start_key(start);
+        if let Some(sk) = sk {
+            q = q.expression_attribute_names("#sk", keys::SK).expression_attribute_values(":sk", s(sk));
+        }
+        if let Some(limit) = limit {
+            q = q.limit(i32::try_from(limit - items.len()).unwrap_or(i32::MAX));
+        }
+        let out = q.send().await.map_err(fault)?;
+        items.extend(out.items.unwrap_or_default());
+        start = out.last_evaluated_key.filter(|k| !k.is_empty());
+        if start.is_none() || limit.is_some_and(|l| items.len() >= l) {
+            return Ok(items);
+        }
+    }
+}
+
+/// Decodes an optional item.
+pub fn decode_opt<T: serde::de::DeserializeOwned>(item: Option<Item>) -> ApiResult<Option<T>> {
+    item.map(decode).transpose()
+}
+
+// The single-item reads of registration and launch.
+
+pub async fn competition(db: &Db, competition_id: &str) -> ApiResult<Option<CompetitionMeta>> {
+    db.get(&keys::competition(competition_id)).await
+}
+
+pub async fn competition_event(db: &Db, competition_id: &str, event_id: &str) -> ApiResult<Option<CompetitionEvent>> {
+    db.get(&keys::competition_event(competition_id, event_id)).await
+}
+
+pub async fn event(db: &Db, event_id: &str) -> ApiResult<Option<EventMeta>> {
+    db.get(&keys::event(event_id)).await
+}
+
+pub async fn registration(db: &Db, competition_id: &str, user_id: &str) -> ApiResult<Option<Registration>> {
+    db.get(&keys::registration(competition_id, user_id)).await
+}
+
+/// The sort key that starts a competition's registrations: a Query below it reads the
+/// competition's record and event links only, however many registrations there are.
+pub fn registrations_start(competition_id: &str) -> String {
+    keys::registration(competition_id, "").sk
+}
