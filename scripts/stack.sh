@@ -45,6 +45,8 @@ stack_env() { # MOTO_PORT
   export SMS_HASH_KEY="dev-only-sms-hash-key-NOT-FOR-PRODUCTION-0123456789"
   export REALTIME_ENDPOINT="${REALTIME_ENDPOINT:-wss://realtime.local.example/ws}"
   export RUST_LOG="${RUST_LOG:-info}"
+  # moto serves one request at a time: under the concurrency tests a call can queue for seconds.
+  export DYNAMODB_ATTEMPT_TIMEOUT_MS=15000 DYNAMODB_TIMEOUT_MS=30000
 }
 
 start_moto() { # PORT

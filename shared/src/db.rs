@@ -17,15 +17,37 @@ use std::time::Duration;
 
 pub type Item = HashMap<String, AttributeValue>;
 
-/// One SDK configuration for every AWS client of a function. Timeouts and retries are tight so a
-/// DynamoDB outage becomes an enveloped 503 in well under 3 s instead of a Lambda timeout.
+/// How long a DynamoDB call may take: per attempt, and in all (two attempts at most).
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub attempt: Duration,
+    pub total: Duration,
+}
+
+impl Timeouts {
+    /// Tight, so a DynamoDB outage becomes an enveloped 503 in well under 3 s, not a Lambda timeout.
+    pub const DEPLOYED: Timeouts = Timeouts { attempt: Duration::from_millis(1_000), total: Duration::from_millis(2_500) };
+
+    /// `DYNAMODB_ATTEMPT_TIMEOUT_MS` / `DYNAMODB_TIMEOUT_MS` loosen them for the local stack only:
+    /// moto answers one request at a time, far slower than DynamoDB under a concurrency test.
+    pub fn from_env() -> Self {
+        let ms = |var, default: Duration| crate::config::or(var, default.as_millis() as u64).map(Duration::from_millis).unwrap_or(default);
+        Self { attempt: ms("DYNAMODB_ATTEMPT_TIMEOUT_MS", Self::DEPLOYED.attempt), total: ms("DYNAMODB_TIMEOUT_MS", Self::DEPLOYED.total) }
+    }
+}
+
+/// One SDK configuration for every AWS client of a function, built once per cold start.
 pub async fn sdk_config() -> SdkConfig {
+    sdk_config_with(Timeouts::from_env()).await
+}
+
+pub async fn sdk_config_with(timeouts: Timeouts) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_millis(500))
-                .operation_attempt_timeout(Duration::from_millis(1_000))
-                .operation_timeout(Duration::from_millis(2_500))
+                .operation_attempt_timeout(timeouts.attempt)
+                .operation_timeout(timeouts.total)
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(2))

@@ -48,6 +48,8 @@ struct Record {
     status: String,
     payload_hash: String,
     #[serde(default)]
+    claim_id: Option<String>,
+    #[serde(default)]
     response_status: Option<u16>,
     #[serde(default)]
     sealed_response: Option<String>,
@@ -95,17 +97,22 @@ impl Idempotency {
                 Ok(Claim::Fresh(Claimed { key: record_key, claim_id, context, secret: self.secret.clone() }))
             }
             Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
-                self.existing(db, &record_key, &payload_hash).await
+                self.existing(db, record_key, &payload_hash, claim_id).await
             }
             Err(e) => Err(db::fault(e)),
         }
     }
 
-    async fn existing(&self, db: &Db, key: &Key, payload_hash: &str) -> ApiResult<Claim> {
-        let Some(record) = db.get::<Record>(key).await? else {
+    async fn existing(&self, db: &Db, key: Key, payload_hash: &str, claim_id: String) -> ApiResult<Claim> {
+        let Some(record) = db.get::<Record>(&key).await? else {
             // Released between our write and this read: the client may simply retry.
             return Err(in_progress());
         };
+        // An SDK retry of our own claim (the first attempt landed, its answer was lost) is ours.
+        if record.claim_id.as_deref() == Some(claim_id.as_str()) {
+            let context = format!("{}|{}", key.pk, payload_hash);
+            return Ok(Claim::Fresh(Claimed { key, claim_id, context, secret: self.secret.clone() }));
+        }
         if !crypto::equal(&record.payload_hash, payload_hash) {
             return Err(ApiError::conflict("idempotency_key_reused", "this request id was already used with a different payload"));
         }
