@@ -6,7 +6,9 @@ concurrency tests would measure moto's 500s instead of our conditions. Serial ha
 the per-item serializability DynamoDB itself guarantees.
 
 It also copies a table once per transaction for rollback, not once per item of the
-transaction as moto does (an 8-item login would copy the whole table 8 times).
+transaction as moto does (an 8-item login would copy the whole table 8 times), and it does not
+keep every DynamoDB object it ever made (each copy's items included) for its /moto-api/data.json
+dashboard: that list only grows, and dumping it made reading the SMS log take seconds.
 
 Usage: moto_serial.py HOST PORT
 """
@@ -14,6 +16,7 @@ import copy
 import os
 import sys
 
+from moto.core.model_instances import model_data
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -42,6 +45,15 @@ def _transact_copying_each_table_once(self, transact_items):
 
 
 DynamoDBBackend.transact_write_items = _transact_copying_each_table_once
+
+
+class _Untracked(list):
+    def append(self, _instance):
+        pass
+
+
+for _model in model_data["dynamodb"].values():
+    _model.instances_tracked = _Untracked()
 
 
 def main() -> None:

@@ -176,9 +176,13 @@ impl Claimed {
 }
 
 /// Ends a claimed request: on error the claim is released, so a retry with the key can succeed.
+/// Not when DynamoDB is out of reach: the release would wait out another timeout, and the lease
+/// frees the key anyway.
 pub async fn settle(db: &Db, claimed: Claimed, result: ApiResult<Reply>) -> ApiResult<Reply> {
-    if result.is_err() {
-        claimed.release(db).await;
+    if let Err(e) = &result {
+        if e.status != StatusCode::SERVICE_UNAVAILABLE {
+            claimed.release(db).await;
+        }
     }
     result
 }
