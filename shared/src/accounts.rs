@@ -24,6 +24,17 @@ pub struct Accounts {
     pub idempotency: Idempotency,
 }
 
+impl Accounts {
+    pub async fn from_env() -> Result<Self, crate::config::ConfigError> {
+        Ok(Self {
+            db: Db::from_env(&crate::db::sdk_config().await)?,
+            tokens: Tokens::from_env()?,
+            refresh: RefreshConfig::from_env()?,
+            idempotency: Idempotency::from_env()?,
+        })
+    }
+}
+
 /// A login identity: the mobile in E.164, the WeChat unionid, or (without unionid) appid+openid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Identity {

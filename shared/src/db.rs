@@ -66,6 +66,11 @@ impl Db {
         Self { client: Client::new(sdk), table: table.into() }
     }
 
+    /// The table named by `TABLE_NAME`, through a client built from `sdk`.
+    pub fn from_env(sdk: &SdkConfig) -> Result<Self, crate::config::ConfigError> {
+        Ok(Self::new(sdk, crate::config::Common::from_env()?.table_name))
+    }
+
     /// A strongly consistent GetItem, decoded.
     pub async fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, ApiError> {
         let out = self

@@ -65,11 +65,10 @@ async fn dispatch<F: Function>(function: &F, req: &Request, request_id: &str) ->
             .with_details(json!({ "field": "body", "max_bytes": MAX_BODY_BYTES })));
     }
     let result = function.call(Call { route, params, req, request_id }).await;
-    if let Err(err) = &result {
-        if err.is_server_fault() {
+    if let Err(err) = &result
+        && err.is_server_fault() {
             tracing::warn!(code = %err.code, "server-side failure answered");
         }
-    }
     result
 }
 

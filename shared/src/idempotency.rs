@@ -179,10 +179,9 @@ impl Claimed {
 /// Not when DynamoDB is out of reach: the release would wait out another timeout, and the lease
 /// frees the key anyway.
 pub async fn settle(db: &Db, claimed: Claimed, result: ApiResult<Reply>) -> ApiResult<Reply> {
-    if let Err(e) = &result {
-        if e.status != StatusCode::SERVICE_UNAVAILABLE {
+    if let Err(e) = &result
+        && e.status != StatusCode::SERVICE_UNAVAILABLE {
             claimed.release(db).await;
         }
-    }
     result
 }

@@ -171,8 +171,8 @@ pub async fn send(db: &Db, sns: &aws_sdk_sns::Client, cfg: &SmsConfig, e164: &st
         }
         Err(TxError::Api(e)) => return Err(e),
     }
-    if test_code.is_none() {
-        if let Err(e) = deliver(sns, cfg, e164, &code).await {
+    if test_code.is_none()
+        && let Err(e) = deliver(sns, cfg, e164, &code).await {
             tracing::error!(error = %aws_sdk_sns::error::DisplayErrorContext(&e), "SMS delivery failed; undoing the send");
             let undo_code = Delete::builder()
                 .table_name(&db.table)
@@ -191,7 +191,6 @@ pub async fn send(db: &Db, sns: &aws_sdk_sns::Client, cfg: &SmsConfig, e164: &st
             }
             return Err(ApiError::new(StatusCode::BAD_GATEWAY, "sms_send_failed", "the SMS could not be sent; try again"));
         }
-    }
     Ok(Sent { cooldown_sec: cfg.cooldown_sec, expires_in_sec: cfg.code_ttl_sec })
 }
 

@@ -1,6 +1,6 @@
 //! `body-profile`: `PUT /client/v1/me/body-profile` — the caller completes or updates their own body profile.
 
-use shared::config::{Common, ConfigError};
+use shared::config::ConfigError;
 use shared::db::{self, Db};
 use shared::profile::{self, ProfileChange};
 use shared::tokens::Tokens;
@@ -17,9 +17,7 @@ impl BodyProfile {
     }
 
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let common = Common::from_env()?;
-        let tokens = Tokens::from_env()?;
-        Ok(Self::new(Db::new(&db::sdk_config().await, common.table_name), tokens))
+        Ok(Self::new(Db::from_env(&db::sdk_config().await)?, Tokens::from_env()?))
     }
 }
 

@@ -4,7 +4,7 @@ mod page;
 mod views;
 
 use shared::catalog::{self, Card, CompetitionEvent, CompetitionMeta, EventMeta, EventSummary, MapListing, MapMeta, Range, Registration};
-use shared::config::{Common, ConfigError};
+use shared::config::ConfigError;
 use shared::db::{self, Db, Item, decode};
 use shared::request::check_id;
 use shared::tokens::Tokens;
@@ -23,9 +23,7 @@ impl Catalog {
     }
 
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let common = Common::from_env()?;
-        let tokens = Tokens::from_env()?;
-        Ok(Self::new(Db::new(&db::sdk_config().await, common.table_name), tokens))
+        Ok(Self::new(Db::from_env(&db::sdk_config().await)?, Tokens::from_env()?))
     }
 }
 

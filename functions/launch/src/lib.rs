@@ -20,9 +20,8 @@ pub struct Launch {
 
 impl Launch {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
-        let sdk = shared::db::sdk_config().await;
         Ok(Self {
-            db: Db::new(&sdk, config::Common::from_env()?.table_name),
+            db: Db::from_env(&shared::db::sdk_config().await)?,
             tokens: Tokens::from_env()?,
             idempotency: Idempotency::from_env()?,
             realtime_endpoint: config::required("REALTIME_ENDPOINT")?,

@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::catalog::{self, REGISTERED};
-use shared::config::{Common, ConfigError};
+use shared::config::ConfigError;
 use shared::db::{self, Db, TxError, n};
 use shared::request::check_id;
 use shared::tokens::Tokens;
@@ -31,9 +31,7 @@ impl Registration {
     }
 
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let common = Common::from_env()?;
-        let tokens = Tokens::from_env()?;
-        Ok(Self::new(Db::new(&db::sdk_config().await, common.table_name), tokens))
+        Ok(Self::new(Db::from_env(&db::sdk_config().await)?, Tokens::from_env()?))
     }
 }
 

@@ -2,12 +2,9 @@
 
 use serde::Deserialize;
 use shared::accounts::{Accounts, Attempt, Identity, user_of};
-use shared::db::Db;
-use shared::idempotency::{self, Claim, Idempotency};
-use shared::refresh::RefreshConfig;
+use shared::idempotency::{self, Claim};
 use shared::request::check_token;
 use shared::sms::{self, SmsConfig};
-use shared::tokens::Tokens;
 use shared::types::{ClientType, LoginMethod};
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
 
@@ -18,16 +15,7 @@ pub struct SmsLogin {
 
 impl SmsLogin {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
-        let sdk = shared::db::sdk_config().await;
-        Ok(Self {
-            accounts: Accounts {
-                db: Db::new(&sdk, config::Common::from_env()?.table_name),
-                tokens: Tokens::from_env()?,
-                refresh: RefreshConfig::from_env()?,
-                idempotency: Idempotency::from_env()?,
-            },
-            sms: SmsConfig::from_env()?,
-        })
+        Ok(Self { accounts: Accounts::from_env().await?, sms: SmsConfig::from_env()? })
     }
 }
 

@@ -17,7 +17,7 @@ pub struct SmsSend {
 impl SmsSend {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
         let sdk = shared::db::sdk_config().await;
-        Ok(Self { db: Db::new(&sdk, config::Common::from_env()?.table_name), sns: aws_sdk_sns::Client::new(&sdk), sms: SmsConfig::from_env()? })
+        Ok(Self { db: Db::from_env(&sdk)?, sns: aws_sdk_sns::Client::new(&sdk), sms: SmsConfig::from_env()? })
     }
 }
 

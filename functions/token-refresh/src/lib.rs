@@ -16,8 +16,7 @@ pub struct TokenRefresh {
 
 impl TokenRefresh {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
-        let sdk = shared::db::sdk_config().await;
-        Ok(Self { db: Db::new(&sdk, config::Common::from_env()?.table_name), tokens: Tokens::from_env()?, refresh: RefreshConfig::from_env()? })
+        Ok(Self { db: Db::from_env(&shared::db::sdk_config().await)?, tokens: Tokens::from_env()?, refresh: RefreshConfig::from_env()? })
     }
 }
 

@@ -2,11 +2,8 @@
 
 use serde::Deserialize;
 use shared::accounts::{Accounts, Attempt, Identity, user_of};
-use shared::db::Db;
-use shared::idempotency::{self, Claim, Idempotency};
-use shared::refresh::RefreshConfig;
+use shared::idempotency::{self, Claim};
 use shared::request::check_token;
-use shared::tokens::Tokens;
 use shared::types::{ClientType, LoginMethod};
 use shared::wechat::{Wechat, WechatConfig};
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
@@ -18,16 +15,7 @@ pub struct WechatLogin {
 
 impl WechatLogin {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
-        let sdk = shared::db::sdk_config().await;
-        Ok(Self {
-            accounts: Accounts {
-                db: Db::new(&sdk, config::Common::from_env()?.table_name),
-                tokens: Tokens::from_env()?,
-                refresh: RefreshConfig::from_env()?,
-                idempotency: Idempotency::from_env()?,
-            },
-            wechat: Wechat::new(WechatConfig::from_env()?),
-        })
+        Ok(Self { accounts: Accounts::from_env().await?, wechat: Wechat::new(WechatConfig::from_env()?) })
     }
 }
 
