@@ -7,6 +7,7 @@ use crate::crypto;
 use crate::db::{self, Db, TxError, encode};
 use crate::error::{ApiError, ApiResult};
 use crate::keys;
+use crate::tokens::{Claims, Tokens};
 use crate::types::ClientType;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
 use lambda_http::http::StatusCode;
@@ -108,17 +109,19 @@ pub fn participant_id(user_id: &str, venue: Venue<'_>, event_id: &str) -> String
     format!("par_{}", &crypto::sha256_hex(format!("{user_id}|{scope}").as_bytes())[..24])
 }
 
+/// A launched game session: what is stored for the session chain, and what the client is told.
 #[derive(Serialize)]
-pub struct SessionItem {
+pub struct Session {
     #[serde(rename = "PK")]
-    pub pk: String,
+    pk: String,
     #[serde(rename = "SK")]
-    pub sk: String,
+    sk: String,
+    /// The user's sessions, newest last (for `GET /me/sessions` once it opens).
     #[serde(rename = "GSI1PK")]
-    pub gsi1pk: String,
+    gsi1pk: String,
     #[serde(rename = "GSI1SK")]
-    pub gsi1sk: String,
-    pub entity_type: &'static str,
+    gsi1sk: String,
+    entity_type: &'static str,
     pub session_id: String,
     pub user_id: String,
     pub participant_id: String,
@@ -132,30 +135,77 @@ pub struct SessionItem {
     pub device_id: String,
     pub status: &'static str,
     pub created_at: i64,
-    pub session_token_expires_at: i64,
 }
 
-impl SessionItem {
-    pub fn put(&self, db: &Db) -> TransactWriteItem {
-        let put = Put::builder()
-            .table_name(&db.table)
-            .set_item(Some(encode(self)))
-            .condition_expression("attribute_not_exists(PK)")
-            .build()
-            .expect("put is complete");
-        TransactWriteItem::builder().put(put).build()
+impl Session {
+    pub fn new(claims: &Claims, venue: Venue<'_>, event_id: &str, device_id: &str, cleared: &Cleared, now: i64) -> Self {
+        let session_id = format!("ses_{}", ulid::Ulid::new().to_string().to_lowercase());
+        let key = keys::session(&session_id);
+        Self {
+            pk: key.pk,
+            sk: key.sk,
+            gsi1pk: keys::user_pk(&claims.sub),
+            gsi1sk: format!("SESSION#{now:012}#{session_id}"),
+            entity_type: "session",
+            participant_id: participant_id(&claims.sub, venue, event_id),
+            session_id,
+            user_id: claims.sub.clone(),
+            competition_id: match venue {
+                Venue::Competition(id) => Some(id.to_owned()),
+                Venue::Direct => None,
+            },
+            event_id: event_id.to_owned(),
+            event_release_id: cleared.event.current_release_id.clone(),
+            playfield_version_id: cleared.event.playfield_version_id.clone(),
+            route_code: cleared.route_code.clone(),
+            client_type: claims.client_type,
+            device_id: device_id.to_owned(),
+            status: "launched",
+            created_at: now,
+        }
+    }
+
+    /// The contract's launch answer (a direct launch has no `competition_id`), with a fresh session token.
+    pub fn view(&self, tokens: &Tokens, realtime_endpoint: &str) -> serde_json::Value {
+        let (session_token, expires_at) = tokens.issue_session(&self.user_id, self.client_type, &self.device_id, &self.session_id, self.created_at);
+        let mut data = json!({
+            "session_id": self.session_id,
+            "session_token": session_token,
+            "session_token_expires_at": crate::clock::rfc3339(expires_at),
+            "participant_id": self.participant_id,
+            "event_id": self.event_id,
+            "event_release_id": self.event_release_id,
+            "playfield_version_id": self.playfield_version_id,
+            "route_code": self.route_code,
+            "realtime_endpoint": realtime_endpoint,
+            "realtime_token": "",
+        });
+        if let Some(competition_id) = &self.competition_id {
+            data["competition_id"] = competition_id.as_str().into();
+        }
+        data
     }
 }
 
-/// Writes the session with its guards and the idempotency completion; a guard that no longer
-/// holds is answered as the rule it protects.
-pub async fn commit(db: &Db, items: Vec<TransactWriteItem>, guard_count: usize, event_id: &str) -> ApiResult<()> {
+/// Writes the session with the launch's guards and the idempotency completion in one
+/// transaction; a guard that no longer holds is answered as the rule it protects.
+pub async fn commit(db: &Db, cleared: Cleared, session: &Session, done: TransactWriteItem) -> ApiResult<()> {
+    let guard_count = cleared.guards.len();
+    let put = Put::builder()
+        .table_name(&db.table)
+        .set_item(Some(encode(session)))
+        .condition_expression("attribute_not_exists(PK)")
+        .build()
+        .expect("put is complete");
+    let mut items = cleared.guards;
+    items.push(TransactWriteItem::builder().put(put).build());
+    items.push(done);
     match db.transact(items).await {
         Ok(()) => Ok(()),
         Err(TxError::Conditions(failed)) => {
-            let release_guard = guard_count - 1;
-            if failed.get(release_guard) == Some(&true) {
-                let event: Option<EventMeta> = db.get(&keys::event(event_id)).await?;
+            // The release guard is always last of the guards; a registration guard, when any, first.
+            if failed.get(guard_count - 1) == Some(&true) {
+                let event: Option<EventMeta> = db.get(&keys::event(&session.event_id)).await?;
                 return Err(event.map(|e| stale(&e.current_release_id)).unwrap_or_else(event_not_found));
             }
             if guard_count > 1 && failed[0] {

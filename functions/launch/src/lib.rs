@@ -2,14 +2,13 @@
 //! `POST /client/v1/events/{event_id}/launch` — start a game session on the release the client holds.
 
 use serde::Deserialize;
-use serde_json::json;
 use shared::db::Db;
 use shared::idempotency::{self, Claim, Idempotency};
-use shared::launch::{self, SessionItem, Venue};
+use shared::launch::{self, Venue};
 use shared::request::{check_id, check_token};
 use shared::tokens::Tokens;
 use shared::types::ClientType;
-use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config, keys};
+use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
 
 pub struct Launch {
     pub db: Db,
@@ -74,52 +73,10 @@ impl Function for Launch {
         };
         let result = async {
             let cleared = launch::clear(&self.db, venue, event_id, &claims.sub, &req.release_id, req.route_code.as_deref()).await?;
-            let session_id = format!("ses_{}", ulid::Ulid::new().to_string().to_lowercase());
-            let (session_token, expires_at) = self.tokens.issue_session(&claims.sub, req.client_type, &req.device_id, &session_id, now);
-            let participant_id = launch::participant_id(&claims.sub, venue, event_id);
-            let mut data = json!({
-                "session_id": session_id,
-                "session_token": session_token,
-                "session_token_expires_at": clock::rfc3339(expires_at),
-                "participant_id": participant_id,
-                "competition_id": competition_id,
-                "event_id": event_id,
-                "event_release_id": cleared.event.current_release_id,
-                "playfield_version_id": cleared.event.playfield_version_id,
-                "route_code": cleared.route_code,
-                "realtime_endpoint": self.realtime_endpoint,
-                "realtime_token": "",
-            });
-            if matches!(venue, Venue::Direct) {
-                data.as_object_mut().map(|d| d.remove("competition_id"));
-            }
-            let reply = Reply::ok(data);
-            let key = keys::session(&session_id);
-            let session = SessionItem {
-                pk: key.pk,
-                sk: key.sk,
-                gsi1pk: keys::user_pk(&claims.sub),
-                gsi1sk: format!("SESSION#{now:012}#{session_id}"),
-                entity_type: "session",
-                session_id: session_id.clone(),
-                user_id: claims.sub.clone(),
-                participant_id,
-                competition_id: (!competition_id.is_empty()).then(|| competition_id.to_owned()),
-                event_id: event_id.to_owned(),
-                event_release_id: cleared.event.current_release_id.clone(),
-                playfield_version_id: cleared.event.playfield_version_id.clone(),
-                route_code: cleared.route_code.clone(),
-                client_type: req.client_type,
-                device_id: req.device_id.clone(),
-                status: "launched",
-                created_at: now,
-                session_token_expires_at: expires_at,
-            };
-            let guard_count = cleared.guards.len();
-            let mut items = cleared.guards;
-            items.push(session.put(&self.db));
-            items.push(claimed.complete(&self.db, &reply));
-            launch::commit(&self.db, items, guard_count, event_id).await?;
+            let session = launch::Session::new(&claims, venue, event_id, &req.device_id, &cleared, now);
+            let reply = Reply::ok(session.view(&self.tokens, &self.realtime_endpoint));
+            let done = claimed.complete(&self.db, &reply);
+            launch::commit(&self.db, cleared, &session, done).await?;
             Ok(reply)
         }
         .await;
