@@ -30,12 +30,15 @@ status=${PIPESTATUS[0]}
 set -e
 
 echo "==> bounded schemathesis run against the served API"
-bash "$ROOT/scripts/fuzz.sh" --bounded || status=1
+set +e
+bash "$ROOT/scripts/fuzz.sh" --bounded 2>&1 | tee -a "$STATE/test.log"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+set -e
 
 summary=$(grep -E '^test result:' "$STATE/test.log" | awk '{p+=$4; f+=$6} END {print p" passed, "f" failed"}')
 echo
 echo "figures:"
-grep -E '^[a-z][a-z -]*: .*→' "$STATE/test.log" | sort -u || true
+grep -E '^[a-z][a-z -]*: .*→|^fuzz: ' "$STATE/test.log" | sort -u || true
 echo "make test took $((SECONDS - started)) s"
 echo "tests: $summary"
 exit "$status"

@@ -59,7 +59,15 @@ pub fn failure(request_id: &str, err: &ApiError) -> Response<Body> {
         "request_id": request_id,
         "error": { "code": err.code, "message": err.message, "details": err.details },
     });
-    respond(err.status, &body)
+    let mut res = respond(err.status, &body);
+    // RFC 9110: a 405 names the methods the resource does have.
+    if let Some(allowed) = err.details["allowed"].as_array().filter(|_| err.status == StatusCode::METHOD_NOT_ALLOWED) {
+        let allow = allowed.iter().filter_map(|m| m.as_str()).collect::<Vec<_>>().join(", ");
+        if let Ok(value) = header::HeaderValue::from_str(&allow) {
+            res.headers_mut().insert(header::ALLOW, value);
+        }
+    }
+    res
 }
 
 /// A raw JSON body with a status, for replaying a stored idempotent response byte for byte.
