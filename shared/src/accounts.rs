@@ -97,7 +97,7 @@ pub struct LoginData {
 
 /// The user id behind an identity item, as read in a login's first batch.
 pub fn user_of(item: Option<crate::db::Item>) -> ApiResult<Option<String>> {
-    Ok(item.map(crate::db::decode::<IdentityItem>).transpose()?.map(|i| i.user_id))
+    Ok(crate::db::decode_opt::<IdentityItem>(item)?.map(|i| i.user_id))
 }
 
 /// One login attempt, after its credential was checked.

@@ -4,7 +4,7 @@
 //! summary (with its current release) is copied into its map, the event list and every competition
 //! that links it. Field names are the contract's, so a reader maps them one to one.
 
-use crate::db::{Db, Item, decode, encode, fault, s};
+use crate::db::{Db, Item, encode, fault, s};
 use crate::error::ApiResult;
 use crate::keys::{self, Key};
 use aws_sdk_dynamodb::types::Select;
@@ -252,11 +252,6 @@ pub async fn query(db: &Db, pk: &str, range: Range<'_>, limit: Option<usize>) ->
             return Ok(items);
         }
     }
-}
-
-/// Decodes an optional item.
-pub fn decode_opt<T: serde::de::DeserializeOwned>(item: Option<Item>) -> ApiResult<Option<T>> {
-    item.map(decode).transpose()
 }
 
 // The single-item reads of registration and launch.

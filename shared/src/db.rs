@@ -93,6 +93,11 @@ pub fn decode<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
     })
 }
 
+/// Decodes an item a read may not have found.
+pub fn decode_opt<T: DeserializeOwned>(item: Option<Item>) -> Result<Option<T>, ApiError> {
+    item.map(decode).transpose()
+}
+
 pub fn encode<T: serde::Serialize>(value: &T) -> Item {
     // Our item structs are plain records; serde_dynamo cannot fail on them.
     serde_dynamo::to_item(value).expect("item encodes")

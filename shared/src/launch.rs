@@ -56,7 +56,7 @@ pub async fn clear(db: &Db, venue: Venue<'_>, event_id: &str, user_id: &str, rel
     let event = match venue {
         Venue::Direct => {
             let [event] = db.batch_get([keys::event(event_id)]).await?;
-            let event: EventMeta = event.map(db::decode).transpose()?.ok_or_else(event_not_found)?;
+            let event: EventMeta = db::decode_opt(event)?.ok_or_else(event_not_found)?;
             if !event.direct_entry_enabled {
                 return Err(ApiError::forbidden("direct_entry_disabled", "this event cannot be entered directly; enter it through its competition"));
             }
@@ -72,11 +72,11 @@ pub async fn clear(db: &Db, venue: Venue<'_>, event_id: &str, user_id: &str, rel
                 ])
                 .await?;
             let competition: CompetitionMeta =
-                competition.map(db::decode).transpose()?.ok_or_else(|| ApiError::not_found("competition_not_found", "no such competition"))?;
-            let _: CompetitionEvent = link.map(db::decode).transpose()?.ok_or_else(event_not_found)?;
-            let event: EventMeta = event.map(db::decode).transpose()?.ok_or_else(event_not_found)?;
+                db::decode_opt(competition)?.ok_or_else(|| ApiError::not_found("competition_not_found", "no such competition"))?;
+            let _: CompetitionEvent = db::decode_opt(link)?.ok_or_else(event_not_found)?;
+            let event: EventMeta = db::decode_opt(event)?.ok_or_else(event_not_found)?;
             if competition.registration_required {
-                let _: Registration = registration.map(db::decode).transpose()?.ok_or_else(registration_required)?;
+                let _: Registration = db::decode_opt(registration)?.ok_or_else(registration_required)?;
                 guards.push(check(db, keys::registration(competition_id, user_id), "attribute_exists(PK)", &[]));
             }
             event

@@ -218,11 +218,11 @@ pub fn verify_keys(e164: &str) -> [Key; 2] {
 /// Judges `code` against what was read. A wrong code counts toward the lockout, whatever the
 /// state of the stored code, so guessing across resends gains nothing.
 pub async fn verify(db: &Db, cfg: &SmsConfig, e164: &str, code: &str, stored: Option<db::Item>, guard: Option<db::Item>, now: i64) -> ApiResult<Verified> {
-    let guard: GuardItem = guard.map(db::decode).transpose()?.unwrap_or_default();
+    let guard: GuardItem = db::decode_opt(guard)?.unwrap_or_default();
     if let Some(until) = guard.locked_until.filter(|&t| t > now) {
         return Err(locked(until - now));
     }
-    let stored: Option<CodeItem> = stored.map(db::decode).transpose()?;
+    let stored: Option<CodeItem> = db::decode_opt(stored)?;
     let hash = cfg.code_hash(e164, code);
     let matches = stored.as_ref().is_some_and(|c| crypto::equal(&c.code_hash, &hash));
     if !matches {

@@ -87,11 +87,11 @@ impl Catalog {
                 (m, l, None)
             }
         };
-        let meta: CompetitionMeta = catalog::decode_opt(meta)?.ok_or_else(competition_not_found)?;
-        let link: CompetitionEvent = catalog::decode_opt(link)?.ok_or_else(|| {
+        let meta: CompetitionMeta = shared::db::decode_opt(meta)?.ok_or_else(competition_not_found)?;
+        let link: CompetitionEvent = shared::db::decode_opt(link)?.ok_or_else(|| {
             ApiError::not_found("event_not_found", "the competition has no event with this event_id")
         })?;
-        let registration: Option<Registration> = catalog::decode_opt(registration)?;
+        let registration: Option<Registration> = shared::db::decode_opt(registration)?;
         Ok(Reply::ok(CompetitionEventDetail::new(&meta, &link, registration.as_ref())))
     }
 
