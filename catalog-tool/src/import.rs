@@ -3,8 +3,8 @@
 //! Items are written with UpdateItem SET of the catalog's own attributes, never a whole-item Put,
 //! so a competition's runtime `registered_count` survives every import.
 
-use crate::items::{self, Desired};
 use crate::file::CatalogFile;
+use crate::items::{self, Desired};
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use shared::catalog::{self, ENTITY_TYPE, REGISTERED_COUNT, Range, entity};

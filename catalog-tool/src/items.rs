@@ -1,9 +1,7 @@
 //! A validated catalog file as the table items that serve it, denormalized for one-round-trip reads.
 
 use crate::file::{CatalogFile, EventDef, MapDef, ReleaseDef};
-use shared::catalog::{
-    self, Card, CompetitionEvent, CompetitionMeta, EventMeta, EventSummary, MapListing, MapMeta, Release, entity,
-};
+use shared::catalog::{self, Card, CompetitionEvent, CompetitionMeta, EventMeta, EventSummary, MapListing, MapMeta, Release, entity};
 use shared::clock::parse_rfc3339;
 use shared::db::Item;
 use shared::keys::{self, ALL_REGIONS, Key};
@@ -29,11 +27,8 @@ impl Desired {
 /// `file` must have passed validation.
 pub fn desired(file: &CatalogFile) -> Vec<Desired> {
     let maps: HashMap<&str, &MapDef> = file.maps.iter().map(|m| (m.map_id.as_str(), m)).collect();
-    let events: HashMap<&str, (&EventDef, &ReleaseDef)> = file
-        .events
-        .iter()
-        .map(|e| (e.event_id.as_str(), (e, e.current_release().expect("validated: current release exists"))))
-        .collect();
+    let events: HashMap<&str, (&EventDef, &ReleaseDef)> =
+        file.events.iter().map(|e| (e.event_id.as_str(), (e, e.current_release().expect("validated: current release exists")))).collect();
     let mut out = Vec::new();
 
     for m in &file.maps {

@@ -131,7 +131,8 @@ impl Accounts {
         // Twice at most: a first login that loses the race for its identity joins the winner's user.
         for _ in 0..2 {
             let user_id = existing.clone().unwrap_or_else(|| format!("usr_{}", ulid::Ulid::new().to_string().to_lowercase()));
-            let (refresh_token, refresh_put) = refresh::issue(&self.db, &self.refresh, &user_id, attempt.client_type, attempt.device_id, None, now);
+            let (refresh_token, refresh_put) =
+                refresh::issue(&self.db, &self.refresh, &user_id, attempt.client_type, attempt.device_id, None, now);
             let status_read = async {
                 match &existing {
                     Some(id) => profile::status(&self.db, id).await,
@@ -155,23 +156,29 @@ impl Accounts {
             items.push(claimed.complete(&self.db, &reply));
             if existing.is_none() {
                 let identity_key = attempt.identity.key();
-                items.push(put(&self.db, IdentityItem {
-                    pk: identity_key.pk,
-                    sk: identity_key.sk,
-                    entity_type: "login_identity".into(),
-                    kind: attempt.identity.kind.into(),
-                    user_id: user_id.clone(),
-                    created_at: now,
-                }));
+                items.push(put(
+                    &self.db,
+                    IdentityItem {
+                        pk: identity_key.pk,
+                        sk: identity_key.sk,
+                        entity_type: "login_identity".into(),
+                        kind: attempt.identity.kind.into(),
+                        user_id: user_id.clone(),
+                        created_at: now,
+                    },
+                ));
                 let user_key = keys::user(&user_id);
-                items.push(put(&self.db, UserItem {
-                    pk: user_key.pk,
-                    sk: user_key.sk,
-                    entity_type: "user",
-                    user_id: user_id.clone(),
-                    created_at: now,
-                    first_login_method: attempt.method,
-                }));
+                items.push(put(
+                    &self.db,
+                    UserItem {
+                        pk: user_key.pk,
+                        sk: user_key.sk,
+                        entity_type: "user",
+                        user_id: user_id.clone(),
+                        created_at: now,
+                        first_login_method: attempt.method,
+                    },
+                ));
                 items.extend(profile::initial_items(&self.db, &user_id, now));
             }
             match self.db.transact(items).await {

@@ -56,8 +56,7 @@ pub fn seal(secret: &[u8], context: &str, plaintext: &[u8]) -> String {
     let key = sealing_key(secret);
     let nonce = random_bytes::<NONCE_LEN>();
     let mut buf = plaintext.to_vec();
-    key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(context.as_bytes()), &mut buf)
-        .expect("AES-GCM seal");
+    key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(context.as_bytes()), &mut buf).expect("AES-GCM seal");
     let mut out = nonce.to_vec();
     out.extend_from_slice(&buf);
     URL_SAFE_NO_PAD.encode(out)

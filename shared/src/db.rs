@@ -73,15 +73,8 @@ impl Db {
 
     /// A strongly consistent GetItem, decoded.
     pub async fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, ApiError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key.to_map()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(fault)?;
+        let out =
+            self.client.get_item().table_name(&self.table).set_key(Some(key.to_map())).consistent_read(true).send().await.map_err(fault)?;
         out.item.map(|item| decode(item)).transpose()
     }
 }
@@ -160,9 +153,9 @@ impl Db {
                 Err(err) => err,
             };
             let codes: Option<Vec<String>> = match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(e)) => Some(
-                    e.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_string()).collect(),
-                ),
+                Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+                    Some(e.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_string()).collect())
+                }
                 _ => None,
             };
             match codes {
@@ -200,11 +193,16 @@ impl Db {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(jitter(20 * attempt))).await;
             }
-            let request = KeysAndAttributes::builder().set_keys(Some(std::mem::take(&mut pending))).consistent_read(true).build().expect("keys are set");
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(true)
+                .build()
+                .expect("keys are set");
             let out = self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(fault)?;
             for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
                 let at = keys.iter().position(|k| {
-                    item.get(crate::keys::PK).and_then(|v| v.as_s().ok()) == Some(&k.pk) && item.get(crate::keys::SK).and_then(|v| v.as_s().ok()) == Some(&k.sk)
+                    item.get(crate::keys::PK).and_then(|v| v.as_s().ok()) == Some(&k.pk)
+                        && item.get(crate::keys::SK).and_then(|v| v.as_s().ok()) == Some(&k.sk)
                 });
                 if let Some(at) = at {
                     found[at] = Some(item);

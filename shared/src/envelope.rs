@@ -38,10 +38,12 @@ impl Reply {
 
 /// API Gateway's request id when there is one (so logs and client reports meet), else a fresh one.
 pub fn request_id(req: &Request) -> String {
-    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() { match ctx.request_id.as_deref() {
-        Some(id) if !id.is_empty() => return format!("req_{id}"),
-        _ => {}
-    } }
+    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() {
+        match ctx.request_id.as_deref() {
+            Some(id) if !id.is_empty() => return format!("req_{id}"),
+            _ => {}
+        }
+    }
     format!("req_{}", ulid::Ulid::new())
 }
 

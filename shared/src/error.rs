@@ -48,8 +48,7 @@ impl ApiError {
 
     /// 429 with `details.retry_after_sec`, the one number a throttled client needs.
     pub fn too_many(code: &'static str, message: &'static str, retry_after_sec: i64) -> Self {
-        Self::new(StatusCode::TOO_MANY_REQUESTS, code, message)
-            .with_details(json!({ "retry_after_sec": retry_after_sec.max(1) }))
+        Self::new(StatusCode::TOO_MANY_REQUESTS, code, message).with_details(json!({ "retry_after_sec": retry_after_sec.max(1) }))
     }
 
     /// 503: the database (or another dependency we cannot work without) is out of reach.

@@ -66,9 +66,10 @@ async fn dispatch<F: Function>(function: &F, req: &Request, request_id: &str) ->
     }
     let result = function.call(Call { route, params, req, request_id }).await;
     if let Err(err) = &result
-        && err.is_server_fault() {
-            tracing::warn!(code = %err.code, "server-side failure answered");
-        }
+        && err.is_server_fault()
+    {
+        tracing::warn!(code = %err.code, "server-side failure answered");
+    }
     result
 }
 

@@ -175,13 +175,35 @@ impl Claimed {
     }
 }
 
+impl Idempotency {
+    /// Runs `work` at most once per key (scoped, with its payload): a repeat replays the first
+    /// answer, another payload is refused, and a failure gives the key back for a retry.
+    pub async fn once(
+        &self,
+        db: &Db,
+        scope: &str,
+        key: &str,
+        payload: &[&str],
+        now: i64,
+        work: impl AsyncFnOnce(&Claimed) -> ApiResult<Reply>,
+    ) -> ApiResult<Reply> {
+        let claimed = match self.claim(db, scope, key, payload, now).await? {
+            Claim::Replay(reply) => return Ok(reply),
+            Claim::Fresh(claimed) => claimed,
+        };
+        let result = work(&claimed).await;
+        settle(db, claimed, result).await
+    }
+}
+
 /// Ends a claimed request: on error the claim is released, so a retry with the key can succeed.
 /// Not when DynamoDB is out of reach: the release would wait out another timeout, and the lease
 /// frees the key anyway.
-pub async fn settle(db: &Db, claimed: Claimed, result: ApiResult<Reply>) -> ApiResult<Reply> {
+async fn settle(db: &Db, claimed: Claimed, result: ApiResult<Reply>) -> ApiResult<Reply> {
     if let Err(e) = &result
-        && e.status != StatusCode::SERVICE_UNAVAILABLE {
-            claimed.release(db).await;
-        }
+        && e.status != StatusCode::SERVICE_UNAVAILABLE
+    {
+        claimed.release(db).await;
+    }
     result
 }

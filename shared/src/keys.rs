@@ -26,10 +26,7 @@ impl Key {
     }
 
     pub fn to_map(&self) -> HashMap<String, AttributeValue> {
-        HashMap::from([
-            (PK.to_string(), AttributeValue::S(self.pk.clone())),
-            (SK.to_string(), AttributeValue::S(self.sk.clone())),
-        ])
+        HashMap::from([(PK.to_string(), AttributeValue::S(self.pk.clone())), (SK.to_string(), AttributeValue::S(self.sk.clone()))])
     }
 }
 

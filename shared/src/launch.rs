@@ -51,14 +51,24 @@ fn check(db: &Db, key: keys::Key, condition: &str, values: &[(&str, &str)]) -> T
 }
 
 /// Reads what the launch depends on (one round trip) and applies the contract's rules in order.
-pub async fn clear(db: &Db, venue: Venue<'_>, event_id: &str, user_id: &str, release_id: &str, route_code: Option<&str>) -> ApiResult<Cleared> {
+pub async fn clear(
+    db: &Db,
+    venue: Venue<'_>,
+    event_id: &str,
+    user_id: &str,
+    release_id: &str,
+    route_code: Option<&str>,
+) -> ApiResult<Cleared> {
     let mut guards = Vec::new();
     let event = match venue {
         Venue::Direct => {
             let [event] = db.batch_get([keys::event(event_id)]).await?;
             let event: EventMeta = db::decode_opt(event)?.ok_or_else(event_not_found)?;
             if !event.direct_entry_enabled {
-                return Err(ApiError::forbidden("direct_entry_disabled", "this event cannot be entered directly; enter it through its competition"));
+                return Err(ApiError::forbidden(
+                    "direct_entry_disabled",
+                    "this event cannot be entered directly; enter it through its competition",
+                ));
             }
             event
         }
@@ -167,7 +177,8 @@ impl Session {
 
     /// The contract's launch answer (a direct launch has no `competition_id`), with a fresh session token.
     pub fn view(&self, tokens: &Tokens, realtime_endpoint: &str) -> serde_json::Value {
-        let (session_token, expires_at) = tokens.issue_session(&self.user_id, self.client_type, &self.device_id, &self.session_id, self.created_at);
+        let (session_token, expires_at) =
+            tokens.issue_session(&self.user_id, self.client_type, &self.device_id, &self.session_id, self.created_at);
         let mut data = json!({
             "session_id": self.session_id,
             "session_token": session_token,

@@ -106,10 +106,7 @@ fn check_range<T: PartialOrd + std::fmt::Display + Copy>(field: &str, value: Opt
 fn check_birth_date(value: &str, now: i64) -> ApiResult<()> {
     let invalid = |reason: &str| ApiError::invalid("birth_date", reason.to_string());
     let b = value.as_bytes();
-    let shaped = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    let shaped = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if !shaped {
         return Err(invalid("must be a date YYYY-MM-DD"));
     }
@@ -124,9 +121,7 @@ fn check_birth_date(value: &str, now: i64) -> ApiResult<()> {
     if date.year() < MIN_BIRTH_YEAR {
         return Err(invalid("must not be before 1900-01-01"));
     }
-    let latest_today = time::OffsetDateTime::from_unix_timestamp(now + 14 * 3600)
-        .map(|t| t.date())
-        .unwrap_or(time::Date::MAX);
+    let latest_today = time::OffsetDateTime::from_unix_timestamp(now + 14 * 3600).map(|t| t.date()).unwrap_or(time::Date::MAX);
     if date > latest_today {
         return Err(invalid("must not be in the future"));
     }
@@ -203,11 +198,7 @@ impl ProfileItem {
 
     /// What the API answers about this profile.
     pub fn view(&self) -> ProfileView {
-        ProfileView {
-            user_id: self.user_id.clone(),
-            body_profile_status: self.status,
-            completed_at: self.completed_at.map(clock::rfc3339),
-        }
+        ProfileView { user_id: self.user_id.clone(), body_profile_status: self.status, completed_at: self.completed_at.map(clock::rfc3339) }
     }
 }
 
@@ -226,10 +217,7 @@ fn check_heart_rates(merged: &ProfileItem, change: &ProfileChange) -> ApiResult<
     match (merged.resting_heart_rate_bpm, merged.max_heart_rate_bpm) {
         (Some(resting), Some(max)) if max <= resting => {
             let field = if change.max_heart_rate_bpm.is_some() { "max_heart_rate_bpm" } else { "resting_heart_rate_bpm" };
-            Err(ApiError::invalid(
-                field,
-                format!("max_heart_rate_bpm ({max}) must be greater than resting_heart_rate_bpm ({resting})"),
-            ))
+            Err(ApiError::invalid(field, format!("max_heart_rate_bpm ({max}) must be greater than resting_heart_rate_bpm ({resting})")))
         }
         _ => Ok(()),
     }

@@ -47,7 +47,15 @@ fn token_hash(token: &str) -> String {
 }
 
 /// A new refresh token and the Put that stores its hash (for the caller's transaction).
-pub fn issue(db: &Db, cfg: &RefreshConfig, user_id: &str, client_type: ClientType, device_id: &str, family_id: Option<&str>, now: i64) -> (String, TransactWriteItem) {
+pub fn issue(
+    db: &Db,
+    cfg: &RefreshConfig,
+    user_id: &str,
+    client_type: ClientType,
+    device_id: &str,
+    family_id: Option<&str>,
+    now: i64,
+) -> (String, TransactWriteItem) {
     let token = format!("rt_{}", crypto::random_token());
     let key = keys::refresh_token(&token_hash(&token));
     let item = RefreshItem {
@@ -93,7 +101,11 @@ pub async fn redeem(db: &Db, cfg: &RefreshConfig, token: &str, client_type: Clie
         return Err(invalid());
     }
     if item.expires_at <= now {
-        return Err(ApiError::new(lambda_http::http::StatusCode::UNAUTHORIZED, "refresh_token_expired", "refresh token expired; log in again"));
+        return Err(ApiError::new(
+            lambda_http::http::StatusCode::UNAUTHORIZED,
+            "refresh_token_expired",
+            "refresh token expired; log in again",
+        ));
     }
     if !cfg.rotation {
         return Ok(Refreshed { item, rotated: None });
@@ -117,12 +129,17 @@ pub async fn redeem(db: &Db, cfg: &RefreshConfig, token: &str, client_type: Clie
         .condition_expression("attribute_not_exists(revoked_at)")
         .build()
         .expect("check is complete");
-    let (successor, put) = issue(db, &RefreshConfig { ttl_sec: item.expires_at - now, ..cfg.clone() }, &item.user_id, item.client_type, &item.device_id, Some(&item.family_id), now);
-    let items = vec![
-        TransactWriteItem::builder().update(spend).build(),
-        TransactWriteItem::builder().condition_check(family_alive).build(),
-        put,
-    ];
+    let (successor, put) = issue(
+        db,
+        &RefreshConfig { ttl_sec: item.expires_at - now, ..cfg.clone() },
+        &item.user_id,
+        item.client_type,
+        &item.device_id,
+        Some(&item.family_id),
+        now,
+    );
+    let items =
+        vec![TransactWriteItem::builder().update(spend).build(), TransactWriteItem::builder().condition_check(family_alive).build(), put];
     match db.transact(items).await {
         Ok(()) => Ok(Refreshed { item, rotated: Some(successor) }),
         // Spent concurrently, or its family was revoked: either way a reuse.
@@ -135,7 +152,11 @@ pub async fn redeem(db: &Db, cfg: &RefreshConfig, token: &str, client_type: Clie
 }
 
 fn reused() -> ApiError {
-    ApiError::new(lambda_http::http::StatusCode::UNAUTHORIZED, "refresh_token_reused", "refresh token was already used; every token of this login is revoked")
+    ApiError::new(
+        lambda_http::http::StatusCode::UNAUTHORIZED,
+        "refresh_token_reused",
+        "refresh token was already used; every token of this login is revoked",
+    )
 }
 
 async fn revoke_family(db: &Db, family_id: &str, now: i64) -> ApiResult<()> {

@@ -21,8 +21,12 @@ impl Call<'_> {
         if let Some(ct) = self.req.headers().get(header::CONTENT_TYPE) {
             let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
             if !(ct.starts_with("application/json") || ct.contains("+json")) {
-                return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send Content-Type: application/json")
-                    .with_details(json!({ "field": "Content-Type" })));
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send Content-Type: application/json",
+                )
+                .with_details(json!({ "field": "Content-Type" })));
             }
         }
         let body: &[u8] = self.req.body().as_ref();
@@ -68,8 +72,7 @@ impl Call<'_> {
 /// Parses a JSON object into `T`; malformed JSON, a wrong type, a missing, unknown or
 /// out-of-enum field each become a 400 naming it.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| ApiError::invalid("body", format!("malformed JSON ({e})")))?;
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| ApiError::invalid("body", format!("malformed JSON ({e})")))?;
     if !value.is_object() {
         return Err(ApiError::invalid("body", "must be a JSON object"));
     }
@@ -86,8 +89,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
 
 /// Ids are short and plain: letters, digits and `._:-`, at most 128 characters.
 pub fn check_id(field: &str, value: &str) -> ApiResult<()> {
-    let ok = (1..=128).contains(&value.len())
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'));
+    let ok = (1..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'));
     if ok { Ok(()) } else { Err(ApiError::invalid(field, "must be 1-128 characters of letters, digits, '_', '-', '.', ':'")) }
 }
 

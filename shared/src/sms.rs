@@ -35,7 +35,10 @@ pub struct SmsConfig {
 
 impl std::fmt::Debug for SmsConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmsConfig").field("cooldown_sec", &self.cooldown_sec).field("test_numbers", &self.test_numbers.len()).finish_non_exhaustive()
+        f.debug_struct("SmsConfig")
+            .field("cooldown_sec", &self.cooldown_sec)
+            .field("test_numbers", &self.test_numbers.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -45,7 +48,9 @@ impl SmsConfig {
         let test_numbers = list(config::or("SMS_TEST_NUMBERS", String::new())?)
             .into_iter()
             .map(|pair| match pair.split_once('=') {
-                Some((number, code)) if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) => Ok((number.to_string(), code.to_string())),
+                Some((number, code)) if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) => {
+                    Ok((number.to_string(), code.to_string()))
+                }
                 _ => Err(ConfigError { var: "SMS_TEST_NUMBERS", problem: "must be a comma list of +E164=6-digit-code".into() }),
             })
             .collect::<Result<_, _>>()?;
@@ -164,7 +169,11 @@ pub async fn send(db: &Db, sns: &aws_sdk_sns::Client, cfg: &SmsConfig, e164: &st
         Ok(()) => {}
         Err(TxError::Conditions(failed)) if failed.first() == Some(&true) => {
             let sent_at = db.get::<CodeItem>(&code_key).await?.map(|c| c.sent_at).unwrap_or(now);
-            return Err(ApiError::too_many("sms_cooldown", "a code was sent moments ago; wait before asking again", sent_at + cfg.cooldown_sec - now));
+            return Err(ApiError::too_many(
+                "sms_cooldown",
+                "a code was sent moments ago; wait before asking again",
+                sent_at + cfg.cooldown_sec - now,
+            ));
         }
         Err(TxError::Conditions(_)) => {
             return Err(ApiError::too_many("sms_daily_limit", "daily SMS limit reached", clock::until_midnight(now)));
@@ -172,29 +181,35 @@ pub async fn send(db: &Db, sns: &aws_sdk_sns::Client, cfg: &SmsConfig, e164: &st
         Err(TxError::Api(e)) => return Err(e),
     }
     if test_code.is_none()
-        && let Err(e) = deliver(sns, cfg, e164, &code).await {
-            tracing::error!(error = %aws_sdk_sns::error::DisplayErrorContext(&e), "SMS delivery failed; undoing the send");
-            let undo_code = Delete::builder()
-                .table_name(&db.table)
-                .set_key(Some(code_key.to_map()))
-                .condition_expression("code_hash = :h")
-                .expression_attribute_values(":h", s(&code_hash))
-                .build()
-                .expect("delete is complete");
-            let undo = vec![
-                TransactWriteItem::builder().delete(undo_code).build(),
-                undo_daily(db, keys::sms_daily("MOBILE", e164, &day)),
-                undo_daily(db, keys::sms_daily("DEVICE", device_id, &day)),
-            ];
-            if let Err(e) = db.transact(undo).await {
-                tracing::error!(?e, "could not undo a failed SMS send");
-            }
-            return Err(ApiError::new(StatusCode::BAD_GATEWAY, "sms_send_failed", "the SMS could not be sent; try again"));
+        && let Err(e) = deliver(sns, cfg, e164, &code).await
+    {
+        tracing::error!(error = %aws_sdk_sns::error::DisplayErrorContext(&e), "SMS delivery failed; undoing the send");
+        let undo_code = Delete::builder()
+            .table_name(&db.table)
+            .set_key(Some(code_key.to_map()))
+            .condition_expression("code_hash = :h")
+            .expression_attribute_values(":h", s(&code_hash))
+            .build()
+            .expect("delete is complete");
+        let undo = vec![
+            TransactWriteItem::builder().delete(undo_code).build(),
+            undo_daily(db, keys::sms_daily("MOBILE", e164, &day)),
+            undo_daily(db, keys::sms_daily("DEVICE", device_id, &day)),
+        ];
+        if let Err(e) = db.transact(undo).await {
+            tracing::error!(?e, "could not undo a failed SMS send");
         }
+        return Err(ApiError::new(StatusCode::BAD_GATEWAY, "sms_send_failed", "the SMS could not be sent; try again"));
+    }
     Ok(Sent { cooldown_sec: cfg.cooldown_sec, expires_in_sec: cfg.code_ttl_sec })
 }
 
-async fn deliver(sns: &aws_sdk_sns::Client, cfg: &SmsConfig, e164: &str, code: &str) -> Result<(), aws_sdk_sns::error::SdkError<aws_sdk_sns::operation::publish::PublishError>> {
+async fn deliver(
+    sns: &aws_sdk_sns::Client,
+    cfg: &SmsConfig,
+    e164: &str,
+    code: &str,
+) -> Result<(), aws_sdk_sns::error::SdkError<aws_sdk_sns::operation::publish::PublishError>> {
     let message = cfg.template.replace("{code}", code).replace("{minutes}", &(cfg.code_ttl_sec / 60).to_string());
     let attr = |v: &str| MessageAttributeValue::builder().data_type("String").string_value(v).build().expect("attribute is complete");
     let mut publish = sns.publish().phone_number(e164).message(message).message_attributes("AWS.SNS.SMS.SMSType", attr("Transactional"));
@@ -217,7 +232,15 @@ pub fn verify_keys(e164: &str) -> [Key; 2] {
 
 /// Judges `code` against what was read. A wrong code counts toward the lockout, whatever the
 /// state of the stored code, so guessing across resends gains nothing.
-pub async fn verify(db: &Db, cfg: &SmsConfig, e164: &str, code: &str, stored: Option<db::Item>, guard: Option<db::Item>, now: i64) -> ApiResult<Verified> {
+pub async fn verify(
+    db: &Db,
+    cfg: &SmsConfig,
+    e164: &str,
+    code: &str,
+    stored: Option<db::Item>,
+    guard: Option<db::Item>,
+    now: i64,
+) -> ApiResult<Verified> {
     let guard: GuardItem = db::decode_opt(guard)?.unwrap_or_default();
     if let Some(until) = guard.locked_until.filter(|&t| t > now) {
         return Err(locked(until - now));
@@ -253,7 +276,9 @@ pub async fn verify(db: &Db, cfg: &SmsConfig, e164: &str, code: &str, stored: Op
         .expression_attribute_values(":now", n(now))
         .build()
         .expect("update is complete");
-    Ok(Verified { consume: vec![TransactWriteItem::builder().update(consume).build(), TransactWriteItem::builder().update(clear_streak).build()] })
+    Ok(Verified {
+        consume: vec![TransactWriteItem::builder().update(consume).build(), TransactWriteItem::builder().update(clear_streak).build()],
+    })
 }
 
 /// The answer when the login transaction finds the code spent (or the mobile locked) after all.
@@ -289,7 +314,13 @@ async fn record_failure(db: &Db, cfg: &SmsConfig, e164: &str, now: i64) -> ApiRe
         .send()
         .await
         .map_err(db::fault)?;
-    let failures = out.attributes.as_ref().and_then(|a| a.get("failures")).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<i64>().ok()).unwrap_or(1);
+    let failures = out
+        .attributes
+        .as_ref()
+        .and_then(|a| a.get("failures"))
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(1);
     if failures < cfg.max_attempts {
         return Ok(code_invalid(Some(cfg.max_attempts - failures)));
     }

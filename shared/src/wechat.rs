@@ -80,12 +80,21 @@ impl Wechat {
             ClientType::App => (&self.config.mobile_app, "/sns/oauth2/access_token", "code"),
         };
         let Some(app) = app else {
-            return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "wechat_not_configured", "WeChat login is not configured for this client type"));
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "wechat_not_configured",
+                "WeChat login is not configured for this client type",
+            ));
         };
         let res = self
             .http
             .get(format!("{}{path}", self.config.api_base))
-            .query(&[("appid", app.app_id.as_str()), ("secret", app.secret.as_str()), (code_param, code), ("grant_type", "authorization_code")])
+            .query(&[
+                ("appid", app.app_id.as_str()),
+                ("secret", app.secret.as_str()),
+                (code_param, code),
+                ("grant_type", "authorization_code"),
+            ])
             .send()
             .await
             // The URL carries the app secret: never let it into a log line.
@@ -109,7 +118,13 @@ impl Wechat {
         })?;
         match answer.errcode {
             0 => {}
-            40029 | 40163 => return Err(ApiError::new(StatusCode::UNAUTHORIZED, "wechat_code_invalid", "the WeChat login code is invalid or already used")),
+            40029 | 40163 => {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "wechat_code_invalid",
+                    "the WeChat login code is invalid or already used",
+                ));
+            }
             45011 => return Err(ApiError::too_many("wechat_rate_limited", "WeChat is rate limiting logins; retry shortly", 1)),
             other => {
                 tracing::error!(errcode = other, "WeChat refused the exchange");

@@ -11,9 +11,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 fn env(var: &str, what: &str) -> String {
-    std::env::var(var).unwrap_or_else(|_| {
-        panic!("{var} is not set: {what}. Run the suites with `make test`, which starts the local stack and sets it.")
-    })
+    std::env::var(var)
+        .unwrap_or_else(|_| panic!("{var} is not set: {what}. Run the suites with `make test`, which starts the local stack and sets it."))
 }
 
 /// The moto server (DynamoDB + SNS). Panics, naming the address, when it is not reachable.
@@ -61,7 +60,9 @@ pub async fn sdk_config_for(endpoint: &str) -> SdkConfig {
     base.into_builder()
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "tests")))
+        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(aws_sdk_dynamodb::config::Credentials::new(
+            "local", "local", None, None, "tests",
+        )))
         .behavior_version(BehaviorVersion::latest())
         .build()
 }
@@ -278,11 +279,13 @@ impl World {
     /// The catalog file of this world; `registration` is the competition's registration block,
     /// `current` the event's current release (`-rel-1` or `-rel-2`).
     pub fn file(&self, registration: Value, direct_entry: bool, current: &str) -> Value {
-        let release = |n: u32| serde_json::json!({
-            "release_id": format!("{}-rel-{n}", self.event), "published_at": "2026-03-01T00:00:00Z",
-            "manifest_url": format!("https://cdn.example.com/{}/rel-{n}.json", self.event), "manifest_checksum_sha256": "ab".repeat(32),
-            "playfield_version_id": format!("pfv_{n}"), "control_count": 8, "route_codes": ["route-a", "route-b"],
-        });
+        let release = |n: u32| {
+            serde_json::json!({
+                "release_id": format!("{}-rel-{n}", self.event), "published_at": "2026-03-01T00:00:00Z",
+                "manifest_url": format!("https://cdn.example.com/{}/rel-{n}.json", self.event), "manifest_checksum_sha256": "ab".repeat(32),
+                "playfield_version_id": format!("pfv_{n}"), "control_count": 8, "route_codes": ["route-a", "route-b"],
+            })
+        };
         serde_json::json!({
             "maps": [{ "map_id": self.map, "region_code": "999999", "display_name": "Test park" }],
             "events": [{
@@ -302,7 +305,12 @@ impl World {
     /// A fresh world, published with open registration (`required` as given) and direct entry.
     pub async fn publish(required: bool, direct_entry: bool) -> Self {
         let tag = unique("");
-        let world = World { map: format!("map-{tag}"), event: format!("ev-{tag}"), competition: format!("cmp_{tag}"), release: format!("ev-{tag}-rel-1") };
+        let world = World {
+            map: format!("map-{tag}"),
+            event: format!("ev-{tag}"),
+            competition: format!("cmp_{tag}"),
+            release: format!("ev-{tag}-rel-1"),
+        };
         publish(&world.file(open_registration(required), direct_entry, "rel-1")).await;
         world
     }

@@ -112,7 +112,9 @@ async fn db() -> Db {
     let sdk = tests::sdk_config().await;
     let conf = aws_sdk_dynamodb::config::Builder::from(&sdk)
         .endpoint_url(&gate().url)
-        .timeout_config(TimeoutConfig::builder().operation_attempt_timeout(Duration::from_secs(20)).operation_timeout(Duration::from_secs(60)).build())
+        .timeout_config(
+            TimeoutConfig::builder().operation_attempt_timeout(Duration::from_secs(20)).operation_timeout(Duration::from_secs(60)).build(),
+        )
         .build();
     Db { client: aws_sdk_dynamodb::Client::from_conf(conf), table: tests::table_name() }
 }
@@ -421,8 +423,12 @@ async fn a_token_is_required_and_must_be_valid() {
     assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("token_expired")));
 
     // when the token is signed with another key, then 401
-    let forged = Tokens::new(b"another-secret-another-secret-0123456789", "client-api", "client-api", 3600, 7200)
-        .issue_access(&user, ClientType::App, "dev_test_001", clock::now());
+    let forged = Tokens::new(b"another-secret-another-secret-0123456789", "client-api", "client-api", 3600, 7200).issue_access(
+        &user,
+        ClientType::App,
+        "dev_test_001",
+        clock::now(),
+    );
     assert_eq!(put(&f, &forged, body.clone()).await.0, StatusCode::UNAUTHORIZED);
 
     // when a launch session token is sent in place of an access token, then 401

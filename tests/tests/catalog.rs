@@ -239,7 +239,8 @@ async fn cards_without_a_region_come_from_every_region_in_priority_order() {
         let mine = [ids.k1.as_str(), &ids.k2, &ids.k3, &ids.k4];
         let ours: Vec<&str> = all.iter().copied().filter(|id| mine.contains(id)).collect();
         assert_eq!(ours, [ids.k2.as_str(), &ids.k4, &ids.k1, &ids.k3], "query {query:?}");
-        let priorities: Vec<i64> = body["data"]["items"].as_array().unwrap().iter().map(|c| c["display_priority"].as_i64().unwrap()).collect();
+        let priorities: Vec<i64> =
+            body["data"]["items"].as_array().unwrap().iter().map(|c| c["display_priority"].as_i64().unwrap()).collect();
         assert!(priorities.windows(2).all(|w| w[0] >= w[1]), "not highest first: {priorities:?}");
     }
     let (status, body) = get("catalog-cards", "/client/v1/cards", "region_code=a*b", None).await;
@@ -252,7 +253,8 @@ async fn maps_are_listed_by_region_a_page_at_a_time() {
     let t = unique("");
     let region = format!("rm{t}");
     let map_ids: Vec<String> = (1..=5).map(|i| format!("map{i}-{t}")).collect();
-    let maps: Vec<Value> = map_ids.iter().map(|m| json!({ "map_id": m, "region_code": region, "display_name": format!("Map {m}") })).collect();
+    let maps: Vec<Value> =
+        map_ids.iter().map(|m| json!({ "map_id": m, "region_code": region, "display_name": format!("Map {m}") })).collect();
     publish(&json!({ "maps": maps })).await;
 
     // when it is read two at a time
@@ -313,7 +315,10 @@ async fn map_detail_lists_its_events_with_their_current_release() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let data = &body["data"];
     assert_eq!((data["map_id"].as_str(), data["display_name"].as_str()), (Some(ids.m1.as_str()), Some("Park One")));
-    assert_eq!(data["map_summary"], json!({ "cover_url": "https://cdn.example.com/m1.jpg", "scale_text": "1:4000", "updated_date": "2026-03-15" }));
+    assert_eq!(
+        data["map_summary"],
+        json!({ "cover_url": "https://cdn.example.com/m1.jpg", "scale_text": "1:4000", "updated_date": "2026-03-15" })
+    );
     assert_eq!(ids_of(&data["events"], "event_id"), [ids.e1.as_str(), &ids.e2]);
     assert_eq!(
         data["events"][0],
@@ -431,8 +436,16 @@ async fn competition_detail_shows_its_events_and_the_callers_registration() {
     assert_eq!(
         keys_of(data),
         [
-            "competition_end_at", "competition_id", "competition_start_at", "competition_status", "display_name", "events",
-            "leaderboard_enabled", "realtime_board_enabled", "registration_enabled", "registration_status",
+            "competition_end_at",
+            "competition_id",
+            "competition_start_at",
+            "competition_status",
+            "display_name",
+            "events",
+            "leaderboard_enabled",
+            "realtime_board_enabled",
+            "registration_enabled",
+            "registration_status",
         ]
     );
     assert_eq!(data["registration_status"], Value::Null);
@@ -440,7 +453,10 @@ async fn competition_detail_shows_its_events_and_the_callers_registration() {
         (data["competition_id"].as_str(), data["competition_status"].as_str(), data["competition_start_at"].as_str()),
         (Some(ids.c1.as_str()), Some("ongoing"), Some("2026-05-01T09:00:00+08:00"))
     );
-    assert_eq!((data["registration_enabled"].as_bool(), data["leaderboard_enabled"].as_bool(), data["realtime_board_enabled"].as_bool()), (Some(true), Some(true), Some(false)));
+    assert_eq!(
+        (data["registration_enabled"].as_bool(), data["leaderboard_enabled"].as_bool(), data["realtime_board_enabled"].as_bool()),
+        (Some(true), Some(true), Some(false))
+    );
     assert_eq!(ids_of(&data["events"], "event_id"), [ids.e2.as_str(), &ids.e1]);
     assert_eq!(
         data["events"][1],

@@ -42,7 +42,13 @@ struct Small {
 impl Small {
     fn new() -> Self {
         let t = unique("");
-        Self { region: format!("r{t}"), map: format!("map-{t}"), event: format!("ev-{t}"), competition: format!("cmp_{t}"), card: format!("crd_{t}") }
+        Self {
+            region: format!("r{t}"),
+            map: format!("map-{t}"),
+            event: format!("ev-{t}"),
+            competition: format!("cmp_{t}"),
+            card: format!("crd_{t}"),
+        }
     }
 
     fn file(&self) -> Value {
@@ -177,7 +183,9 @@ async fn a_dry_run_says_what_would_change_and_writes_nothing() {
     // competition, link, 2 cards), and the table has none of them
     assert_eq!((report.count(Action::Create), report.changes.len()), (11, 11), "{report}");
     assert!(report.to_string().contains("dry run, nothing written: 11 create"), "{report}");
-    for pk in [keys::map_pk(&small.map), keys::event_pk(&small.event), keys::competition_pk(&small.competition), keys::cards_pk(&small.region)] {
+    for pk in
+        [keys::map_pk(&small.map), keys::event_pk(&small.event), keys::competition_pk(&small.competition), keys::cards_pk(&small.region)]
+    {
         assert!(partition(&pk).await.is_empty(), "{pk} was written by a dry run");
     }
 
@@ -231,7 +239,8 @@ async fn reimporting_changes_nothing_and_never_resets_registered_count() {
     let report = import(&edited, false).await;
 
     // then only the competition is updated, the edit shows, and the count is still 2
-    let updated: Vec<String> = report.changes.iter().filter(|c| c.action != Action::Unchanged).map(|c| format!("{} {}", c.action, c.entity_type)).collect();
+    let updated: Vec<String> =
+        report.changes.iter().filter(|c| c.action != Action::Unchanged).map(|c| format!("{} {}", c.action, c.entity_type)).collect();
     assert_eq!(updated, ["update competition"], "{report}");
     let meta = shared::catalog::competition(&db, &small.competition).await.unwrap().unwrap();
     assert_eq!((meta.display_name.as_str(), meta.capacity, meta.registered_count), ("Cup (renamed)", None, 2));
@@ -256,12 +265,22 @@ async fn a_new_current_release_is_what_every_read_serves() {
 
     // then every read that names the current release serves release 2
     let event = read("catalog-event", &format!("/client/v1/events/{}", small.event), "").await;
-    assert_eq!((event["current_release_id"].as_str(), event["manifest_checksum_sha256"].as_str()), (Some(rel2.as_str()), Some(sha('e').as_str())));
-    assert_eq!((event["playfield_version_id"].as_str(), event["event_summary"]["route_count"].as_i64()), (Some(format!("pfv_{rel2}").as_str()), Some(3)));
+    assert_eq!(
+        (event["current_release_id"].as_str(), event["manifest_checksum_sha256"].as_str()),
+        (Some(rel2.as_str()), Some(sha('e').as_str()))
+    );
+    assert_eq!(
+        (event["playfield_version_id"].as_str(), event["event_summary"]["route_count"].as_i64()),
+        (Some(format!("pfv_{rel2}").as_str()), Some(3))
+    );
     let competition = read("catalog-competition", &format!("/client/v1/competitions/{}", small.competition), "").await;
     assert_eq!(competition["events"][0]["current_release_id"], rel2.as_str());
-    let in_competition = read("catalog-competition-event", &format!("/client/v1/competitions/{}/events/{}", small.competition, small.event), "").await;
-    assert_eq!((in_competition["current_release_id"].as_str(), in_competition["manifest_url"].as_str()), (Some(rel2.as_str()), Some(format!("https://cdn.example.com/{rel2}.json").as_str())));
+    let in_competition =
+        read("catalog-competition-event", &format!("/client/v1/competitions/{}/events/{}", small.competition, small.event), "").await;
+    assert_eq!(
+        (in_competition["current_release_id"].as_str(), in_competition["manifest_url"].as_str()),
+        (Some(rel2.as_str()), Some(format!("https://cdn.example.com/{rel2}.json").as_str()))
+    );
     let map = read("catalog-map", &format!("/client/v1/maps/{}", small.map), "").await;
     assert_eq!(map["events"][0]["current_release_id"], rel2.as_str());
     let events = read("catalog-events", "/client/v1/events", &format!("map_id={}", small.map)).await;
@@ -270,7 +289,10 @@ async fn a_new_current_release_is_what_every_read_serves() {
     // and launch sees its routes; the superseded release is kept
     let db = tests::db().await;
     let meta = shared::catalog::event(&db, &small.event).await.unwrap().unwrap();
-    assert_eq!((meta.current_release_id.as_str(), meta.route_codes.as_slice()), (rel2.as_str(), ["r-1", "r-2", "r-3"].map(String::from).as_slice()));
+    assert_eq!(
+        (meta.current_release_id.as_str(), meta.route_codes.as_slice()),
+        (rel2.as_str(), ["r-1", "r-2", "r-3"].map(String::from).as_slice())
+    );
     assert!(db.get::<shared::catalog::Release>(&keys::release(&small.event, &rel1)).await.unwrap().is_some());
 }
 
@@ -313,7 +335,10 @@ async fn moved_items_leave_no_copy_behind() {
     let new_map = read("catalog-map", &format!("/client/v1/maps/{other_map}"), "").await;
     assert_eq!(new_map["events"].as_array().unwrap().len(), 2);
     let competition = read("catalog-competition", &format!("/client/v1/competitions/{}", small.competition), "").await;
-    assert_eq!(competition["events"].as_array().unwrap().iter().map(|e| e["event_id"].as_str().unwrap()).collect::<Vec<_>>(), [second_event.as_str()]);
+    assert_eq!(
+        competition["events"].as_array().unwrap().iter().map(|e| e["event_id"].as_str().unwrap()).collect::<Vec<_>>(),
+        [second_event.as_str()]
+    );
 
     // and importing the moved file again changes nothing
     assert!(!import(&moved, false).await.changed());

@@ -260,13 +260,14 @@ fn template_problems(deployed: &RouteMap) -> Vec<String> {
 
 /// The watch router against the route table's paths plus the catch-all.
 fn router_problems(router: &BTreeMap<String, String>) -> Vec<String> {
-    let mut expected: BTreeMap<String, String> =
-        ROUTES.iter().map(|r| (r.path.to_string(), r.function.to_string())).collect();
+    let mut expected: BTreeMap<String, String> = ROUTES.iter().map(|r| (r.path.to_string(), r.function.to_string())).collect();
     expected.insert(CATCH_ALL_ROUTER_PATH.into(), FALLBACK_FUNCTION.into());
     let mut problems = Vec::new();
     for (path, function) in &expected {
         match router.get(path) {
-            None => problems.push(format!("{path} (→ {function}) is in shared::routes::ROUTES but missing from the Cargo.toml watch router")),
+            None => {
+                problems.push(format!("{path} (→ {function}) is in shared::routes::ROUTES but missing from the Cargo.toml watch router"))
+            }
             Some(other) if other != function => {
                 problems.push(format!("{path} goes to {function} in shared::routes::ROUTES but to {other} in the Cargo.toml watch router"))
             }
@@ -373,10 +374,26 @@ fn a_drifted_route_is_reported_by_name() {
     let template = template_problems(&deployed).join("\n");
     let local = router_problems(&router).join("\n");
     // then each drift is named, with the route and where it is missing or differs
-    assert!(template.contains("GET /client/v1/maps/{map_id} (→ catalog) is in shared::routes::ROUTES (+ catch-all) but missing from template.yaml"), "{template}");
-    assert!(template.contains("POST /client/v1/punches goes to sessions in shared::routes::ROUTES (+ catch-all) but to launch in template.yaml"), "{template}");
-    assert!(local.contains("/client/v1/events/{event_id}/launch (→ launch) is in shared::routes::ROUTES but missing from the Cargo.toml watch router"), "{local}");
-    assert!(local.contains("/client/v1/cards goes to catalog in shared::routes::ROUTES but to sessions in the Cargo.toml watch router"), "{local}");
+    assert!(
+        template
+            .contains("GET /client/v1/maps/{map_id} (→ catalog) is in shared::routes::ROUTES (+ catch-all) but missing from template.yaml"),
+        "{template}"
+    );
+    assert!(
+        template
+            .contains("POST /client/v1/punches goes to sessions in shared::routes::ROUTES (+ catch-all) but to launch in template.yaml"),
+        "{template}"
+    );
+    assert!(
+        local.contains(
+            "/client/v1/events/{event_id}/launch (→ launch) is in shared::routes::ROUTES but missing from the Cargo.toml watch router"
+        ),
+        "{local}"
+    );
+    assert!(
+        local.contains("/client/v1/cards goes to catalog in shared::routes::ROUTES but to sessions in the Cargo.toml watch router"),
+        "{local}"
+    );
 }
 
 #[test]
@@ -482,7 +499,9 @@ fn reserved_routes_are_routed_to_sessions_and_publish_their_contract_code() {
         // when each is looked up in the route table and in the OpenAPI document
         match ROUTES.iter().find(|r| r.method == *method && r.path == *path) {
             Some(r) if r.function == FALLBACK_FUNCTION => {}
-            Some(r) => problems.push(format!("reserved {method} {path} goes to {} in shared::routes::ROUTES, not {FALLBACK_FUNCTION}", r.function)),
+            Some(r) => {
+                problems.push(format!("reserved {method} {path} goes to {} in shared::routes::ROUTES, not {FALLBACK_FUNCTION}", r.function))
+            }
             None => problems.push(format!("reserved {method} {path} is missing from shared::routes::ROUTES")),
         }
         let Some(op) = ops.get(&route) else {
@@ -494,7 +513,9 @@ fn reserved_routes_are_routed_to_sessions_and_publish_their_contract_code() {
         let want = BTreeSet::from([code.to_string()]);
         match errors.get(&501) {
             Some(codes) if *codes == want => {}
-            Some(codes) => problems.push(format!("reserved {method} {path}: docs/openapi.yaml 501 lists {codes:?}, the contract says {code}")),
+            Some(codes) => {
+                problems.push(format!("reserved {method} {path}: docs/openapi.yaml 501 lists {codes:?}, the contract says {code}"))
+            }
             None => problems.push(format!("reserved {method} {path}: docs/openapi.yaml has no 501 response with {code}")),
         }
     }
@@ -551,7 +572,10 @@ fn the_published_error_code_table_matches_the_operations() {
             problems.push(format!("x-error-codes lists {code} ({status}) but no operation returns it"));
         }
         if markdown_table.get(code) != Some(status) {
-            problems.push(format!("{code} ({status}) of x-error-codes is not in the `errors` tag table as such (found {:?})", markdown_table.get(code)));
+            problems.push(format!(
+                "{code} ({status}) of x-error-codes is not in the `errors` tag table as such (found {:?})",
+                markdown_table.get(code)
+            ));
         }
     }
     for (code, status) in &markdown_table {
@@ -584,8 +608,8 @@ fn every_event_file_is_a_route_and_every_route_has_an_event() {
     let mut problems = Vec::new();
     for file in files {
         let name = format!("events/{}", file.file_name().unwrap_or_default().to_string_lossy());
-        let event: Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("readable"))
-            .unwrap_or_else(|e| panic!("{name} is not JSON: {e}"));
+        let event: Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).expect("readable")).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"));
         // when its routeKey and rawPath are read
         let route_key = event["routeKey"].as_str().unwrap_or_default();
         let raw_path = event["rawPath"].as_str().unwrap_or_default();

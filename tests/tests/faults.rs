@@ -332,7 +332,10 @@ impl Functions {
         invoke(&self.launch, "launch-direct", |e| {
             at_path(e, &format!("/client/v1/events/{}/launch", world.event));
             with_bearer(e, token);
-            with_body(e, json!({ "launch_request_id": request_id, "device_id": "dev_faults", "client_type": "app", "release_id": world.release }));
+            with_body(
+                e,
+                json!({ "launch_request_id": request_id, "device_id": "dev_faults", "client_type": "app", "release_id": world.release }),
+            );
         })
         .await
     }
@@ -346,7 +349,10 @@ impl Functions {
     }
 }
 
-async fn timed<F: std::future::Future<Output = (StatusCode, Value)>>(name: &'static str, call: F) -> (&'static str, StatusCode, Value, Duration) {
+async fn timed<F: std::future::Future<Output = (StatusCode, Value)>>(
+    name: &'static str,
+    call: F,
+) -> (&'static str, StatusCode, Value, Duration) {
     let started = Instant::now();
     let (status, body) = call.await;
     (name, status, body, started.elapsed())
@@ -355,14 +361,19 @@ async fn timed<F: std::future::Future<Output = (StatusCode, Value)>>(name: &'sta
 /// Every answer an enveloped 503 `service_unavailable`; the slowest time.
 fn unavailable(phase: &str, answers: &[(&'static str, StatusCode, Value, Duration)]) -> Duration {
     for (name, status, body, _) in answers {
-        assert_eq!((*status, body["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("service_unavailable")), "{phase}, {name}: {body}");
+        assert_eq!(
+            (*status, body["error"]["code"].as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, Some("service_unavailable")),
+            "{phase}, {name}: {body}"
+        );
     }
     answers.iter().map(|a| a.3).max().unwrap_or_default()
 }
 
 /// Each answer came within the budget.
 fn within_budget(phase: &str, answers: &[(&'static str, StatusCode, Value, Duration)]) {
-    let late: Vec<String> = answers.iter().filter(|a| a.3 > BUDGET).map(|(name, _, _, took)| format!("{name}: {} ms", took.as_millis())).collect();
+    let late: Vec<String> =
+        answers.iter().filter(|a| a.3 > BUDGET).map(|(name, _, _, took)| format!("{name}: {} ms", took.as_millis())).collect();
     assert!(late.is_empty(), "{phase}: 503s later than the {} ms budget: {}", BUDGET.as_millis(), late.join(", "));
 }
 
@@ -375,7 +386,12 @@ fn all_unavailable(phase: &str, answers: &[(&'static str, StatusCode, Value, Dur
 
 async fn publish_world(db: &Db) -> World {
     let tag = unique("");
-    let world = World { map: format!("map-{tag}"), event: format!("ev-{tag}"), competition: format!("cmp_{tag}"), release: format!("ev-{tag}-rel-1") };
+    let world = World {
+        map: format!("map-{tag}"),
+        event: format!("ev-{tag}"),
+        competition: format!("cmp_{tag}"),
+        release: format!("ev-{tag}-rel-1"),
+    };
     let file = world.file(tests::open_registration(false), true, "rel-1");
     let file = catalog_tool::parse(&serde_norway::to_string(&file).expect("yaml")).expect("a valid catalog");
     catalog_tool::import(db, &file, false).await.expect("published");
@@ -383,19 +399,30 @@ async fn publish_world(db: &Db) -> World {
 }
 
 async fn sessions_of(db: &Db, user_id: &str) -> i32 {
-    db.client.query().table_name(&db.table).index_name(keys::GSI1)
+    db.client
+        .query()
+        .table_name(&db.table)
+        .index_name(keys::GSI1)
         .key_condition_expression("GSI1PK = :pk")
         .expression_attribute_values(":pk", shared::db::s(keys::user_pk(user_id)))
-        .send().await.expect("GSI1 query").count
+        .send()
+        .await
+        .expect("GSI1 query")
+        .count
 }
 
 async fn profile_versions(db: &Db, user_id: &str) -> i32 {
-    db.client.query().table_name(&db.table)
+    db.client
+        .query()
+        .table_name(&db.table)
         .key_condition_expression("PK = :pk AND begins_with(SK, :v)")
         .expression_attribute_values(":pk", shared::db::s(keys::user_pk(user_id)))
         .expression_attribute_values(":v", shared::db::s(keys::PROFILE_VERSION_PREFIX))
         .consistent_read(true)
-        .send().await.expect("query").count
+        .send()
+        .await
+        .expect("query")
+        .count
 }
 
 fn code(body: &Value) -> &str {
@@ -406,7 +433,13 @@ fn code(body: &Value) -> &str {
 // DynamoDB out of reach
 
 /// The four calls of an outage, at once, each timed.
-async fn four(f: &Functions, token: &str, world: &World, login_key: &str, launch_key: &str) -> Vec<(&'static str, StatusCode, Value, Duration)> {
+async fn four(
+    f: &Functions,
+    token: &str,
+    world: &World,
+    login_key: &str,
+    launch_key: &str,
+) -> Vec<(&'static str, StatusCode, Value, Duration)> {
     let answers = futures::join!(
         timed("body-profile PUT", f.profile(token, 70.0)),
         timed("sms login", f.login(login_key, TEST_NUMBER, TEST_CODE)),
@@ -451,7 +484,11 @@ async fn dynamodb_out_of_reach_is_a_503_within_3_s_and_leaves_nothing_half_writt
     // (each already holding its idempotency claim by then) and a profile update
     let (cut_launch_key, cut_login_key) = (unique("l_"), unique("login_"));
     let mut cut = Vec::new();
-    for (name, expected) in [("launch, cut at its commit", ["putitem", "batchgetitem"].as_slice()), ("sms login, cut at its commit", &["putitem", "batchgetitem", "getitem"]), ("body-profile PUT, cut at its commit", &["getitem"])] {
+    for (name, expected) in [
+        ("launch, cut at its commit", ["putitem", "batchgetitem"].as_slice()),
+        ("sms login, cut at its commit", &["putitem", "batchgetitem", "getitem"]),
+        ("body-profile PUT, cut at its commit", &["getitem"]),
+    ] {
         net.set(Link::Up).await;
         let delivered = net.delivered().len();
         net.set(Link::SilentFrom("TransactWriteItems")).await;
@@ -532,7 +569,10 @@ async fn a_slow_claim_write_never_locks_a_client_out_of_its_own_request_id() {
 
     // then it is served, or told the service is unavailable — not that its own request is
     // another one in progress
-    assert!(first_status == StatusCode::OK || first_status == StatusCode::SERVICE_UNAVAILABLE, "one launch, answered {first_status} {first} (claim PutItem sent {claims_sent}×)");
+    assert!(
+        first_status == StatusCode::OK || first_status == StatusCode::SERVICE_UNAVAILABLE,
+        "one launch, answered {first_status} {first} (claim PutItem sent {claims_sent}×)"
+    );
     // and retrying the same launch_request_id at once gets the session, exactly one
     let (status, retry) = f.launch(&token, &world, &key).await;
     assert_eq!(status, StatusCode::OK, "the retry of a launch the client sent once: {retry}");
@@ -572,7 +612,10 @@ async fn moto_killed_is_a_503_within_3_s_and_the_same_instances_serve_once_it_is
     assert_eq!(f.competition(&token, &world).await.0, StatusCode::OK);
     assert_eq!(f.profile(&token, 70.0).await.0, StatusCode::OK);
     assert!(started.elapsed() < BUDGET, "recovery took {:?}", started.elapsed());
-    println!("faults: DynamoDB down (moto killed) → 503 in ≤ {} ms; restarted on the same port → the same instances serve again", worst.as_millis());
+    println!(
+        "faults: DynamoDB down (moto killed) → 503 in ≤ {} ms; restarted on the same port → the same instances serve again",
+        worst.as_millis()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -635,7 +678,9 @@ async fn wechat_timing_out_is_a_502_within_its_timeout_and_the_login_can_be_retr
     let server = MockServer::start().await;
     let unionid = unique("union_");
     Mock::given(path("/sns/jscode2session"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "openid": "o_late", "unionid": unionid })).set_delay(Duration::from_secs(5)))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({ "openid": "o_late", "unionid": unionid })).set_delay(Duration::from_secs(5)),
+        )
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
@@ -660,7 +705,12 @@ async fn wechat_timing_out_is_a_502_within_its_timeout_and_the_login_can_be_retr
 
     // then 502 wechat_unavailable, within the timeout (plus our own two DynamoDB calls)
     assert_eq!((status, code(&answer)), (StatusCode::BAD_GATEWAY, "wechat_unavailable"), "{answer}");
-    assert!(took >= timeout && took < timeout + Duration::from_millis(1000), "took {} ms with a {} ms timeout", took.as_millis(), timeout.as_millis());
+    assert!(
+        took >= timeout && took < timeout + Duration::from_millis(1000),
+        "took {} ms with a {} ms timeout",
+        took.as_millis(),
+        timeout.as_millis()
+    );
     assert!(!answer.to_string().contains("secret-value"));
     // and nothing was kept: no user, the request id released
     assert!(db.get::<Value>(&keys::identity("wechat_union", &unionid)).await.unwrap().is_none());
@@ -672,5 +722,9 @@ async fn wechat_timing_out_is_a_502_within_its_timeout_and_the_login_can_be_retr
     assert_eq!(answer["data"]["login_method"], "wechat");
     let claims = tests::tokens().verify_access(answer["data"]["access_token"].as_str().unwrap()).unwrap();
     assert_eq!(claims.client_type, ClientType::Wechat);
-    println!("faults: WeChat silent → 502 wechat_unavailable in {} ms (timeout {} ms); the same login_request_id then succeeds", took.as_millis(), timeout.as_millis());
+    println!(
+        "faults: WeChat silent → 502 wechat_unavailable in {} ms (timeout {} ms); the same login_request_id then succeeds",
+        took.as_millis(),
+        timeout.as_millis()
+    );
 }

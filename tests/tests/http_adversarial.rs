@@ -24,8 +24,12 @@ async fn one_at_a_time() -> futures::lock::MutexGuard<'static, ()> {
 /// Every SMS moto has "sent", as (phone number, message): one read of moto's state, so a test
 /// reads it as seldom as it can.
 async fn sms_log() -> Vec<(String, String)> {
-    let data: Value = reqwest::get(format!("{}/moto-api/data.json", tests::moto_url())).await.expect("moto data").json().await.expect("json");
-    data["sns"]["SMS"].as_array().into_iter().flatten()
+    let data: Value =
+        reqwest::get(format!("{}/moto-api/data.json", tests::moto_url())).await.expect("moto data").json().await.expect("json");
+    data["sns"]["SMS"]
+        .as_array()
+        .into_iter()
+        .flatten()
         .map(|m| (m["phone_number"].as_str().unwrap_or_default().to_string(), m["message"].as_str().unwrap_or_default().to_string()))
         .collect()
 }
@@ -42,7 +46,11 @@ fn code_in(log: &[(String, String)], e164: &str) -> String {
 
 async fn ask_code(api: &Api, mobile: &str) {
     let (status, body) = api
-        .post("/client/v1/auth/sms/send", None, json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") }))
+        .post(
+            "/client/v1/auth/sms/send",
+            None,
+            json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
@@ -65,7 +73,14 @@ async fn sms_login(api: &Api, mobile: &str) -> (String, String) {
 }
 
 /// One request exactly as given: raw `Authorization`, content type and body bytes.
-async fn raw(api: &Api, method: &str, path: &str, auth: Option<&str>, content_type: Option<&str>, body: Option<Vec<u8>>) -> (StatusCode, Value) {
+async fn raw(
+    api: &Api,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+    content_type: Option<&str>,
+    body: Option<Vec<u8>>,
+) -> (StatusCode, Value) {
     let mut req = api.http.request(method.parse().expect("method"), format!("{}{path}", api.base));
     if let Some(auth) = auth {
         req = req.header("authorization", auth);
@@ -96,17 +111,27 @@ fn without(base: &Value, key: &str) -> Value {
 }
 
 fn route(method: &str, path: &str) -> &'static Route {
-    ROUTES.iter().find(|r| r.method == method && r.path == path).unwrap_or_else(|| panic!("{method} {path} is not in shared::routes::ROUTES"))
+    ROUTES
+        .iter()
+        .find(|r| r.method == method && r.path == path)
+        .unwrap_or_else(|| panic!("{method} {path} is not in shared::routes::ROUTES"))
 }
 
 /// Items of a Query on the table: `PK = pk AND begins_with(SK, prefix)`.
 async fn count_prefix(pk: &str, prefix: &str) -> i32 {
-    tests::db().await.client.query().table_name(tests::table_name())
+    tests::db()
+        .await
+        .client
+        .query()
+        .table_name(tests::table_name())
         .key_condition_expression("PK = :pk AND begins_with(SK, :p)")
         .expression_attribute_values(":pk", shared::db::s(pk))
         .expression_attribute_values(":p", shared::db::s(prefix))
         .consistent_read(true)
-        .send().await.expect("query").count
+        .send()
+        .await
+        .expect("query")
+        .count
 }
 
 async fn profile_versions(user_id: &str) -> i32 {
@@ -115,10 +140,17 @@ async fn profile_versions(user_id: &str) -> i32 {
 
 /// The user's sessions, through the GSI every session is indexed in.
 async fn sessions_of(user_id: &str) -> Vec<Value> {
-    let out = tests::db().await.client.query().table_name(tests::table_name()).index_name(keys::GSI1)
+    let out = tests::db()
+        .await
+        .client
+        .query()
+        .table_name(tests::table_name())
+        .index_name(keys::GSI1)
         .key_condition_expression("GSI1PK = :pk")
         .expression_attribute_values(":pk", shared::db::s(keys::user_pk(user_id)))
-        .send().await.expect("GSI1 query");
+        .send()
+        .await
+        .expect("GSI1 query");
     out.items.unwrap_or_default().into_iter().map(|i| shared::db::decode::<Value>(i).unwrap()).collect()
 }
 
@@ -153,7 +185,17 @@ struct Bad {
 
 impl Bad {
     fn new(name: impl Into<String>, method: &'static str, path: impl Into<String>) -> Self {
-        Self { name: name.into(), method, path: path.into(), auth: None, content_type: None, body: None, status: StatusCode::BAD_REQUEST, code: "invalid_request", field: None }
+        Self {
+            name: name.into(),
+            method,
+            path: path.into(),
+            auth: None,
+            content_type: None,
+            body: None,
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_request",
+            field: None,
+        }
     }
     fn bearer(mut self, token: Option<&str>) -> Self {
         self.auth = token.map(|t| format!("Bearer {t}"));
@@ -224,9 +266,21 @@ fn body_cases(method: &'static str, path: &str, token: Option<&str>, base: &Valu
         c("JSON string").raw("application/json", "\"hello\"").field("body"),
         c("number out of f64 range").raw("application/json", "{\"x\": 1e400}").field("body"),
         c("200 levels of nesting").raw("application/json", deeply_nested()).field("body"),
-        c("text/plain").raw("text/plain", base.to_string()).answers(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", Some("Content-Type")),
-        c("form-encoded").raw("application/x-www-form-urlencoded", "a=b").answers(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", Some("Content-Type")),
-        c("oversized body (17 KB)").raw("application/json", oversized(base)).answers(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", Some("body")),
+        c("text/plain").raw("text/plain", base.to_string()).answers(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            Some("Content-Type"),
+        ),
+        c("form-encoded").raw("application/x-www-form-urlencoded", "a=b").answers(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            Some("Content-Type"),
+        ),
+        c("oversized body (17 KB)").raw("application/json", oversized(base)).answers(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            Some("body"),
+        ),
         c("extra field user_id").json(&with(base, "user_id", json!("usr_someone_else"))).field("user_id"),
     ];
     if let Some(field) = empty {
@@ -245,7 +299,11 @@ fn get_id_cases(path_of: impl Fn(&str) -> String, param: &'static str, token: Op
 }
 
 fn get_oversized(path: &str, token: Option<&str>) -> Bad {
-    Bad::new("oversized GET body", "GET", path).bearer(token).raw("application/json", oversized(&json!({}))).answers(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", Some("body"))
+    Bad::new("oversized GET body", "GET", path).bearer(token).raw("application/json", oversized(&json!({}))).answers(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        Some("body"),
+    )
 }
 
 fn page_cases(path: &str) -> Vec<Bad> {
@@ -284,80 +342,109 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
 
     // POST /auth/sms/send
     let p = "/client/v1/auth/sms/send";
-    let base = json!({ "scene": "client_login", "country_code": "86", "mobile": send_mobile, "client_type": "app", "device_id": send_device });
+    let base =
+        json!({ "scene": "client_login", "country_code": "86", "mobile": send_mobile, "client_type": "app", "device_id": send_device });
     let mut cases = body_cases("POST", p, None, &base, Some("scene"));
-    cases.extend(field_cases("POST", p, None, vec![
-        ("empty object", json!({}), "scene"),
-        ("missing mobile", without(&base, "mobile"), "mobile"),
-        ("mobile as number", with(&base, "mobile", json!(13912345678u64)), "mobile"),
-        ("empty mobile", with(&base, "mobile", json!("")), "mobile"),
-        ("full-width digits", with(&base, "mobile", json!("１３９１２３４５６７８")), "mobile"),
-        ("10 KB mobile", with(&base, "mobile", json!(format!("13{}", "9".repeat(10 * 1024)))), "mobile"),
-        ("E.164 in mobile", with(&base, "mobile", json!(format!("+86{send_mobile}"))), "mobile"),
-        ("country not allowed", with(&base, "country_code", json!("1")), "country_code"),
-        ("country as big number", with(&base, "country_code", json!(99999999999u64)), "country_code"),
-        ("unknown scene", with(&base, "scene", json!("register")), "scene"),
-        ("null scene", with(&base, "scene", Value::Null), "scene"),
-        ("unknown client_type", with(&base, "client_type", json!("web")), "client_type"),
-        ("empty device_id", with(&base, "device_id", json!("")), "device_id"),
-        ("10 KB device_id", with(&base, "device_id", json!("d".repeat(10 * 1024))), "device_id"),
-        ("unicode device_id", with(&base, "device_id", json!("设备")), "device_id"),
-    ]));
+    cases.extend(field_cases(
+        "POST",
+        p,
+        None,
+        vec![
+            ("empty object", json!({}), "scene"),
+            ("missing mobile", without(&base, "mobile"), "mobile"),
+            ("mobile as number", with(&base, "mobile", json!(13912345678u64)), "mobile"),
+            ("empty mobile", with(&base, "mobile", json!("")), "mobile"),
+            ("full-width digits", with(&base, "mobile", json!("１３９１２３４５６７８")), "mobile"),
+            ("10 KB mobile", with(&base, "mobile", json!(format!("13{}", "9".repeat(10 * 1024)))), "mobile"),
+            ("E.164 in mobile", with(&base, "mobile", json!(format!("+86{send_mobile}"))), "mobile"),
+            ("country not allowed", with(&base, "country_code", json!("1")), "country_code"),
+            ("country as big number", with(&base, "country_code", json!(99999999999u64)), "country_code"),
+            ("unknown scene", with(&base, "scene", json!("register")), "scene"),
+            ("null scene", with(&base, "scene", Value::Null), "scene"),
+            ("unknown client_type", with(&base, "client_type", json!("web")), "client_type"),
+            ("empty device_id", with(&base, "device_id", json!("")), "device_id"),
+            ("10 KB device_id", with(&base, "device_id", json!("d".repeat(10 * 1024))), "device_id"),
+            ("unicode device_id", with(&base, "device_id", json!("设备")), "device_id"),
+        ],
+    ));
     table.push((route("POST", p), cases));
 
     // POST /auth/login/sms
     let p = "/client/v1/auth/login/sms";
     let base = json!({ "login_request_id": login_key, "country_code": "86", "mobile": login_mobile, "sms_code": "123456", "client_type": "app", "device_id": "dev_adv" });
     let mut cases = body_cases("POST", p, None, &base, Some("login_request_id"));
-    cases.extend(field_cases("POST", p, None, vec![
-        ("missing login_request_id", without(&base, "login_request_id"), "login_request_id"),
-        ("empty login_request_id", with(&base, "login_request_id", json!("")), "login_request_id"),
-        ("10 KB login_request_id", with(&base, "login_request_id", json!("k".repeat(10 * 1024))), "login_request_id"),
-        ("login_request_id with a space", with(&base, "login_request_id", json!("a b")), "login_request_id"),
-        ("5-digit code", with(&base, "sms_code", json!("12345")), "sms_code"),
-        ("letters in code", with(&base, "sms_code", json!("12345a")), "sms_code"),
-        ("code as number", with(&base, "sms_code", json!(123456)), "sms_code"),
-        ("full-width code", with(&base, "sms_code", json!("１２３４５６")), "sms_code"),
-        ("empty mobile", with(&base, "mobile", json!("")), "mobile"),
-        ("country not allowed", with(&base, "country_code", json!("999")), "country_code"),
-        ("unknown client_type", with(&base, "client_type", json!("web")), "client_type"),
-        ("unicode device_id", with(&base, "device_id", json!("设备")), "device_id"),
-    ]));
+    cases.extend(field_cases(
+        "POST",
+        p,
+        None,
+        vec![
+            ("missing login_request_id", without(&base, "login_request_id"), "login_request_id"),
+            ("empty login_request_id", with(&base, "login_request_id", json!("")), "login_request_id"),
+            ("10 KB login_request_id", with(&base, "login_request_id", json!("k".repeat(10 * 1024))), "login_request_id"),
+            ("login_request_id with a space", with(&base, "login_request_id", json!("a b")), "login_request_id"),
+            ("5-digit code", with(&base, "sms_code", json!("12345")), "sms_code"),
+            ("letters in code", with(&base, "sms_code", json!("12345a")), "sms_code"),
+            ("code as number", with(&base, "sms_code", json!(123456)), "sms_code"),
+            ("full-width code", with(&base, "sms_code", json!("１２３４５６")), "sms_code"),
+            ("empty mobile", with(&base, "mobile", json!("")), "mobile"),
+            ("country not allowed", with(&base, "country_code", json!("999")), "country_code"),
+            ("unknown client_type", with(&base, "client_type", json!("web")), "client_type"),
+            ("unicode device_id", with(&base, "device_id", json!("设备")), "device_id"),
+        ],
+    ));
     table.push((route("POST", p), cases));
 
     // POST /auth/login/wechat
     let p = "/client/v1/auth/login/wechat";
     let base = json!({ "login_request_id": wechat_key, "wechat_login_code": "wx-code", "client_type": "wechat", "device_id": "dev_adv" });
     let mut cases = body_cases("POST", p, None, &base, Some("login_request_id"));
-    cases.extend(field_cases("POST", p, None, vec![
-        ("missing code", without(&base, "wechat_login_code"), "wechat_login_code"),
-        ("empty code", with(&base, "wechat_login_code", json!("")), "wechat_login_code"),
-        ("600-char code", with(&base, "wechat_login_code", json!("c".repeat(600))), "wechat_login_code"),
-        ("10 KB code", with(&base, "wechat_login_code", json!("c".repeat(10 * 1024))), "wechat_login_code"),
-        ("unicode code", with(&base, "wechat_login_code", json!("微信")), "wechat_login_code"),
-        ("code as number", with(&base, "wechat_login_code", json!(42)), "wechat_login_code"),
-        ("unknown client_type", with(&base, "client_type", json!("miniprogram")), "client_type"),
-        ("null client_type", with(&base, "client_type", Value::Null), "client_type"),
-        ("empty login_request_id", with(&base, "login_request_id", json!("")), "login_request_id"),
-        ("smuggled openid", with(&base, "openid", json!("o_victim")), "openid"),
-        ("smuggled unionid", with(&base, "unionid", json!("u_victim")), "unionid"),
-    ]));
+    cases.extend(field_cases(
+        "POST",
+        p,
+        None,
+        vec![
+            ("missing code", without(&base, "wechat_login_code"), "wechat_login_code"),
+            ("empty code", with(&base, "wechat_login_code", json!("")), "wechat_login_code"),
+            ("600-char code", with(&base, "wechat_login_code", json!("c".repeat(600))), "wechat_login_code"),
+            ("10 KB code", with(&base, "wechat_login_code", json!("c".repeat(10 * 1024))), "wechat_login_code"),
+            ("unicode code", with(&base, "wechat_login_code", json!("微信")), "wechat_login_code"),
+            ("code as number", with(&base, "wechat_login_code", json!(42)), "wechat_login_code"),
+            ("unknown client_type", with(&base, "client_type", json!("miniprogram")), "client_type"),
+            ("null client_type", with(&base, "client_type", Value::Null), "client_type"),
+            ("empty login_request_id", with(&base, "login_request_id", json!("")), "login_request_id"),
+            ("smuggled openid", with(&base, "openid", json!("o_victim")), "openid"),
+            ("smuggled unionid", with(&base, "unionid", json!("u_victim")), "unionid"),
+        ],
+    ));
     table.push((route("POST", p), cases));
 
     // POST /auth/refresh
     let p = "/client/v1/auth/refresh";
     let base = json!({ "refresh_token": "not-a-token", "client_type": "app" });
     let mut cases = body_cases("POST", p, None, &base, Some("refresh_token"));
-    cases.extend(field_cases("POST", p, None, vec![
-        ("missing refresh_token", without(&base, "refresh_token"), "refresh_token"),
-        ("empty refresh_token", with(&base, "refresh_token", json!("")), "refresh_token"),
-        ("refresh_token as number", with(&base, "refresh_token", json!(1)), "refresh_token"),
-        ("refresh_token as array", with(&base, "refresh_token", json!(["a"])), "refresh_token"),
-        ("missing client_type", without(&base, "client_type"), "client_type"),
-        ("unknown client_type", with(&base, "client_type", json!("web")), "client_type"),
-    ]));
-    for (name, value) in [("10 KB refresh_token", "r".repeat(10 * 1024)), ("unicode refresh_token", "刷新令牌".into()), ("NUL in refresh_token", "a\u{0}b".into())] {
-        cases.push(Bad::new(name, "POST", p).json(&with(&base, "refresh_token", json!(value))).answers(StatusCode::UNAUTHORIZED, "refresh_token_invalid", None));
+    cases.extend(field_cases(
+        "POST",
+        p,
+        None,
+        vec![
+            ("missing refresh_token", without(&base, "refresh_token"), "refresh_token"),
+            ("empty refresh_token", with(&base, "refresh_token", json!("")), "refresh_token"),
+            ("refresh_token as number", with(&base, "refresh_token", json!(1)), "refresh_token"),
+            ("refresh_token as array", with(&base, "refresh_token", json!(["a"])), "refresh_token"),
+            ("missing client_type", without(&base, "client_type"), "client_type"),
+            ("unknown client_type", with(&base, "client_type", json!("web")), "client_type"),
+        ],
+    ));
+    for (name, value) in [
+        ("10 KB refresh_token", "r".repeat(10 * 1024)),
+        ("unicode refresh_token", "刷新令牌".into()),
+        ("NUL in refresh_token", "a\u{0}b".into()),
+    ] {
+        cases.push(Bad::new(name, "POST", p).json(&with(&base, "refresh_token", json!(value))).answers(
+            StatusCode::UNAUTHORIZED,
+            "refresh_token_invalid",
+            None,
+        ));
     }
     table.push((route("POST", p), cases));
 
@@ -365,33 +452,41 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     let p = "/client/v1/me/body-profile";
     let base = json!({ "weight_kg": 61 });
     let mut cases = body_cases("PUT", p, t, &base, Some("body"));
-    cases.extend(field_cases("PUT", p, t, vec![
-        ("nothing to update", json!({}), "body"),
-        ("only nulls", json!({ "gender": null }), "body"),
-        ("unknown gender", json!({ "gender": "robot" }), "gender"),
-        ("gender as number", json!({ "gender": 1 }), "gender"),
-        ("month 13", json!({ "birth_date": "1990-13-01" }), "birth_date"),
-        ("February 30", json!({ "birth_date": "1990-02-30" }), "birth_date"),
-        ("born in the future", json!({ "birth_date": "2999-01-01" }), "birth_date"),
-        ("born before 1900", json!({ "birth_date": "1899-12-31" }), "birth_date"),
-        ("10 KB birth_date", json!({ "birth_date": "1".repeat(10 * 1024) }), "birth_date"),
-        ("full-width birth_date", json!({ "birth_date": "１９９０-01-01" }), "birth_date"),
-        ("height as string", json!({ "height_cm": "tall" }), "height_cm"),
-        ("height 10000", json!({ "height_cm": 10000 }), "height_cm"),
-        ("negative height", json!({ "height_cm": -1 }), "height_cm"),
-        ("weight 0", json!({ "weight_kg": 0 }), "weight_kg"),
-        ("resting HR beyond u32", json!({ "resting_heart_rate_bpm": 99999999999u64 }), "resting_heart_rate_bpm"),
-        ("fractional resting HR", json!({ "resting_heart_rate_bpm": 60.5 }), "resting_heart_rate_bpm"),
-        ("negative max HR", json!({ "max_heart_rate_bpm": -1 }), "max_heart_rate_bpm"),
-        ("max HR 300", json!({ "max_heart_rate_bpm": 300 }), "max_heart_rate_bpm"),
-        ("max HR below resting", json!({ "resting_heart_rate_bpm": 100, "max_heart_rate_bpm": 90 }), "max_heart_rate_bpm"),
-        ("smuggled sub", json!({ "weight_kg": 61, "sub": "usr_someone_else" }), "sub"),
-    ]));
+    cases.extend(field_cases(
+        "PUT",
+        p,
+        t,
+        vec![
+            ("nothing to update", json!({}), "body"),
+            ("only nulls", json!({ "gender": null }), "body"),
+            ("unknown gender", json!({ "gender": "robot" }), "gender"),
+            ("gender as number", json!({ "gender": 1 }), "gender"),
+            ("month 13", json!({ "birth_date": "1990-13-01" }), "birth_date"),
+            ("February 30", json!({ "birth_date": "1990-02-30" }), "birth_date"),
+            ("born in the future", json!({ "birth_date": "2999-01-01" }), "birth_date"),
+            ("born before 1900", json!({ "birth_date": "1899-12-31" }), "birth_date"),
+            ("10 KB birth_date", json!({ "birth_date": "1".repeat(10 * 1024) }), "birth_date"),
+            ("full-width birth_date", json!({ "birth_date": "１９９０-01-01" }), "birth_date"),
+            ("height as string", json!({ "height_cm": "tall" }), "height_cm"),
+            ("height 10000", json!({ "height_cm": 10000 }), "height_cm"),
+            ("negative height", json!({ "height_cm": -1 }), "height_cm"),
+            ("weight 0", json!({ "weight_kg": 0 }), "weight_kg"),
+            ("resting HR beyond u32", json!({ "resting_heart_rate_bpm": 99999999999u64 }), "resting_heart_rate_bpm"),
+            ("fractional resting HR", json!({ "resting_heart_rate_bpm": 60.5 }), "resting_heart_rate_bpm"),
+            ("negative max HR", json!({ "max_heart_rate_bpm": -1 }), "max_heart_rate_bpm"),
+            ("max HR 300", json!({ "max_heart_rate_bpm": 300 }), "max_heart_rate_bpm"),
+            ("max HR below resting", json!({ "resting_heart_rate_bpm": 100, "max_heart_rate_bpm": 90 }), "max_heart_rate_bpm"),
+            ("smuggled sub", json!({ "weight_kg": 61, "sub": "usr_someone_else" }), "sub"),
+        ],
+    ));
     table.push((route("PUT", p), cases));
 
     // GET /cards
     let p = "/client/v1/cards";
-    let mut cases: Vec<Bad> = bad_ids().into_iter().map(|(name, v)| Bad::new(format!("region_code {name}"), "GET", format!("{p}?region_code={v}")).field("region_code")).collect();
+    let mut cases: Vec<Bad> = bad_ids()
+        .into_iter()
+        .map(|(name, v)| Bad::new(format!("region_code {name}"), "GET", format!("{p}?region_code={v}")).field("region_code"))
+        .collect();
     cases.push(Bad::new("region_code %ZZ", "GET", format!("{p}?region_code=%ZZ")).field("region_code"));
     cases.push(Bad::new("10 KB region_code", "GET", format!("{p}?region_code={}", "r".repeat(10 * 1024))).field("region_code"));
     cases.push(get_oversized(p, None));
@@ -399,7 +494,11 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
 
     // GET /competitions/{competition_id} (optional auth: a valid token is sent)
     let mut cases = get_id_cases(|id| format!("/client/v1/competitions/{id}"), "competition_id", t);
-    cases.push(Bad::new("unknown competition", "GET", format!("/client/v1/competitions/{}", unique("cmp_"))).bearer(t).answers(StatusCode::NOT_FOUND, "competition_not_found", None));
+    cases.push(Bad::new("unknown competition", "GET", format!("/client/v1/competitions/{}", unique("cmp_"))).bearer(t).answers(
+        StatusCode::NOT_FOUND,
+        "competition_not_found",
+        None,
+    ));
     cases.push(get_oversized(&format!("/client/v1/competitions/{}", world.competition), t));
     table.push((route("GET", "/client/v1/competitions/{competition_id}"), cases));
 
@@ -409,7 +508,11 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     let mut on_event = get_id_cases(|id| format!("/client/v1/competitions/{}/events/{id}", world.competition), "event_id", t);
     on_event.truncate(6);
     cases.extend(on_event);
-    cases.push(Bad::new("event not in the competition", "GET", format!("/client/v1/competitions/{}/events/{}", world.competition, unique("ev-"))).bearer(t).answers(StatusCode::NOT_FOUND, "event_not_found", None));
+    cases.push(
+        Bad::new("event not in the competition", "GET", format!("/client/v1/competitions/{}/events/{}", world.competition, unique("ev-")))
+            .bearer(t)
+            .answers(StatusCode::NOT_FOUND, "event_not_found", None),
+    );
     cases.push(get_oversized(&format!("/client/v1/competitions/{}/events/{}", world.competition, world.event), t));
     table.push((route("GET", "/client/v1/competitions/{competition_id}/events/{event_id}"), cases));
 
@@ -432,13 +535,21 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     cases.push(Bad::new("map_id encoded slash", "GET", format!("{p}?map_id=a%2Fb")).field("map_id"));
     cases.push(Bad::new("map_id NUL", "GET", format!("{p}?map_id=a%00b")).field("map_id"));
     cases.push(Bad::new("map_id 300 chars", "GET", format!("{p}?map_id={}", "m".repeat(300))).field("map_id"));
-    cases.push(Bad::new("unknown map", "GET", format!("{p}?map_id={}", unique("map-"))).answers(StatusCode::NOT_FOUND, "map_not_found", None));
+    cases.push(Bad::new("unknown map", "GET", format!("{p}?map_id={}", unique("map-"))).answers(
+        StatusCode::NOT_FOUND,
+        "map_not_found",
+        None,
+    ));
     cases.push(get_oversized(p, None));
     table.push((route("GET", p), cases));
 
     // GET /events/{event_id}
     let mut cases = get_id_cases(|id| format!("/client/v1/events/{id}"), "event_id", None);
-    cases.push(Bad::new("unknown event", "GET", format!("/client/v1/events/{}", unique("ev-"))).answers(StatusCode::NOT_FOUND, "event_not_found", None));
+    cases.push(Bad::new("unknown event", "GET", format!("/client/v1/events/{}", unique("ev-"))).answers(
+        StatusCode::NOT_FOUND,
+        "event_not_found",
+        None,
+    ));
     cases.push(get_oversized(&format!("/client/v1/events/{}", world.event), None));
     table.push((route("GET", "/client/v1/events/{event_id}"), cases));
 
@@ -447,56 +558,88 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     let base = json!({ "group_id": "grp-1" });
     let mut cases = body_cases("POST", &p, t, &base, None);
     let unknown_competition = unique("cmp_");
-    cases.push(Bad::new("unknown competition", "POST", format!("/client/v1/competitions/{unknown_competition}/registrations")).bearer(t).json(&json!({})).answers(StatusCode::NOT_FOUND, "competition_not_found", None));
+    cases.push(
+        Bad::new("unknown competition", "POST", format!("/client/v1/competitions/{unknown_competition}/registrations"))
+            .bearer(t)
+            .json(&json!({}))
+            .answers(StatusCode::NOT_FOUND, "competition_not_found", None),
+    );
     for (name, id) in bad_ids().into_iter().take(3) {
-        cases.push(Bad::new(format!("competition_id {name}"), "POST", format!("/client/v1/competitions/{id}/registrations")).bearer(t).json(&json!({})).field("competition_id"));
+        cases.push(
+            Bad::new(format!("competition_id {name}"), "POST", format!("/client/v1/competitions/{id}/registrations"))
+                .bearer(t)
+                .json(&json!({}))
+                .field("competition_id"),
+        );
     }
-    cases.extend(field_cases("POST", &p, t, vec![
-        ("empty group_id", json!({ "group_id": "" }), "group_id"),
-        ("10 KB group_id", json!({ "group_id": "g".repeat(10 * 1024) }), "group_id"),
-        ("unicode group_id", json!({ "group_id": "红队" }), "group_id"),
-        ("group_id with a slash", json!({ "group_id": "a/b" }), "group_id"),
-        ("group_id as number", json!({ "group_id": 5 }), "group_id"),
-        ("form_payload array", json!({ "form_payload": [1, 2] }), "form_payload"),
-        ("form_payload string", json!({ "form_payload": "text" }), "form_payload"),
-        ("form_payload number", json!({ "form_payload": 5 }), "form_payload"),
-        ("form_payload over 8 KB", json!({ "form_payload": { "essay": "e".repeat(9 * 1024) } }), "form_payload"),
-        ("smuggled status", json!({ "status": "approved" }), "status"),
-        ("smuggled registration_id", json!({ "registration_id": "reg_mine" }), "registration_id"),
-    ]));
+    cases.extend(field_cases(
+        "POST",
+        &p,
+        t,
+        vec![
+            ("empty group_id", json!({ "group_id": "" }), "group_id"),
+            ("10 KB group_id", json!({ "group_id": "g".repeat(10 * 1024) }), "group_id"),
+            ("unicode group_id", json!({ "group_id": "红队" }), "group_id"),
+            ("group_id with a slash", json!({ "group_id": "a/b" }), "group_id"),
+            ("group_id as number", json!({ "group_id": 5 }), "group_id"),
+            ("form_payload array", json!({ "form_payload": [1, 2] }), "form_payload"),
+            ("form_payload string", json!({ "form_payload": "text" }), "form_payload"),
+            ("form_payload number", json!({ "form_payload": 5 }), "form_payload"),
+            ("form_payload over 8 KB", json!({ "form_payload": { "essay": "e".repeat(9 * 1024) } }), "form_payload"),
+            ("smuggled status", json!({ "status": "approved" }), "status"),
+            ("smuggled registration_id", json!({ "registration_id": "reg_mine" }), "registration_id"),
+        ],
+    ));
     table.push((route("POST", "/client/v1/competitions/{competition_id}/registrations"), cases));
 
     // POST /competitions/{competition_id}/events/{event_id}/launch and POST /events/{event_id}/launch
     let base = launch_body(&launch_key, &world.release);
     let launch_fields = |p: &str| {
-        field_cases("POST", p, t, vec![
-            ("missing launch_request_id", without(&base, "launch_request_id"), "launch_request_id"),
-            ("empty launch_request_id", with(&base, "launch_request_id", json!("")), "launch_request_id"),
-            ("10 KB launch_request_id", with(&base, "launch_request_id", json!("k".repeat(10 * 1024))), "launch_request_id"),
-            ("unicode launch_request_id", with(&base, "launch_request_id", json!("启动")), "launch_request_id"),
-            ("empty device_id", with(&base, "device_id", json!("")), "device_id"),
-            ("unknown client_type", with(&base, "client_type", json!("web")), "client_type"),
-            ("missing release_id", without(&base, "release_id"), "release_id"),
-            ("release_id with a slash", with(&base, "release_id", json!("a/b")), "release_id"),
-            ("release_id as number", with(&base, "release_id", json!(1)), "release_id"),
-            ("empty route_code", with(&base, "route_code", json!("")), "route_code"),
-            ("300-char route_code", with(&base, "route_code", json!("r".repeat(300))), "route_code"),
-            ("smuggled session_id", with(&base, "session_id", json!("ses_mine")), "session_id"),
-        ])
+        field_cases(
+            "POST",
+            p,
+            t,
+            vec![
+                ("missing launch_request_id", without(&base, "launch_request_id"), "launch_request_id"),
+                ("empty launch_request_id", with(&base, "launch_request_id", json!("")), "launch_request_id"),
+                ("10 KB launch_request_id", with(&base, "launch_request_id", json!("k".repeat(10 * 1024))), "launch_request_id"),
+                ("unicode launch_request_id", with(&base, "launch_request_id", json!("启动")), "launch_request_id"),
+                ("empty device_id", with(&base, "device_id", json!("")), "device_id"),
+                ("unknown client_type", with(&base, "client_type", json!("web")), "client_type"),
+                ("missing release_id", without(&base, "release_id"), "release_id"),
+                ("release_id with a slash", with(&base, "release_id", json!("a/b")), "release_id"),
+                ("release_id as number", with(&base, "release_id", json!(1)), "release_id"),
+                ("empty route_code", with(&base, "route_code", json!("")), "route_code"),
+                ("300-char route_code", with(&base, "route_code", json!("r".repeat(300))), "route_code"),
+                ("smuggled session_id", with(&base, "session_id", json!("ses_mine")), "session_id"),
+            ],
+        )
     };
     let p = format!("/client/v1/competitions/{}/events/{}/launch", world.competition, world.event);
     let mut cases = body_cases("POST", &p, t, &base, Some("launch_request_id"));
     cases.extend(launch_fields(&p));
     for (name, id) in bad_ids().into_iter().take(3) {
-        cases.push(Bad::new(format!("competition_id {name}"), "POST", format!("/client/v1/competitions/{id}/events/{}/launch", world.event)).bearer(t).json(&base).field("competition_id"));
-        cases.push(Bad::new(format!("event_id {name}"), "POST", format!("/client/v1/competitions/{}/events/{id}/launch", world.competition)).bearer(t).json(&base).field("event_id"));
+        cases.push(
+            Bad::new(format!("competition_id {name}"), "POST", format!("/client/v1/competitions/{id}/events/{}/launch", world.event))
+                .bearer(t)
+                .json(&base)
+                .field("competition_id"),
+        );
+        cases.push(
+            Bad::new(format!("event_id {name}"), "POST", format!("/client/v1/competitions/{}/events/{id}/launch", world.competition))
+                .bearer(t)
+                .json(&base)
+                .field("event_id"),
+        );
     }
     table.push((route("POST", "/client/v1/competitions/{competition_id}/events/{event_id}/launch"), cases));
     let p = format!("/client/v1/events/{}/launch", world.event);
     let mut cases = body_cases("POST", &p, t, &base, Some("launch_request_id"));
     cases.extend(launch_fields(&p));
     for (name, id) in bad_ids().into_iter().take(4) {
-        cases.push(Bad::new(format!("event_id {name}"), "POST", format!("/client/v1/events/{id}/launch")).bearer(t).json(&base).field("event_id"));
+        cases.push(
+            Bad::new(format!("event_id {name}"), "POST", format!("/client/v1/events/{id}/launch")).bearer(t).json(&base).field("event_id"),
+        );
     }
     table.push((route("POST", "/client/v1/events/{event_id}/launch"), cases));
 
@@ -528,7 +671,11 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
             c("10 KB string", p.clone()).json(&json!({ "x": "s".repeat(10 * 1024) })),
             c("unicode body", p.clone()).json(&json!({ "名字": "值" })),
             c("bad query", format!("{p}?page=0&page_size=51&page=abc")),
-            Bad::new("oversized body", method, p.clone()).raw("application/json", oversized(&json!({}))).answers(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", Some("body")),
+            Bad::new("oversized body", method, p.clone()).raw("application/json", oversized(&json!({}))).answers(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                Some("body"),
+            ),
         ];
         if pattern.contains("{session_id}") {
             for (name, id) in bad_ids().into_iter().take(4) {
@@ -545,7 +692,8 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     }
 
     // when every malformed request is sent (four at a time)
-    let all: Vec<(&'static Route, &Bad)> = table.iter().chain(&reserved_table).flat_map(|(r, cases)| cases.iter().map(move |c| (*r, c))).collect();
+    let all: Vec<(&'static Route, &Bad)> =
+        table.iter().chain(&reserved_table).flat_map(|(r, cases)| cases.iter().map(move |c| (*r, c))).collect();
     let answers: Vec<(StatusCode, Value)> = futures::stream::iter(all.iter().map(|(_, c)| {
         let api = api.clone();
         async move { raw(&api, c.method, &c.path, c.auth.as_deref(), c.content_type, c.body.clone()).await }
@@ -559,18 +707,40 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     for ((r, case), (status, body)) in all.iter().zip(&answers) {
         let field_ok = case.field.is_none_or(|f| body["error"]["details"]["field"] == f);
         if *status != case.status || code(body) != case.code || !field_ok {
-            failures.push(format!("{} {} [{}]: want {} {} {:?}, got {status} {body}", r.method, r.path, case.name, case.status.as_u16(), case.code, case.field));
+            failures.push(format!(
+                "{} {} [{}]: want {} {} {:?}, got {status} {body}",
+                r.method,
+                r.path,
+                case.name,
+                case.status.as_u16(),
+                case.code,
+                case.field
+            ));
         }
     }
-    let server_faults: Vec<_> = all.iter().zip(&answers).filter(|(_, (s, _))| s.is_server_error() && *s != StatusCode::NOT_IMPLEMENTED).map(|((r, c), (s, b))| format!("{} {} [{}] → {s} {b}", r.method, r.path, c.name)).collect();
+    let server_faults: Vec<_> = all
+        .iter()
+        .zip(&answers)
+        .filter(|(_, (s, _))| s.is_server_error() && *s != StatusCode::NOT_IMPLEMENTED)
+        .map(|((r, c), (s, b))| format!("{} {} [{}] → {s} {b}", r.method, r.path, c.name))
+        .collect();
     assert!(server_faults.is_empty(), "5xx for bad input:\n{}", server_faults.join("\n"));
-    assert!(failures.is_empty(), "{} of {} malformed requests were not answered as expected:\n{}", failures.len(), all.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} malformed requests were not answered as expected:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
 
     // and nothing was written by any of them
     let e164 = format!("+86{send_mobile}");
     assert!(sent_to(&sms_log().await, &e164).is_empty(), "an SMS went out for a malformed send");
     assert!(stored(&keys::sms_code(&e164)).await.is_none());
-    assert!(stored(&keys::sms_daily("DEVICE", &send_device, &clock::day(clock::now()))).await.is_none(), "a malformed send spent the device's daily cap");
+    assert!(
+        stored(&keys::sms_daily("DEVICE", &send_device, &clock::day(clock::now()))).await.is_none(),
+        "a malformed send spent the device's daily cap"
+    );
     let login_e164 = format!("+86{login_mobile}");
     assert!(stored(&keys::identity("mobile", &login_e164)).await.is_none(), "a malformed login created a user");
     assert!(stored(&keys::sms_guard(&login_e164)).await.is_none(), "a malformed login counted as a wrong code");
@@ -580,7 +750,10 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     assert_eq!(stored(&keys::body_profile(&user)).await.expect("profile"), profile_before);
     assert_eq!(registered_count(&world.competition).await, count_before, "a malformed registration was counted");
     assert!(stored(&keys::registration(&world.competition, &user)).await.is_none());
-    assert!(stored(&keys::registration(&unknown_competition, &user)).await.is_none(), "a registration for a competition that does not exist");
+    assert!(
+        stored(&keys::registration(&unknown_competition, &user)).await.is_none(),
+        "a registration for a competition that does not exist"
+    );
     assert!(stored(&keys::competition(&unknown_competition)).await.is_none(), "counting a registration created a phantom competition");
     assert!(sessions_of(&user).await.is_empty(), "a malformed launch created a session");
     assert!(stored(&keys::idempotency("launch", &format!("{user}:{launch_key}"))).await.is_none());
@@ -673,14 +846,41 @@ async fn forged_expired_foreign_and_session_tokens_are_401_and_never_served() {
         ("payload char flipped", Some(format!("Bearer {}", flip(&real, header_len + 1 + payload_len / 2))), unauthorized),
         ("payload swapped, signature kept", Some(format!("Bearer {swapped_payload}")), unauthorized),
         ("alg none", Some(format!("Bearer {}", forge(json!({ "alg": "none", "typ": "JWT" }), &claims_for(&victim), None))), unauthorized),
-        ("HS256 with a wrong key", Some(format!("Bearer {}", forge(json!({ "alg": "HS256", "typ": "JWT" }), &claims_for(&victim), Some(b"wrong-key-wrong-key-wrong-key-wrong-key")))), unauthorized),
-        ("RS256 header, HMAC with our key", Some(format!("Bearer {}", forge(json!({ "alg": "RS256", "typ": "JWT" }), &claims_for(&victim), Some(secret)))), unauthorized),
+        (
+            "HS256 with a wrong key",
+            Some(format!(
+                "Bearer {}",
+                forge(json!({ "alg": "HS256", "typ": "JWT" }), &claims_for(&victim), Some(b"wrong-key-wrong-key-wrong-key-wrong-key"))
+            )),
+            unauthorized,
+        ),
+        (
+            "RS256 header, HMAC with our key",
+            Some(format!("Bearer {}", forge(json!({ "alg": "RS256", "typ": "JWT" }), &claims_for(&victim), Some(secret)))),
+            unauthorized,
+        ),
         ("HS512 signed with our key", Some(format!("Bearer {hs512}")), unauthorized),
-        ("expired", Some(format!("Bearer {}", tests::tokens().issue_access(&victim, ClientType::App, "dev_adv", now - 3600 - 5))), "token_expired"),
-        ("foreign audience", Some(format!("Bearer {}", other_tokens("client-api", "admin-api").issue_access(&victim, ClientType::App, "dev_adv", now))), unauthorized),
-        ("foreign issuer", Some(format!("Bearer {}", other_tokens("someone-else", "client-api").issue_access(&victim, ClientType::App, "dev_adv", now))), unauthorized),
+        (
+            "expired",
+            Some(format!("Bearer {}", tests::tokens().issue_access(&victim, ClientType::App, "dev_adv", now - 3600 - 5))),
+            "token_expired",
+        ),
+        (
+            "foreign audience",
+            Some(format!("Bearer {}", other_tokens("client-api", "admin-api").issue_access(&victim, ClientType::App, "dev_adv", now))),
+            unauthorized,
+        ),
+        (
+            "foreign issuer",
+            Some(format!("Bearer {}", other_tokens("someone-else", "client-api").issue_access(&victim, ClientType::App, "dev_adv", now))),
+            unauthorized,
+        ),
         ("session token", Some(format!("Bearer {session_token}")), unauthorized),
-        ("access audience but typ session", Some(format!("Bearer {}", forge(json!({ "alg": "HS256", "typ": "JWT" }), &session_typ, Some(secret)))), unauthorized),
+        (
+            "access audience but typ session",
+            Some(format!("Bearer {}", forge(json!({ "alg": "HS256", "typ": "JWT" }), &session_typ, Some(secret)))),
+            unauthorized,
+        ),
         ("no exp", Some(format!("Bearer {}", forge(json!({ "alg": "HS256", "typ": "JWT" }), &no_exp, Some(secret)))), unauthorized),
     ];
     // the control: hand-built and served tokens are alike, so only the defect is refused
@@ -702,12 +902,21 @@ async fn forged_expired_foreign_and_session_tokens_are_401_and_never_served() {
     let mut sent = 0;
     for (method, path, body, optional) in &routes {
         for (name, auth, want) in &cases {
-            let (status, answer) = raw(&api, method, path, auth.as_deref(), body.as_ref().map(|_| "application/json"), body.as_ref().map(|b| b.to_string().into_bytes())).await;
+            let (status, answer) = raw(
+                &api,
+                method,
+                path,
+                auth.as_deref(),
+                body.as_ref().map(|_| "application/json"),
+                body.as_ref().map(|b| b.to_string().into_bytes()),
+            )
+            .await;
             sent += 1;
             if auth.is_none() && *optional {
                 // anonymous on an optional-auth read: served, without a registration status
                 assert_eq!(status, StatusCode::OK, "{method} {path} [{name}]: {answer}");
-                let registration_status = answer["data"].get("registration_status").or(answer["data"]["competition_context"].get("registration_status"));
+                let registration_status =
+                    answer["data"].get("registration_status").or(answer["data"]["competition_context"].get("registration_status"));
                 assert_eq!(registration_status, Some(&Value::Null), "{method} {path} [{name}]: {answer}");
             } else {
                 assert_eq!((status, code(&answer)), (StatusCode::UNAUTHORIZED, *want), "{method} {path} [{name}]: {answer}");
@@ -730,7 +939,10 @@ async fn forged_expired_foreign_and_session_tokens_are_401_and_never_served() {
     }
     let (_, read) = api.get(&competition, Some(&real)).await;
     assert_eq!(read["data"]["registration_status"], "registered");
-    println!("tokens: {sent} requests with missing, forged, tampered, alg-none, HS512/RS256, expired, foreign and session tokens over {} protected routes → all refused (401), 0 served", routes.len());
+    println!(
+        "tokens: {sent} requests with missing, forged, tampered, alg-none, HS512/RS256, expired, foreign and session tokens over {} protected routes → all refused (401), 0 served",
+        routes.len()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -752,17 +964,25 @@ async fn one_user_can_never_read_or_change_anothers_profile_registration_or_sess
     let mut checks = 0;
 
     // body profile: there is no user id to send; B's PUT changes B's profile only
-    let (status, mine) = api.put("/client/v1/me/body-profile", Some(&token_a), json!({ "gender": "female", "birth_date": "1990-01-02", "height_cm": 168, "weight_kg": 55.5 })).await;
+    let (status, mine) = api
+        .put(
+            "/client/v1/me/body-profile",
+            Some(&token_a),
+            json!({ "gender": "female", "birth_date": "1990-01-02", "height_cm": 168, "weight_kg": 55.5 }),
+        )
+        .await;
     assert_eq!((status, mine["data"]["user_id"].as_str()), (StatusCode::OK, Some(a.as_str())), "{mine}");
     let a_profile = stored(&keys::body_profile(&a)).await.unwrap();
     let a_versions = profile_versions(&a).await;
-    let (status, theirs) = api.put("/client/v1/me/body-profile", Some(&token_b), json!({ "gender": "male", "height_cm": 180, "weight_kg": 80 })).await;
+    let (status, theirs) =
+        api.put("/client/v1/me/body-profile", Some(&token_b), json!({ "gender": "male", "height_cm": 180, "weight_kg": 80 })).await;
     assert_eq!((status, theirs["data"]["user_id"].as_str()), (StatusCode::OK, Some(b.as_str())), "{theirs}");
     assert_eq!(theirs["data"]["body_profile_status"], "pending", "B's answer must not be A's completed profile");
     checks += 2;
     // smuggling A's id into the body is refused outright
     for field in ["user_id", "sub"] {
-        let (status, answer) = api.put("/client/v1/me/body-profile", Some(&token_b), with(&json!({ "weight_kg": 40 }), field, json!(a))).await;
+        let (status, answer) =
+            api.put("/client/v1/me/body-profile", Some(&token_b), with(&json!({ "weight_kg": 40 }), field, json!(a))).await;
         assert_eq!((status, answer["error"]["details"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{answer}");
         checks += 1;
     }
@@ -791,8 +1011,14 @@ async fn one_user_can_never_read_or_change_anothers_profile_registration_or_sess
     assert_eq!(seen_by_b["data"]["registration_status"], "registered");
     let stored_a = stored(&keys::registration(&world.competition, &a)).await.unwrap();
     let stored_b = stored(&keys::registration(&world.competition, &b)).await.unwrap();
-    assert_eq!((stored_a["user_id"].as_str(), stored_a["registration_id"].as_str()), (Some(a.as_str()), reg_a["data"]["registration_id"].as_str()));
-    assert_eq!((stored_b["user_id"].as_str(), stored_b["registration_id"].as_str()), (Some(b.as_str()), reg_b["data"]["registration_id"].as_str()));
+    assert_eq!(
+        (stored_a["user_id"].as_str(), stored_a["registration_id"].as_str()),
+        (Some(a.as_str()), reg_a["data"]["registration_id"].as_str())
+    );
+    assert_eq!(
+        (stored_b["user_id"].as_str(), stored_b["registration_id"].as_str()),
+        (Some(b.as_str()), reg_b["data"]["registration_id"].as_str())
+    );
     assert_eq!(registered_count(&world.competition).await, 2);
     let (status, again) = api.post(&registrations, Some(&token_a), json!({})).await;
     assert_eq!((status, code(&again)), (StatusCode::CONFLICT, "registration_exists"));
@@ -844,7 +1070,9 @@ async fn one_user_can_never_read_or_change_anothers_profile_registration_or_sess
     }
     let stored_session = stored(&keys::session(sid)).await.unwrap();
     assert_eq!((stored_session["user_id"].as_str(), stored_session["status"].as_str()), (Some(a.as_str()), Some("launched")));
-    println!("ownership: {checks} attempts by user B on A's profile, registration, launch key and session → 0 served, A's records unchanged");
+    println!(
+        "ownership: {checks} attempts by user B on A's profile, registration, launch key and session → 0 served, A's records unchanged"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -870,7 +1098,11 @@ async fn sms_abuse_meets_the_cooldown_the_daily_device_cap_and_the_lockout() {
     .await;
     // then one is sent and the others meet the cooldown
     let sent = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
-    let cooled: Vec<i64> = answers.iter().filter(|(s, b)| *s == StatusCode::TOO_MANY_REQUESTS && code(b) == "sms_cooldown").map(|(_, b)| b["error"]["details"]["retry_after_sec"].as_i64().unwrap()).collect();
+    let cooled: Vec<i64> = answers
+        .iter()
+        .filter(|(s, b)| *s == StatusCode::TOO_MANY_REQUESTS && code(b) == "sms_cooldown")
+        .map(|(_, b)| b["error"]["details"]["retry_after_sec"].as_i64().unwrap())
+        .collect();
     assert_eq!((sent, cooled.len()), (1, 11), "{answers:?}");
     assert!(cooled.iter().all(|r| (1..=60).contains(r)), "{cooled:?}");
     assert_eq!(stored(&keys::sms_daily("MOBILE", &burst_e164, &day)).await.unwrap()["sent"], 1, "refused sends spent the mobile's cap");
@@ -903,9 +1135,7 @@ async fn sms_abuse_meets_the_cooldown_the_daily_device_cap_and_the_lockout() {
     }
     let right = code_in(&log, &e164);
     let wrong = if right == "000000" { "111111" } else { "000000" };
-    let login = |code: &str| {
-        json!({ "login_request_id": unique("login_"), "country_code": "86", "mobile": mobile, "sms_code": code, "client_type": "app", "device_id": "dev_adv" })
-    };
+    let login = |code: &str| json!({ "login_request_id": unique("login_"), "country_code": "86", "mobile": mobile, "sms_code": code, "client_type": "app", "device_id": "dev_adv" });
 
     // when five wrong codes are tried in a row
     let mut tries = Vec::new();

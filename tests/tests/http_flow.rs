@@ -8,7 +8,11 @@ use tests::{Api, api, last_code, unique, unique_mobile};
 /// Logs a fresh mobile in through SMS, the way the app does; returns (user_id, access, refresh).
 async fn sms_login(api: &Api, mobile: &str) -> (String, String, String) {
     let (status, body) = api
-        .post("/client/v1/auth/sms/send", None, json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") }))
+        .post(
+            "/client/v1/auth/sms/send",
+            None,
+            json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let code = last_code(&format!("+86{mobile}")).await;
@@ -23,7 +27,8 @@ async fn sms_login(api: &Api, mobile: &str) -> (String, String, String) {
 #[tokio::test]
 async fn the_demo_flow_cards_competition_event_register_launch() {
     // given the demo catalog, loaded as `make dev` loads it
-    tests::publish(&serde_norway::from_str::<Value>(&std::fs::read_to_string(tests::repo_path("catalog/demo.yaml")).unwrap()).unwrap()).await;
+    tests::publish(&serde_norway::from_str::<Value>(&std::fs::read_to_string(tests::repo_path("catalog/demo.yaml")).unwrap()).unwrap())
+        .await;
     let api = api();
     let (user_id, token, refresh) = sms_login(&api, &unique_mobile()).await;
 
@@ -35,7 +40,8 @@ async fn the_demo_flow_cards_competition_event_register_launch() {
     let (status, competition) = api.get("/client/v1/competitions/cmp_classic_demo_001", Some(&token)).await;
     assert_eq!(status, StatusCode::OK, "{competition}");
     assert_eq!(competition["data"]["registration_status"], Value::Null);
-    let event = competition["data"]["events"].as_array().unwrap().iter().find(|e| e["event_id"] == "sample-classic-001").expect("demo event");
+    let event =
+        competition["data"]["events"].as_array().unwrap().iter().find(|e| e["event_id"] == "sample-classic-001").expect("demo event");
     assert_eq!(event["current_release_id"], "sample-classic-001-rel-1");
     let (status, detail) = api.get("/client/v1/competitions/cmp_classic_demo_001/events/sample-classic-001", None).await;
     assert_eq!(status, StatusCode::OK, "{detail}");
@@ -49,15 +55,25 @@ async fn the_demo_flow_cards_competition_event_register_launch() {
 
     // launch on the demo release and route
     let launch = json!({ "launch_request_id": unique("l_"), "device_id": "dev_http", "client_type": "app", "release_id": "sample-classic-001-rel-1", "route_code": "classic-001" });
-    let (status, session) = api.post("/client/v1/competitions/cmp_classic_demo_001/events/sample-classic-001/launch", Some(&token), launch).await;
+    let (status, session) =
+        api.post("/client/v1/competitions/cmp_classic_demo_001/events/sample-classic-001/launch", Some(&token), launch).await;
     assert_eq!(status, StatusCode::OK, "{session}");
     assert_eq!(session["data"]["event_release_id"], "sample-classic-001-rel-1");
     assert_eq!(session["data"]["route_code"], "classic-001");
 
     // the body profile and a refresh work with the same login
-    let (status, profile) = api.put("/client/v1/me/body-profile", Some(&token), json!({ "gender": "female", "birth_date": "1990-01-02", "height_cm": 168, "weight_kg": 55.5 })).await;
+    let (status, profile) = api
+        .put(
+            "/client/v1/me/body-profile",
+            Some(&token),
+            json!({ "gender": "female", "birth_date": "1990-01-02", "height_cm": 168, "weight_kg": 55.5 }),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{profile}");
-    assert_eq!((profile["data"]["user_id"].as_str(), profile["data"]["body_profile_status"].as_str()), (Some(user_id.as_str()), Some("completed")));
+    assert_eq!(
+        (profile["data"]["user_id"].as_str(), profile["data"]["body_profile_status"].as_str()),
+        (Some(user_id.as_str()), Some("completed"))
+    );
     let (status, refreshed) = api.post("/client/v1/auth/refresh", None, json!({ "refresh_token": refresh, "client_type": "app" })).await;
     assert_eq!(status, StatusCode::OK, "{refreshed}");
 }
@@ -88,7 +104,11 @@ async fn fifty_simultaneous_first_logins_of_one_mobile_make_one_user() {
     let api = api();
     let mobile = unique_mobile();
     let (status, _) = api
-        .post("/client/v1/auth/sms/send", None, json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") }))
+        .post(
+            "/client/v1/auth/sms/send",
+            None,
+            json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let code = last_code(&format!("+86{mobile}")).await;
@@ -100,7 +120,8 @@ async fn fifty_simultaneous_first_logins_of_one_mobile_make_one_user() {
     }))
     .await;
 
-    let users: std::collections::BTreeSet<&str> = answers.iter().filter(|(s, _)| *s == StatusCode::OK).map(|(_, b)| b["data"]["user_id"].as_str().unwrap()).collect();
+    let users: std::collections::BTreeSet<&str> =
+        answers.iter().filter(|(s, _)| *s == StatusCode::OK).map(|(_, b)| b["data"]["user_id"].as_str().unwrap()).collect();
     assert_eq!(users.len(), 1, "{answers:?}");
     assert!(answers.iter().all(|(s, b)| *s == StatusCode::OK || b["error"]["code"] == "sms_code_invalid"));
     println!("login: 50 simultaneous first logins of one mobile over HTTP → {} user", users.len());
@@ -140,7 +161,8 @@ async fn fifty_launches_with_one_key_make_one_session_and_twenty_profile_updates
         async move { api.post(&path, Some(&token), body).await }
     }))
     .await;
-    let sessions: std::collections::BTreeSet<&str> = launches.iter().filter(|(s, _)| *s == StatusCode::OK).map(|(_, b)| b["data"]["session_id"].as_str().unwrap()).collect();
+    let sessions: std::collections::BTreeSet<&str> =
+        launches.iter().filter(|(s, _)| *s == StatusCode::OK).map(|(_, b)| b["data"]["session_id"].as_str().unwrap()).collect();
     assert_eq!(sessions.len(), 1, "{launches:?}");
     assert!(launches.iter().all(|(s, b)| *s == StatusCode::OK || b["error"]["code"] == "request_in_progress"));
 
@@ -150,11 +172,18 @@ async fn fifty_launches_with_one_key_make_one_session_and_twenty_profile_updates
     }))
     .await;
     assert!(updates.iter().all(|(s, _)| *s == StatusCode::OK), "{updates:?}");
-    let versions = tests::db().await.client.query().table_name(tests::table_name())
+    let versions = tests::db()
+        .await
+        .client
+        .query()
+        .table_name(tests::table_name())
         .key_condition_expression("PK = :pk AND begins_with(SK, :v)")
         .expression_attribute_values(":pk", shared::db::s(shared::keys::user_pk(&user_id)))
         .expression_attribute_values(":v", shared::db::s(shared::keys::PROFILE_VERSION_PREFIX))
-        .send().await.unwrap().count;
+        .send()
+        .await
+        .unwrap()
+        .count;
     // version 1 is written at first login
     assert_eq!(versions, 21);
     println!("launch: 50 simultaneous launches over HTTP with one key → {} session", sessions.len());

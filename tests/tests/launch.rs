@@ -1,8 +1,8 @@
 //! Launch (both routes) through the `launch` handler with the `events/` events, against
 //! catalogs each test publishes with the catalog tool into moto.
 
-use launch::Launch;
 use lambda_http::http::StatusCode;
+use launch::Launch;
 use serde_json::{Value, json};
 use shared::types::ClientType;
 use tests::{World, access_token, db, invoke, tokens, unique, with_bearer, with_body};
@@ -49,7 +49,19 @@ async fn a_competition_launch_freezes_the_release_and_route_and_returns_a_sessio
 
     assert_eq!(status, StatusCode::OK, "{answer}");
     let data = &answer["data"];
-    for field in ["session_id", "session_token", "session_token_expires_at", "participant_id", "competition_id", "event_id", "event_release_id", "playfield_version_id", "route_code", "realtime_endpoint", "realtime_token"] {
+    for field in [
+        "session_id",
+        "session_token",
+        "session_token_expires_at",
+        "participant_id",
+        "competition_id",
+        "event_id",
+        "event_release_id",
+        "playfield_version_id",
+        "route_code",
+        "realtime_endpoint",
+        "realtime_token",
+    ] {
         assert!(data[field].is_string(), "{field} missing: {data}");
     }
     assert_eq!((data["event_release_id"].as_str(), data["route_code"].as_str()), (Some(world.release.as_str()), Some("route-b")));
@@ -60,14 +72,25 @@ async fn a_competition_launch_freezes_the_release_and_route_and_returns_a_sessio
     assert_eq!(tokens().verify_session(session_token).unwrap().sid.as_deref(), data["session_id"].as_str());
     assert_eq!(tokens().verify_access(session_token).unwrap_err().code, "unauthorized");
     // and the session is stored with what it froze
-    let stored: Value = db().await.get(&shared::keys::session(data["session_id"].as_str().unwrap())).await.unwrap().expect("session stored");
-    assert_eq!((stored["user_id"].as_str(), stored["event_release_id"].as_str(), stored["route_code"].as_str()), (Some(user.as_str()), Some(world.release.as_str()), Some("route-b")));
+    let stored: Value =
+        db().await.get(&shared::keys::session(data["session_id"].as_str().unwrap())).await.unwrap().expect("session stored");
+    assert_eq!(
+        (stored["user_id"].as_str(), stored["event_release_id"].as_str(), stored["route_code"].as_str()),
+        (Some(user.as_str()), Some(world.release.as_str()), Some("route-b"))
+    );
 
     // a second launch by the same user in the same competition keeps the participant id
     let (_, again) = launch(&f, &token, Some(&world.competition), &world.event, body(&unique("l_"), &world.release)).await;
     assert_eq!(again["data"]["participant_id"], data["participant_id"]);
     assert_ne!(again["data"]["session_id"], data["session_id"]);
-    let (_, other) = launch(&f, &access_token(&unique("usr_"), ClientType::App), Some(&world.competition), &world.event, body(&unique("l_"), &world.release)).await;
+    let (_, other) = launch(
+        &f,
+        &access_token(&unique("usr_"), ClientType::App),
+        Some(&world.competition),
+        &world.event,
+        body(&unique("l_"), &world.release),
+    )
+    .await;
     assert_ne!(other["data"]["participant_id"], data["participant_id"]);
 }
 
@@ -98,18 +121,82 @@ async fn the_rules_of_the_contract_each_answer_their_code() {
     let token = access_token(&user, ClientType::App);
     let rid = || unique("l_");
 
-    let cases: Vec<(&str, String, Option<String>, String, Value, StatusCode, &str)> = vec![
-        ("client_type differs from the token", token.clone(), Some(open.competition.clone()), open.event.clone(),
-            json!({ "launch_request_id": rid(), "device_id": "d", "client_type": "wechat", "release_id": open.release }), StatusCode::FORBIDDEN, "client_type_mismatch"),
-        ("unknown competition", token.clone(), Some(unique("cmp_")), open.event.clone(), body(&rid(), &open.release), StatusCode::NOT_FOUND, "competition_not_found"),
-        ("event not linked to the competition", token.clone(), Some(open.competition.clone()), gated.event.clone(), body(&rid(), &gated.release), StatusCode::NOT_FOUND, "event_not_found"),
-        ("unknown event, direct", token.clone(), None, unique("ev-"), body(&rid(), &open.release), StatusCode::NOT_FOUND, "event_not_found"),
-        ("registration required", token.clone(), Some(gated.competition.clone()), gated.event.clone(), body(&rid(), &gated.release), StatusCode::FORBIDDEN, "registration_required"),
-        ("direct entry disabled", token.clone(), None, gated.event.clone(), body(&rid(), &gated.release), StatusCode::FORBIDDEN, "direct_entry_disabled"),
-        ("route not in the release", token.clone(), None, open.event.clone(),
-            json!({ "launch_request_id": rid(), "device_id": "d", "client_type": "app", "release_id": open.release, "route_code": "route-z" }), StatusCode::BAD_REQUEST, "route_code_unknown"),
+    // (case, token, competition, event, body, status, code)
+    type Case = (&'static str, String, Option<String>, String, Value, StatusCode, &'static str);
+    let cases: Vec<Case> = vec![
+        (
+            "client_type differs from the token",
+            token.clone(),
+            Some(open.competition.clone()),
+            open.event.clone(),
+            json!({ "launch_request_id": rid(), "device_id": "d", "client_type": "wechat", "release_id": open.release }),
+            StatusCode::FORBIDDEN,
+            "client_type_mismatch",
+        ),
+        (
+            "unknown competition",
+            token.clone(),
+            Some(unique("cmp_")),
+            open.event.clone(),
+            body(&rid(), &open.release),
+            StatusCode::NOT_FOUND,
+            "competition_not_found",
+        ),
+        (
+            "event not linked to the competition",
+            token.clone(),
+            Some(open.competition.clone()),
+            gated.event.clone(),
+            body(&rid(), &gated.release),
+            StatusCode::NOT_FOUND,
+            "event_not_found",
+        ),
+        (
+            "unknown event, direct",
+            token.clone(),
+            None,
+            unique("ev-"),
+            body(&rid(), &open.release),
+            StatusCode::NOT_FOUND,
+            "event_not_found",
+        ),
+        (
+            "registration required",
+            token.clone(),
+            Some(gated.competition.clone()),
+            gated.event.clone(),
+            body(&rid(), &gated.release),
+            StatusCode::FORBIDDEN,
+            "registration_required",
+        ),
+        (
+            "direct entry disabled",
+            token.clone(),
+            None,
+            gated.event.clone(),
+            body(&rid(), &gated.release),
+            StatusCode::FORBIDDEN,
+            "direct_entry_disabled",
+        ),
+        (
+            "route not in the release",
+            token.clone(),
+            None,
+            open.event.clone(),
+            json!({ "launch_request_id": rid(), "device_id": "d", "client_type": "app", "release_id": open.release, "route_code": "route-z" }),
+            StatusCode::BAD_REQUEST,
+            "route_code_unknown",
+        ),
         ("no token", String::new(), None, open.event.clone(), body(&rid(), &open.release), StatusCode::UNAUTHORIZED, "unauthorized"),
-        ("missing release_id", token.clone(), None, open.event.clone(), json!({ "launch_request_id": rid(), "device_id": "d", "client_type": "app" }), StatusCode::BAD_REQUEST, "invalid_request"),
+        (
+            "missing release_id",
+            token.clone(),
+            None,
+            open.event.clone(),
+            json!({ "launch_request_id": rid(), "device_id": "d", "client_type": "app" }),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
     ];
     for (name, token, competition, event, request, want_status, want_code) in cases {
         let (status, answer) = launch(&f, &token, competition.as_deref(), &event, request).await;
@@ -129,7 +216,14 @@ async fn the_rules_of_the_contract_each_answer_their_code() {
     let (status, answer) = launch(&f, &token, Some(&gated.competition), &gated.event, body(&rid(), &gated.release)).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     // and a direct launch has no competition_id, and defaults to the release's first route
-    let (status, answer) = launch(&f, &token, None, &open.event, json!({ "launch_request_id": rid(), "device_id": "d", "client_type": "app", "release_id": open.release })).await;
+    let (status, answer) = launch(
+        &f,
+        &token,
+        None,
+        &open.event,
+        json!({ "launch_request_id": rid(), "device_id": "d", "client_type": "app", "release_id": open.release }),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert!(answer["data"].get("competition_id").is_none());
     assert_eq!(answer["data"]["route_code"], "route-a");
@@ -146,18 +240,33 @@ async fn launch_request_id_is_idempotent_and_fifty_concurrent_launches_make_one_
     let token = access_token(&user, ClientType::App);
     let key = unique("l_");
 
-    let answers = futures::future::join_all((0..50).map(|_| launch(&f, &token, Some(&world.competition), &world.event, body(&key, &world.release)))).await;
+    let answers =
+        futures::future::join_all((0..50).map(|_| launch(&f, &token, Some(&world.competition), &world.event, body(&key, &world.release))))
+            .await;
 
-    let sessions: std::collections::BTreeSet<&str> = answers.iter().filter(|(s, _)| *s == StatusCode::OK).map(|(_, b)| b["data"]["session_id"].as_str().unwrap()).collect();
+    let sessions: std::collections::BTreeSet<&str> =
+        answers.iter().filter(|(s, _)| *s == StatusCode::OK).map(|(_, b)| b["data"]["session_id"].as_str().unwrap()).collect();
     let in_progress = answers.iter().filter(|(s, b)| *s == StatusCode::CONFLICT && code(b) == "request_in_progress").count();
     assert_eq!(sessions.len(), 1, "{answers:?}");
     assert_eq!(answers.iter().filter(|(s, _)| *s == StatusCode::OK).count() + in_progress, 50);
     // exactly one session item exists for the user
-    let out = db().await.client.query().table_name(tests::table_name()).index_name("GSI1")
-        .key_condition_expression("GSI1PK = :pk").expression_attribute_values(":pk", shared::db::s(shared::keys::user_pk(&user)))
-        .send().await.unwrap();
+    let out = db()
+        .await
+        .client
+        .query()
+        .table_name(tests::table_name())
+        .index_name("GSI1")
+        .key_condition_expression("GSI1PK = :pk")
+        .expression_attribute_values(":pk", shared::db::s(shared::keys::user_pk(&user)))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.count, 1);
-    println!("launch: 50 concurrent launches with one key → {} session ({} replays, {in_progress} in progress)", sessions.len(), 50 - in_progress);
+    println!(
+        "launch: 50 concurrent launches with one key → {} session ({} replays, {in_progress} in progress)",
+        sessions.len(),
+        50 - in_progress
+    );
 
     // the same key with another payload is refused
     let mut other = body(&key, &world.release);
@@ -165,7 +274,9 @@ async fn launch_request_id_is_idempotent_and_fifty_concurrent_launches_make_one_
     let (status, answer) = launch(&f, &token, Some(&world.competition), &world.event, other).await;
     assert_eq!((status, code(&answer)), (StatusCode::CONFLICT, "idempotency_key_reused"));
     // and another user's identical key is theirs alone
-    let (status, answer) = launch(&f, &access_token(&unique("usr_"), ClientType::App), Some(&world.competition), &world.event, body(&key, &world.release)).await;
+    let (status, answer) =
+        launch(&f, &access_token(&unique("usr_"), ClientType::App), Some(&world.competition), &world.event, body(&key, &world.release))
+            .await;
     assert_eq!(status, StatusCode::OK);
     assert!(!sessions.contains(answer["data"]["session_id"].as_str().unwrap()));
 }

@@ -4,8 +4,8 @@ use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use shared::refresh::{self, RefreshConfig};
 use shared::types::ClientType;
-use token_refresh::TokenRefresh;
 use tests::{db, invoke, tokens, unique, with_body};
+use token_refresh::TokenRefresh;
 
 async fn function(rotation: bool) -> TokenRefresh {
     TokenRefresh { db: db().await, tokens: tokens(), refresh: RefreshConfig { ttl_sec: 30 * 86_400, rotation } }
@@ -15,7 +15,8 @@ async fn function(rotation: bool) -> TokenRefresh {
 async fn stored_token(client_type: ClientType, ttl_sec: i64) -> (String, String) {
     let db = db().await;
     let user = unique("usr_");
-    let (token, put) = refresh::issue(&db, &RefreshConfig { ttl_sec, rotation: false }, &user, client_type, "dev_1", None, shared::clock::now());
+    let (token, put) =
+        refresh::issue(&db, &RefreshConfig { ttl_sec, rotation: false }, &user, client_type, "dev_1", None, shared::clock::now());
     db.transact(vec![put]).await.unwrap();
     (token, user)
 }
@@ -35,7 +36,8 @@ async fn a_valid_refresh_token_gets_a_new_access_token_and_nothing_else() {
     let claims = tokens().verify_access(body["data"]["access_token"].as_str().unwrap()).unwrap();
     assert_eq!((claims.sub, claims.device_id), (user, "dev_1".to_string()));
     // and only its hash is stored
-    let stored: Value = db().await.get(&shared::keys::refresh_token(&shared::crypto::sha256_hex(token.as_bytes()))).await.unwrap().expect("stored by hash");
+    let stored: Value =
+        db().await.get(&shared::keys::refresh_token(&shared::crypto::sha256_hex(token.as_bytes()))).await.unwrap().expect("stored by hash");
     assert!(!stored.to_string().contains(&token));
 }
 

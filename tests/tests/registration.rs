@@ -105,8 +105,13 @@ async fn a_user_registers_once_and_the_competition_shows_it() {
     let function = registrations().await;
 
     // when they register with a group and a form
-    let (status, body) =
-        register(&function, &competition, Some(&token), json!({ "group_id": "grp_open", "form_payload": { "team_name": "Lakeside Runners" } })).await;
+    let (status, body) = register(
+        &function,
+        &competition,
+        Some(&token),
+        json!({ "group_id": "grp_open", "form_payload": { "team_name": "Lakeside Runners" } }),
+    )
+    .await;
 
     // then 200 with a reg_ id and status registered, stored with the form, counted once
     assert_eq!(status, StatusCode::OK, "{body}");

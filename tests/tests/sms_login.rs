@@ -22,7 +22,10 @@ async fn make_login(adjust: impl FnOnce(&mut shared::sms::SmsConfig)) -> SmsLogi
 }
 
 async fn send(f: &SmsSend, mobile: &str, device: &str) -> (StatusCode, Value) {
-    invoke(f, "sms-send", |e| with_body(e, json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": device }))).await
+    invoke(f, "sms-send", |e| {
+        with_body(e, json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": device }))
+    })
+    .await
 }
 
 async fn login(f: &SmsLogin, request_id: &str, mobile: &str, code: &str) -> (StatusCode, Value) {
@@ -238,7 +241,12 @@ async fn twenty_concurrent_first_logins_of_one_mobile_make_exactly_one_user() {
 
     let winners: Vec<&Value> = answers.iter().filter(|(s, _)| *s == StatusCode::OK).map(|(_, b)| b).collect();
     assert_eq!(winners.len(), 1, "{answers:?}");
-    assert!(answers.iter().filter(|(s, _)| *s != StatusCode::OK).all(|(s, b)| *s == StatusCode::UNAUTHORIZED && code_of(b) == "sms_code_invalid"));
+    assert!(
+        answers
+            .iter()
+            .filter(|(s, _)| *s != StatusCode::OK)
+            .all(|(s, b)| *s == StatusCode::UNAUTHORIZED && code_of(b) == "sms_code_invalid")
+    );
     let identity: Value = db().await.get(&shared::keys::identity("mobile", &format!("+86{mobile}"))).await.unwrap().unwrap();
     assert_eq!(identity["user_id"], winners[0]["data"]["user_id"]);
     println!("sms login: 20 concurrent first logins of one mobile → 1 user, 19 refused");
@@ -248,7 +256,8 @@ async fn twenty_concurrent_first_logins_of_one_mobile_make_exactly_one_user() {
 async fn when_sns_fails_the_answer_is_502_and_no_cooldown_is_consumed() {
     // given SNS out of reach
     let mut broken = make_sender(|_| {}).await;
-    broken.sns = aws_sdk_sns::Client::from_conf(aws_sdk_sns::config::Builder::from(&sdk_config().await).endpoint_url("http://127.0.0.1:9").build());
+    broken.sns =
+        aws_sdk_sns::Client::from_conf(aws_sdk_sns::config::Builder::from(&sdk_config().await).endpoint_url("http://127.0.0.1:9").build());
     let mobile = unique_mobile();
 
     let (status, body) = send(&broken, &mobile, &unique("dev_")).await;
@@ -257,7 +266,12 @@ async fn when_sns_fails_the_answer_is_502_and_no_cooldown_is_consumed() {
     // then a retry straight away goes through (no cooldown, no cap spent)
     let (status, body) = send(&make_sender(|_| {}).await, &mobile, &unique("dev_")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let cap: Value = db().await.get(&shared::keys::sms_daily("MOBILE", &format!("+86{mobile}"), &shared::clock::day(shared::clock::now()))).await.unwrap().unwrap();
+    let cap: Value = db()
+        .await
+        .get(&shared::keys::sms_daily("MOBILE", &format!("+86{mobile}"), &shared::clock::day(shared::clock::now())))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(cap["sent"], 1);
 }
 
@@ -322,4 +336,3 @@ async fn bad_input_is_a_400_naming_the_field_and_nothing_is_sent() {
     assert!(sms_to(&format!("+86{mobile}")).await.is_empty());
     println!("sms-send bad input: {} malformed requests → 4xx naming the field", cases.len() + 1);
 }
-

@@ -14,13 +14,21 @@ const MOBILE_APP: &str = "wx_app_test";
 
 async fn function(server: &MockServer, timeout_ms: u64) -> WechatLogin {
     let app = |id: &str| Some(WechatApp { app_id: id.into(), secret: format!("{id}-secret-value") });
-    let config = WechatConfig { api_base: server.uri(), mini_program: app(MINI_APP), mobile_app: app(MOBILE_APP), timeout: Duration::from_millis(timeout_ms) };
+    let config = WechatConfig {
+        api_base: server.uri(),
+        mini_program: app(MINI_APP),
+        mobile_app: app(MOBILE_APP),
+        timeout: Duration::from_millis(timeout_ms),
+    };
     WechatLogin { accounts: accounts().await, wechat: Wechat::new(config) }
 }
 
 async fn login(f: &WechatLogin, code: &str, client_type: &str) -> (StatusCode, Value) {
     invoke(f, "wechat-login", |e| {
-        with_body(e, json!({ "login_request_id": unique("login_"), "wechat_login_code": code, "client_type": client_type, "device_id": "dev_wx_1" }))
+        with_body(
+            e,
+            json!({ "login_request_id": unique("login_"), "wechat_login_code": code, "client_type": client_type, "device_id": "dev_wx_1" }),
+        )
     })
     .await
 }
@@ -42,12 +50,16 @@ async fn a_mini_program_login_with_unionid_creates_one_user_shared_with_the_app(
     let server = MockServer::start().await;
     let f = function(&server, 3000).await;
     let unionid = unique("union_");
-    mini_program_answers(&server, "code-mini", json!({ "openid": unique("o_"), "session_key": "SECRET-SESSION-KEY", "unionid": unionid })).await;
+    mini_program_answers(&server, "code-mini", json!({ "openid": unique("o_"), "session_key": "SECRET-SESSION-KEY", "unionid": unionid }))
+        .await;
     Mock::given(method("GET"))
         .and(path("/sns/oauth2/access_token"))
         .and(query_param("appid", MOBILE_APP))
         .and(query_param("code", "code-app"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "access_token": "WX-ACCESS", "openid": unique("o_"), "unionid": unionid, "expires_in": 7200 })))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "access_token": "WX-ACCESS", "openid": unique("o_"), "unionid": unionid, "expires_in": 7200 })),
+        )
         .mount(&server)
         .await;
 
@@ -81,7 +93,8 @@ async fn without_unionid_the_person_is_appid_plus_openid() {
     assert!(a["data"]["user_id"].is_string(), "{a}");
     assert_eq!(a["data"]["user_id"], b["data"]["user_id"]);
     assert_ne!(a["data"]["user_id"], c["data"]["user_id"]);
-    let identity: Value = tests::db().await.get(&shared::keys::identity("wechat_open", &format!("{MINI_APP}:{openid}"))).await.unwrap().unwrap();
+    let identity: Value =
+        tests::db().await.get(&shared::keys::identity("wechat_open", &format!("{MINI_APP}:{openid}"))).await.unwrap().unwrap();
     assert_eq!(identity["user_id"], a["data"]["user_id"]);
 }
 
@@ -150,10 +163,13 @@ async fn twenty_concurrent_first_logins_of_one_wechat_person_make_one_user() {
     }))
     .await;
 
-    let users: std::collections::BTreeSet<String> = answers.iter().map(|(s, b)| {
-        assert_eq!(*s, StatusCode::OK, "{b}");
-        b["data"]["user_id"].as_str().unwrap().to_string()
-    }).collect();
+    let users: std::collections::BTreeSet<String> = answers
+        .iter()
+        .map(|(s, b)| {
+            assert_eq!(*s, StatusCode::OK, "{b}");
+            b["data"]["user_id"].as_str().unwrap().to_string()
+        })
+        .collect();
     assert_eq!(users.len(), 1);
     println!("wechat login: 20 concurrent first logins of one person → {} user", users.len());
 }

@@ -3,13 +3,13 @@
 mod page;
 mod views;
 
+use page::Page;
 use shared::catalog::{self, Card, CompetitionEvent, CompetitionMeta, EventMeta, EventSummary, MapListing, MapMeta, Range, Registration};
 use shared::config::ConfigError;
 use shared::db::{self, Db, Item, decode};
 use shared::request::check_id;
 use shared::tokens::Tokens;
 use shared::{ApiError, ApiResult, Call, Function, Reply, keys};
-use page::Page;
 use views::{CardView, CompetitionEventDetail, CompetitionView, EventDetail, EventListItem, MapDetail, MapListItem};
 
 pub struct Catalog {
@@ -88,9 +88,8 @@ impl Catalog {
             }
         };
         let meta: CompetitionMeta = shared::db::decode_opt(meta)?.ok_or_else(competition_not_found)?;
-        let link: CompetitionEvent = shared::db::decode_opt(link)?.ok_or_else(|| {
-            ApiError::not_found("event_not_found", "the competition has no event with this event_id")
-        })?;
+        let link: CompetitionEvent = shared::db::decode_opt(link)?
+            .ok_or_else(|| ApiError::not_found("event_not_found", "the competition has no event with this event_id"))?;
         let registration: Option<Registration> = shared::db::decode_opt(registration)?;
         Ok(Reply::ok(CompetitionEventDetail::new(&meta, &link, registration.as_ref())))
     }

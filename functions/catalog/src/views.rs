@@ -322,7 +322,11 @@ impl<'a> From<&'a EventMeta> for EventDetail<'a> {
                 cover_url: e.map_cover_url.as_deref(),
                 scale_text: e.map_scale_text.as_deref(),
             },
-            event_summary: PlayfieldSummary { control_count: e.control_count, route_count: e.route_count, playfield_kind: &e.playfield_kind },
+            event_summary: PlayfieldSummary {
+                control_count: e.control_count,
+                route_count: e.route_count,
+                playfield_kind: &e.playfield_kind,
+            },
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use shared::db::Db;
-use shared::idempotency::{self, Claim, Idempotency};
+use shared::idempotency::Idempotency;
 use shared::launch::{self, Venue};
 use shared::request::{check_id, check_token};
 use shared::tokens::Tokens;
@@ -64,22 +64,19 @@ impl Function for Launch {
             Venue::Competition(id) => id,
             Venue::Direct => "",
         };
-        let payload = [competition_id, event_id, &req.device_id, req.client_type.as_str(), &req.release_id, req.route_code.as_deref().unwrap_or("")];
+        let payload =
+            [competition_id, event_id, &req.device_id, req.client_type.as_str(), &req.release_id, req.route_code.as_deref().unwrap_or("")];
         // Keys are per user: nobody can replay, or block, another user's launch.
         let key = format!("{}:{}", claims.sub, req.launch_request_id);
-        let claimed = match self.idempotency.claim(&self.db, "launch", &key, &payload, now).await? {
-            Claim::Replay(reply) => return Ok(reply),
-            Claim::Fresh(claimed) => claimed,
-        };
-        let result = async {
-            let cleared = launch::clear(&self.db, venue, event_id, &claims.sub, &req.release_id, req.route_code.as_deref()).await?;
-            let session = launch::Session::new(&claims, venue, event_id, &req.device_id, &cleared, now);
-            let reply = Reply::ok(session.view(&self.tokens, &self.realtime_endpoint));
-            let done = claimed.complete(&self.db, &reply);
-            launch::commit(&self.db, cleared, &session, done).await?;
-            Ok(reply)
-        }
-        .await;
-        idempotency::settle(&self.db, claimed, result).await
+        self.idempotency
+            .once(&self.db, "launch", &key, &payload, now, async |claimed| {
+                let cleared = launch::clear(&self.db, venue, event_id, &claims.sub, &req.release_id, req.route_code.as_deref()).await?;
+                let session = launch::Session::new(&claims, venue, event_id, &req.device_id, &cleared, now);
+                let reply = Reply::ok(session.view(&self.tokens, &self.realtime_endpoint));
+                let done = claimed.complete(&self.db, &reply);
+                launch::commit(&self.db, cleared, &session, done).await?;
+                Ok(reply)
+            })
+            .await
     }
 }

@@ -106,10 +106,7 @@ impl Registration {
             .expression_attribute_values(":now", n(now))
             .build()
             .map_err(build_fault)?;
-        let items = vec![
-            TransactWriteItem::builder().put(put).build(),
-            TransactWriteItem::builder().update(count).build(),
-        ];
+        let items = vec![TransactWriteItem::builder().put(put).build(), TransactWriteItem::builder().update(count).build()];
         match self.db.transact(items).await {
             Ok(()) => Ok(()),
             Err(TxError::Conditions(failed)) if failed.first() == Some(&true) => Err(self.already_registered(r).await),

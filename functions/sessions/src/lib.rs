@@ -1,8 +1,8 @@
 //! `sessions`: the reserved session-chain routes (501 with their contract codes), the published
 //! OpenAPI file, and the catch-all that answers every other `/client/v1` path with 404 or 405.
 
-use shared::{ApiError, ApiResult, Call, Function, Reply};
 use lambda_http::http::StatusCode;
+use shared::{ApiError, ApiResult, Call, Function, Reply};
 
 pub struct Sessions;
 

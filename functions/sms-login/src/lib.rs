@@ -2,7 +2,6 @@
 
 use serde::Deserialize;
 use shared::accounts::{Accounts, Attempt, Identity, user_of};
-use shared::idempotency::{self, Claim};
 use shared::request::check_token;
 use shared::sms::{self, SmsConfig};
 use shared::types::{ClientType, LoginMethod};
@@ -44,27 +43,24 @@ impl Function for SmsLogin {
         let now = clock::now();
         let db = &self.accounts.db;
         let payload = [e164.as_str(), &req.sms_code, req.client_type.as_str(), &req.device_id];
-        let claimed = match self.accounts.idempotency.claim(db, "login", &req.login_request_id, &payload, now).await? {
-            Claim::Replay(reply) => return Ok(reply),
-            Claim::Fresh(claimed) => claimed,
-        };
-        let result = async {
-            let identity = Identity::mobile(&e164);
-            let [code_key, guard_key] = sms::verify_keys(&e164);
-            let [code, guard, known] = db.batch_get([code_key, guard_key, identity.key()]).await?;
-            let verified = sms::verify(db, &self.sms, &e164, &req.sms_code, code, guard, now).await?;
-            let attempt = Attempt {
-                identity: &identity,
-                existing_user: user_of(known)?,
-                method: LoginMethod::Sms,
-                client_type: req.client_type,
-                device_id: &req.device_id,
-                credential_writes: verified.consume,
-                credential_spent: sms::spent_meanwhile,
-            };
-            self.accounts.login(&claimed, attempt, now).await
-        }
-        .await;
-        idempotency::settle(db, claimed, result).await
+        self.accounts
+            .idempotency
+            .once(db, "login", &req.login_request_id, &payload, now, async |claimed| {
+                let identity = Identity::mobile(&e164);
+                let [code_key, guard_key] = sms::verify_keys(&e164);
+                let [code, guard, known] = db.batch_get([code_key, guard_key, identity.key()]).await?;
+                let verified = sms::verify(db, &self.sms, &e164, &req.sms_code, code, guard, now).await?;
+                let attempt = Attempt {
+                    identity: &identity,
+                    existing_user: user_of(known)?,
+                    method: LoginMethod::Sms,
+                    client_type: req.client_type,
+                    device_id: &req.device_id,
+                    credential_writes: verified.consume,
+                    credential_spent: sms::spent_meanwhile,
+                };
+                self.accounts.login(claimed, attempt, now).await
+            })
+            .await
     }
 }

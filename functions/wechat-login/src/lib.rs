@@ -2,7 +2,6 @@
 
 use serde::Deserialize;
 use shared::accounts::{Accounts, Attempt, Identity, user_of};
-use shared::idempotency::{self, Claim};
 use shared::request::check_token;
 use shared::types::{ClientType, LoginMethod};
 use shared::wechat::{Wechat, WechatConfig};
@@ -44,26 +43,23 @@ impl Function for WechatLogin {
         let now = clock::now();
         let db = &self.accounts.db;
         let payload = [req.wechat_login_code.as_str(), req.client_type.as_str(), &req.device_id];
-        let claimed = match self.accounts.idempotency.claim(db, "login", &req.login_request_id, &payload, now).await? {
-            Claim::Replay(reply) => return Ok(reply),
-            Claim::Fresh(claimed) => claimed,
-        };
-        let result = async {
-            let person = self.wechat.exchange(req.client_type, &req.wechat_login_code).await?;
-            let identity = Identity::wechat(&person);
-            let [known] = db.batch_get([identity.key()]).await?;
-            let attempt = Attempt {
-                identity: &identity,
-                existing_user: user_of(known)?,
-                method: LoginMethod::Wechat,
-                client_type: req.client_type,
-                device_id: &req.device_id,
-                credential_writes: Vec::new(),
-                credential_spent: no_credential_writes,
-            };
-            self.accounts.login(&claimed, attempt, now).await
-        }
-        .await;
-        idempotency::settle(db, claimed, result).await
+        self.accounts
+            .idempotency
+            .once(db, "login", &req.login_request_id, &payload, now, async |claimed| {
+                let person = self.wechat.exchange(req.client_type, &req.wechat_login_code).await?;
+                let identity = Identity::wechat(&person);
+                let [known] = db.batch_get([identity.key()]).await?;
+                let attempt = Attempt {
+                    identity: &identity,
+                    existing_user: user_of(known)?,
+                    method: LoginMethod::Wechat,
+                    client_type: req.client_type,
+                    device_id: &req.device_id,
+                    credential_writes: Vec::new(),
+                    credential_spent: no_credential_writes,
+                };
+                self.accounts.login(claimed, attempt, now).await
+            })
+            .await
     }
 }
