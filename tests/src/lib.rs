@@ -163,6 +163,26 @@ impl Api {
     pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
         self.send("PUT", path, token, Some(body)).await
     }
+
+    /// Logs a fresh mobile in through SMS the way the app does, reading the code as the phone would.
+    pub async fn sms_login(&self, mobile: &str) -> Login {
+        let send = serde_json::json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") });
+        let (status, body) = self.post("/client/v1/auth/sms/send", None, send).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let code = last_code(&format!("+86{mobile}")).await;
+        let login = serde_json::json!({ "login_request_id": unique("login_"), "country_code": "86", "mobile": mobile, "sms_code": code, "client_type": "app", "device_id": "dev_http" });
+        let (status, body) = self.post("/client/v1/auth/login/sms", None, login).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let field = |name: &str| body["data"][name].as_str().expect("login field").to_string();
+        Login { user_id: field("user_id"), access_token: field("access_token"), refresh_token: field("refresh_token") }
+    }
+}
+
+/// What a login answers, as a client keeps it.
+pub struct Login {
+    pub user_id: String,
+    pub access_token: String,
+    pub refresh_token: String,
 }
 
 /// Every answer carries a `request_id` and exactly one of `data` / `error{code,message,details}`.
@@ -260,10 +280,14 @@ pub fn init_logs() {
     });
 }
 
-/// Publishes a catalog file (given as JSON) into the local table with the catalog tool.
+/// Publishes a catalog file (given as JSON) into the suite's table with the catalog tool.
 pub async fn publish(file: &Value) {
+    publish_to(&db().await, file).await
+}
+
+pub async fn publish_to(db: &Db, file: &Value) {
     let file = catalog_tool::parse(&serde_norway::to_string(file).expect("yaml")).expect("a valid catalog");
-    catalog_tool::import(&db().await, &file, false).await.expect("imported");
+    catalog_tool::import(db, &file, false).await.expect("imported");
 }
 
 /// Ids of a small published world: one map, one event (two routes, release `<event>-rel-1`)
@@ -302,16 +326,25 @@ impl World {
         })
     }
 
-    /// A fresh world, published with open registration (`required` as given) and direct entry.
-    pub async fn publish(required: bool, direct_entry: bool) -> Self {
+    /// Fresh ids, not yet published.
+    pub fn fresh() -> Self {
         let tag = unique("");
-        let world = World {
+        World {
             map: format!("map-{tag}"),
             event: format!("ev-{tag}"),
             competition: format!("cmp_{tag}"),
             release: format!("ev-{tag}-rel-1"),
-        };
-        publish(&world.file(open_registration(required), direct_entry, "rel-1")).await;
+        }
+    }
+
+    /// A fresh world, published with open registration (`required` as given) and direct entry.
+    pub async fn publish(required: bool, direct_entry: bool) -> Self {
+        Self::publish_to(&db().await, required, direct_entry).await
+    }
+
+    pub async fn publish_to(db: &Db, required: bool, direct_entry: bool) -> Self {
+        let world = Self::fresh();
+        publish_to(db, &world.file(open_registration(required), direct_entry, "rel-1")).await;
         world
     }
 }

@@ -384,20 +384,6 @@ fn all_unavailable(phase: &str, answers: &[(&'static str, StatusCode, Value, Dur
     worst
 }
 
-async fn publish_world(db: &Db) -> World {
-    let tag = unique("");
-    let world = World {
-        map: format!("map-{tag}"),
-        event: format!("ev-{tag}"),
-        competition: format!("cmp_{tag}"),
-        release: format!("ev-{tag}-rel-1"),
-    };
-    let file = world.file(tests::open_registration(false), true, "rel-1");
-    let file = catalog_tool::parse(&serde_norway::to_string(&file).expect("yaml")).expect("a valid catalog");
-    catalog_tool::import(db, &file, false).await.expect("published");
-    world
-}
-
 async fn sessions_of(db: &Db, user_id: &str) -> i32 {
     db.client
         .query()
@@ -456,7 +442,7 @@ async fn dynamodb_out_of_reach_is_a_503_within_3_s_and_leaves_nothing_half_writt
     let direct = db_at(&moto.url()).await;
     let mut net = Network::start(&moto.url()).await;
     let f = functions(&net.url(), &moto.url()).await;
-    let world = publish_world(&direct).await;
+    let world = World::publish_to(&direct, false, true).await;
 
     // and a user who logged in (test number), launched once and updated the profile once
     assert_eq!(f.send(TEST_NUMBER).await.0, StatusCode::OK);
@@ -554,7 +540,7 @@ async fn a_slow_claim_write_never_locks_a_client_out_of_its_own_request_id() {
     let direct = db_at(&moto.url()).await;
     let mut net = Network::start(&moto.url()).await;
     let f = functions(&net.url(), &moto.url()).await;
-    let world = publish_world(&direct).await;
+    let world = World::publish_to(&direct, false, true).await;
     assert_eq!(f.send(TEST_NUMBER).await.0, StatusCode::OK);
     let (status, login) = f.login(&unique("login_"), TEST_NUMBER, TEST_CODE).await;
     assert_eq!(status, StatusCode::OK, "{login}");
@@ -585,7 +571,7 @@ async fn moto_killed_is_a_503_within_3_s_and_the_same_instances_serve_once_it_is
     // given the functions pointed straight at a private moto, and a logged-in user
     let mut moto = Moto::start();
     let f = functions(&moto.url(), &moto.url()).await;
-    let world = publish_world(&db_at(&moto.url()).await).await;
+    let world = World::publish_to(&db_at(&moto.url()).await, false, true).await;
     assert_eq!(f.send(TEST_NUMBER).await.0, StatusCode::OK);
     let (status, login) = f.login(&unique("login_"), TEST_NUMBER, TEST_CODE).await;
     assert_eq!(status, StatusCode::OK, "{login}");
@@ -601,7 +587,7 @@ async fn moto_killed_is_a_503_within_3_s_and_the_same_instances_serve_once_it_is
     // when it is back on the same port (moto keeps no state: the table is created anew)
     let port = moto.port;
     let moto = Moto::start_on(port);
-    let world = publish_world(&db_at(&moto.url()).await).await;
+    let world = World::publish_to(&db_at(&moto.url()).await, false, true).await;
     // then the very same function instances serve again, without a cold start
     let started = Instant::now();
     assert_eq!(f.send(TEST_NUMBER).await.0, StatusCode::OK);

@@ -21,29 +21,6 @@ async fn one_at_a_time() -> futures::lock::MutexGuard<'static, ()> {
     SUITE.get_or_init(|| futures::lock::Mutex::new(())).lock().await
 }
 
-/// Every SMS moto has "sent", as (phone number, message): one read of moto's state, so a test
-/// reads it as seldom as it can.
-async fn sms_log() -> Vec<(String, String)> {
-    let data: Value =
-        reqwest::get(format!("{}/moto-api/data.json", tests::moto_url())).await.expect("moto data").json().await.expect("json");
-    data["sns"]["SMS"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| (m["phone_number"].as_str().unwrap_or_default().to_string(), m["message"].as_str().unwrap_or_default().to_string()))
-        .collect()
-}
-
-fn sent_to<'a>(log: &'a [(String, String)], e164: &str) -> Vec<&'a str> {
-    log.iter().filter(|(to, _)| to == e164).map(|(_, m)| m.as_str()).collect()
-}
-
-/// The 6-digit code in the last SMS to `e164`.
-fn code_in(log: &[(String, String)], e164: &str) -> String {
-    let last = *sent_to(log, e164).last().unwrap_or_else(|| panic!("no SMS was sent to {e164}"));
-    last.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("a 6-digit code in the SMS").to_string()
-}
-
 async fn ask_code(api: &Api, mobile: &str) {
     let (status, body) = api
         .post(
@@ -63,13 +40,6 @@ async fn login_with(api: &Api, mobile: &str, code: &str) -> (String, String) {
     assert_eq!(status, StatusCode::OK, "{body}");
     let d = &body["data"];
     (d["user_id"].as_str().unwrap().into(), d["access_token"].as_str().unwrap().into())
-}
-
-/// Logs a fresh mobile in through SMS; returns (user_id, access token).
-async fn sms_login(api: &Api, mobile: &str) -> (String, String) {
-    ask_code(api, mobile).await;
-    let code = code_in(&sms_log().await, &format!("+86{mobile}"));
-    login_with(api, mobile, &code).await
 }
 
 /// One request exactly as given: raw `Authorization`, content type and body bytes.
@@ -330,7 +300,7 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     // given a real user, a published world, and fresh identifiers the malformed requests carry
     let api = api();
     let world = World::publish(false, true).await;
-    let (user, token) = sms_login(&api, &unique_mobile()).await;
+    let tests::Login { user_id: user, access_token: token, .. } = api.sms_login(&unique_mobile()).await;
     let t = Some(token.as_str());
     let (send_mobile, send_device) = (unique_mobile(), unique("dev_"));
     let (login_mobile, login_key, wechat_key, launch_key) = (unique_mobile(), unique("login_"), unique("wxlogin_"), unique("l_"));
@@ -735,7 +705,7 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
 
     // and nothing was written by any of them
     let e164 = format!("+86{send_mobile}");
-    assert!(sent_to(&sms_log().await, &e164).is_empty(), "an SMS went out for a malformed send");
+    assert!(tests::sms_to(&e164).await.is_empty(), "an SMS went out for a malformed send");
     assert!(stored(&keys::sms_code(&e164)).await.is_none());
     assert!(
         stored(&keys::sms_daily("DEVICE", &send_device, &clock::day(clock::now()))).await.is_none(),
@@ -814,7 +784,7 @@ async fn forged_expired_foreign_and_session_tokens_are_401_and_never_served() {
     // given a real user X (whose tokens the attacker forges), and a world to act in
     let api = api();
     let world = World::publish(false, true).await;
-    let (victim, real) = sms_login(&api, &unique_mobile()).await;
+    let tests::Login { user_id: victim, access_token: real, .. } = api.sms_login(&unique_mobile()).await;
     let secret = tests::TEST_JWT_SECRET.as_bytes();
     let now = clock::now();
     let parts: Vec<&str> = real.split('.').collect();
@@ -957,9 +927,8 @@ async fn one_user_can_never_read_or_change_anothers_profile_registration_or_sess
     let (mobile_a, mobile_b) = (unique_mobile(), unique_mobile());
     ask_code(&api, &mobile_a).await;
     ask_code(&api, &mobile_b).await;
-    let log = sms_log().await;
-    let (a, token_a) = login_with(&api, &mobile_a, &code_in(&log, &format!("+86{mobile_a}"))).await;
-    let (b, token_b) = login_with(&api, &mobile_b, &code_in(&log, &format!("+86{mobile_b}"))).await;
+    let (a, token_a) = login_with(&api, &mobile_a, &tests::last_code(&format!("+86{mobile_a}")).await).await;
+    let (b, token_b) = login_with(&api, &mobile_b, &tests::last_code(&format!("+86{mobile_b}")).await).await;
     assert_ne!(a, b);
     let mut checks = 0;
 
@@ -1125,15 +1094,14 @@ async fn sms_abuse_meets_the_cooldown_the_daily_device_cap_and_the_lockout() {
     let e164 = format!("+86{mobile}");
     let (status, _) = api.post("/client/v1/auth/sms/send", None, send_body(&mobile, &unique("dev_"))).await;
     assert_eq!(status, StatusCode::OK);
-    let log = sms_log().await;
-    assert_eq!(sent_to(&log, &burst_e164).len(), 1, "the burst sent more than one SMS");
+    assert_eq!(tests::sms_to(&burst_e164).await.len(), 1, "the burst sent more than one SMS");
     for m in &mobiles[..20] {
-        assert_eq!(sent_to(&log, &format!("+86{m}")).len(), 1);
+        assert_eq!(tests::sms_to(&format!("+86{m}")).await.len(), 1);
     }
     for m in &mobiles[20..] {
-        assert!(sent_to(&log, &format!("+86{m}")).is_empty(), "an SMS went out past the device cap");
+        assert!(tests::sms_to(&format!("+86{m}")).await.is_empty(), "an SMS went out past the device cap");
     }
-    let right = code_in(&log, &e164);
+    let right = tests::last_code(&e164).await;
     let wrong = if right == "000000" { "111111" } else { "000000" };
     let login = |code: &str| json!({ "login_request_id": unique("login_"), "country_code": "86", "mobile": mobile, "sms_code": code, "client_type": "app", "device_id": "dev_adv" });
 

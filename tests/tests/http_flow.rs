@@ -3,26 +3,7 @@
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use tests::{Api, api, last_code, unique, unique_mobile};
-
-/// Logs a fresh mobile in through SMS, the way the app does; returns (user_id, access, refresh).
-async fn sms_login(api: &Api, mobile: &str) -> (String, String, String) {
-    let (status, body) = api
-        .post(
-            "/client/v1/auth/sms/send",
-            None,
-            json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let code = last_code(&format!("+86{mobile}")).await;
-    let (status, body) = api
-        .post("/client/v1/auth/login/sms", None, json!({ "login_request_id": unique("login_"), "country_code": "86", "mobile": mobile, "sms_code": code, "client_type": "app", "device_id": "dev_http" }))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let d = &body["data"];
-    (d["user_id"].as_str().unwrap().into(), d["access_token"].as_str().unwrap().into(), d["refresh_token"].as_str().unwrap().into())
-}
+use tests::{api, last_code, unique, unique_mobile};
 
 #[tokio::test]
 async fn the_demo_flow_cards_competition_event_register_launch() {
@@ -30,7 +11,7 @@ async fn the_demo_flow_cards_competition_event_register_launch() {
     tests::publish(&serde_norway::from_str::<Value>(&std::fs::read_to_string(tests::repo_path("catalog/demo.yaml")).unwrap()).unwrap())
         .await;
     let api = api();
-    let (user_id, token, refresh) = sms_login(&api, &unique_mobile()).await;
+    let tests::Login { user_id, access_token: token, refresh_token: refresh } = api.sms_login(&unique_mobile()).await;
 
     // cards → competition → event
     let (status, cards) = api.get("/client/v1/cards?region_code=310000", None).await;
@@ -130,7 +111,7 @@ async fn fifty_simultaneous_first_logins_of_one_mobile_make_one_user() {
 #[tokio::test]
 async fn a_hundred_registrations_against_capacity_ten_accept_ten() {
     let api = api();
-    let world = tests::World { map: unique("map-"), event: unique("ev-"), competition: unique("cmp_"), release: String::new() };
+    let world = tests::World::fresh();
     let mut registration = tests::open_registration(false);
     registration["capacity"] = 10.into();
     tests::publish(&world.file(registration, true, "rel-1")).await;
@@ -152,7 +133,7 @@ async fn a_hundred_registrations_against_capacity_ten_accept_ten() {
 async fn fifty_launches_with_one_key_make_one_session_and_twenty_profile_updates_make_twenty_versions() {
     let api = api();
     let world = tests::World::publish(false, true).await;
-    let (user_id, token, _) = sms_login(&api, &unique_mobile()).await;
+    let tests::Login { user_id, access_token: token, .. } = api.sms_login(&unique_mobile()).await;
     let key = unique("l_");
     let path = format!("/client/v1/events/{}/launch", world.event);
     let launches = futures::future::join_all((0..50).map(|_| {
