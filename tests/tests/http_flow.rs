@@ -170,3 +170,102 @@ async fn fifty_launches_with_one_key_make_one_session_and_twenty_profile_updates
     println!("launch: 50 simultaneous launches over HTTP with one key → {} session", sessions.len());
     println!("profile: 20 concurrent updates over HTTP → {} new versions, none lost", versions - 1);
 }
+
+#[tokio::test]
+async fn catalog_rules_over_http() {
+    // given the demo catalog
+    tests::publish(&serde_norway::from_str::<Value>(&std::fs::read_to_string(tests::repo_path("catalog/demo.yaml")).unwrap()).unwrap())
+        .await;
+    let api = api();
+
+    // cards: one region, highest display_priority first, nullable fields present as null
+    let (_, cards) = api.get("/client/v1/cards?region_code=310000", None).await;
+    let ids: Vec<&str> = cards["data"]["items"].as_array().unwrap().iter().map(|c| c["card_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["crd_classic_demo_001", "crd_guide_beginner_001"]);
+    assert_eq!(cards["data"]["items"][1]["cover_url"], Value::Null);
+    assert_eq!(cards["data"]["items"][1]["competition_id"], Value::Null);
+    let (_, other) = api.get("/client/v1/cards?region_code=330100", None).await;
+    assert_eq!(other["data"]["items"][0]["html_url"], Value::Null);
+
+    // lists: only items; page/page_size checked and named
+    let (status, maps) = api.get("/client/v1/maps?page=1&page_size=1", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(maps["data"].as_object().unwrap().keys().collect::<Vec<_>>(), ["items"]);
+    assert_eq!(maps["data"]["items"].as_array().unwrap().len(), 1);
+    for (query, field) in [("page_size=51", "page_size"), ("page=abc", "page"), ("page=0", "page"), ("page_size=-1", "page_size")] {
+        let (status, body) = api.get(&format!("/client/v1/events?{query}"), None).await;
+        assert_eq!((status, body["error"]["details"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{query}");
+    }
+
+    // unknown ids, and an event asked for under a competition it is not linked to
+    for (path, code) in [
+        ("/client/v1/competitions/cmp_nope", "competition_not_found"),
+        ("/client/v1/events/nope", "event_not_found"),
+        ("/client/v1/maps/nope", "map_not_found"),
+        ("/client/v1/competitions/cmp_classic_demo_001/events/hz-night-sprint-001", "event_not_found"),
+    ] {
+        let (status, body) = api.get(path, None).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some(code)), "{path}");
+    }
+
+    // optional auth: anonymous is served with null; a sent but expired or forged token is 401
+    let (status, anon) = api.get("/client/v1/competitions/cmp_classic_demo_001/events/sample-classic-001", None).await;
+    assert_eq!((status, &anon["data"]["competition_context"]["registration_status"]), (StatusCode::OK, &Value::Null));
+    let expired = tests::tokens().issue_access("usr_x", shared::types::ClientType::App, "d", shared::clock::now() - 7200);
+    for (token, code) in [(expired.as_str(), "token_expired"), ("not.a.token", "unauthorized")] {
+        let (status, body) = api.get("/client/v1/competitions/cmp_classic_demo_001", Some(token)).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some(code)));
+    }
+}
+
+#[tokio::test]
+async fn registration_and_launch_rules_over_http() {
+    let api = api();
+    let gated = tests::World::publish(true, false).await;
+    let login = api.sms_login(&unique_mobile()).await;
+    let token = login.access_token.as_str();
+    let launch = |release: &str, client_type: &str, route: &str| json!({ "launch_request_id": unique("l_"), "device_id": "dev_http", "client_type": client_type, "release_id": release, "route_code": route });
+    let in_competition = format!("/client/v1/competitions/{}/events/{}/launch", gated.competition, gated.event);
+    let direct = format!("/client/v1/events/{}/launch", gated.event);
+    let register = format!("/client/v1/competitions/{}/registrations", gated.competition);
+
+    let cases = [
+        (&in_competition, launch(&gated.release, "app", "route-a"), StatusCode::FORBIDDEN, "registration_required"),
+        (&direct, launch(&gated.release, "app", "route-a"), StatusCode::FORBIDDEN, "direct_entry_disabled"),
+        (&in_competition, launch(&gated.release, "wechat", "route-a"), StatusCode::FORBIDDEN, "client_type_mismatch"),
+        (&register, json!({ "form_payload": { "note": "x".repeat(9000) } }), StatusCode::BAD_REQUEST, "invalid_request"),
+    ];
+    for (path, body, want_status, want_code) in cases {
+        let (status, answer) = api.post(path, Some(token), body).await;
+        assert_eq!((status, answer["error"]["code"].as_str()), (want_status, Some(want_code)), "{path}: {answer}");
+    }
+
+    // registering once opens the launch; a second registration names the first
+    let (status, first) = api.post(&register, Some(token), json!({ "group_id": "grp_a" })).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let (status, again) = api.post(&register, Some(token), json!({})).await;
+    assert_eq!((status, again["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("registration_exists")));
+    assert_eq!(again["error"]["details"]["registration_id"], first["data"]["registration_id"]);
+    let (status, answer) = api.post(&in_competition, Some(token), launch(&gated.release, "app", "route-z")).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("route_code_unknown")));
+    let (status, answer) = api.post(&in_competition, Some(token), launch(&gated.release, "app", "route-b")).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+
+    // a new current release makes the held one stale
+    tests::publish(&gated.file(tests::open_registration(true), false, "rel-2")).await;
+    let (status, answer) = api.post(&in_competition, Some(token), launch(&gated.release, "app", "route-b")).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("EVENT_RELEASE_STALE")));
+    assert_eq!(answer["error"]["details"]["current_release_id"], format!("{}-rel-2", gated.event));
+
+    // a closed registration window is 403
+    let closed = tests::World::fresh();
+    let at = |offset: i64| shared::clock::rfc3339(shared::clock::now() + offset);
+    tests::publish(&closed.file(
+        json!({ "enabled": true, "required": false, "opens_at": at(-7200), "closes_at": at(-3600) }),
+        true,
+        "rel-1",
+    ))
+    .await;
+    let (status, answer) = api.post(&format!("/client/v1/competitions/{}/registrations", closed.competition), Some(token), json!({})).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("registration_closed")));
+}
