@@ -17,18 +17,11 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// 200 with `data` (every success of the contract is a 200).
     pub fn ok(data: impl Serialize) -> Self {
-        Self::with_status(StatusCode::OK, data)
-    }
-
-    pub fn created(data: impl Serialize) -> Self {
-        Self::with_status(StatusCode::CREATED, data)
-    }
-
-    pub fn with_status(status: StatusCode, data: impl Serialize) -> Self {
         // Serializing our own response structs cannot fail (string keys, no non-finite floats reach them).
         let data = serde_json::to_value(data).unwrap_or_else(|_| json!({}));
-        Self { status, data, file: None }
+        Self { status: StatusCode::OK, data, file: None }
     }
 
     pub fn file(content_type: &'static str, body: &'static str) -> Self {
@@ -72,8 +65,8 @@ pub fn failure(request_id: &str, err: &ApiError) -> Response<Body> {
     res
 }
 
-/// A raw JSON body with a status, for replaying a stored idempotent response byte for byte.
-pub fn respond(status: StatusCode, body: &serde_json::Value) -> Response<Body> {
+/// A JSON body with its status; never cached, since answers carry tokens and per-user state.
+fn respond(status: StatusCode, body: &serde_json::Value) -> Response<Body> {
     let mut res = Response::new(Body::Text(body.to_string()));
     *res.status_mut() = status;
     res.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));

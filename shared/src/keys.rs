@@ -90,7 +90,7 @@ pub fn competition_pk(competition_id: &str) -> String {
 pub fn competition(competition_id: &str) -> Key {
     Key::new(competition_pk(competition_id), META)
 }
-pub const COMPETITION_EVENT_PREFIX: &str = "EVENT#";
+const COMPETITION_EVENT_PREFIX: &str = "EVENT#";
 pub fn competition_event(competition_id: &str, event_id: &str) -> Key {
     Key::new(competition_pk(competition_id), format!("{COMPETITION_EVENT_PREFIX}{event_id}"))
 }
@@ -110,7 +110,7 @@ pub fn map_pk(map_id: &str) -> String {
 pub fn map(map_id: &str) -> Key {
     Key::new(map_pk(map_id), META)
 }
-pub const MAP_EVENT_PREFIX: &str = "EVENT#";
+const MAP_EVENT_PREFIX: &str = "EVENT#";
 pub fn map_event(map_id: &str, event_id: &str) -> Key {
     Key::new(map_pk(map_id), format!("{MAP_EVENT_PREFIX}{event_id}"))
 }

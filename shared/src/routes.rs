@@ -5,8 +5,6 @@
 
 use std::collections::HashMap;
 
-pub const BASE: &str = "/client/v1";
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     pub method: &'static str,
