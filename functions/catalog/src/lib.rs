@@ -10,7 +10,7 @@ use shared::db::{self, Db, Item, decode};
 use shared::request::check_id;
 use shared::tokens::Tokens;
 use shared::{ApiError, ApiResult, Call, Function, Reply, keys};
-use views::{CardView, CompetitionEventDetail, CompetitionView, EventDetail, EventListItem, MapDetail, MapListItem};
+use views::{CardView, CompetitionEventDetail, CompetitionView, EventDetail, MapDetail, MapListItem};
 
 pub struct Catalog {
     db: Db,
@@ -119,7 +119,8 @@ impl Catalog {
             None => catalog::query(&self.db, keys::EVENTS_PK, Range::All, Some(page.end())).await?,
         };
         let events = decode_all::<EventSummary>(page.slice(items))?;
-        Ok(Reply::ok(views::items(events.iter().map(EventListItem::from).collect())))
+        // A stored summary is exactly the contract's list item.
+        Ok(Reply::ok(views::items(events)))
     }
 
     async fn event(&self, call: &Call<'_>) -> ApiResult<Reply> {

@@ -257,41 +257,6 @@ impl<'a> From<&'a EventSummary> for MapEventItem<'a> {
 }
 
 #[derive(Serialize)]
-pub struct EventListItem<'a> {
-    event_id: &'a str,
-    display_name: &'a str,
-    map_id: &'a str,
-    map_display_name: &'a str,
-    preview_image_url: Option<&'a str>,
-    control_count: i64,
-    route_count: i64,
-    direct_entry_enabled: bool,
-    current_release_id: &'a str,
-    manifest_url: &'a str,
-    manifest_checksum_sha256: &'a str,
-    playfield_kind: &'a str,
-}
-
-impl<'a> From<&'a EventSummary> for EventListItem<'a> {
-    fn from(e: &'a EventSummary) -> Self {
-        Self {
-            event_id: &e.event_id,
-            display_name: &e.display_name,
-            map_id: &e.map_id,
-            map_display_name: &e.map_display_name,
-            preview_image_url: e.preview_image_url.as_deref(),
-            control_count: e.control_count,
-            route_count: e.route_count,
-            direct_entry_enabled: e.direct_entry_enabled,
-            current_release_id: &e.current_release_id,
-            manifest_url: &e.manifest_url,
-            manifest_checksum_sha256: &e.manifest_checksum_sha256,
-            playfield_kind: &e.playfield_kind,
-        }
-    }
-}
-
-#[derive(Serialize)]
 pub struct EventDetail<'a> {
     event_id: &'a str,
     display_name: &'a str,
