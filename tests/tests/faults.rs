@@ -313,6 +313,15 @@ impl Functions {
         invoke(&self.send, "sms-send", |e| with_body(e, json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") }))).await
     }
 
+    /// The test number asks for its code and logs in; returns (user_id, access token).
+    async fn log_in(&self) -> (String, String) {
+        assert_eq!(self.send(TEST_NUMBER).await.0, StatusCode::OK);
+        let (status, login) = self.login(&unique("login_"), TEST_NUMBER, TEST_CODE).await;
+        assert_eq!(status, StatusCode::OK, "{login}");
+        let field = |name: &str| login["data"][name].as_str().unwrap().to_string();
+        (field("user_id"), field("access_token"))
+    }
+
     async fn login(&self, request_id: &str, mobile: &str, code: &str) -> (StatusCode, Value) {
         invoke(&self.login, "sms-login", |e| {
             with_body(e, json!({ "login_request_id": request_id, "country_code": "86", "mobile": mobile, "sms_code": code, "client_type": "app", "device_id": "dev_faults" }))
@@ -445,11 +454,7 @@ async fn dynamodb_out_of_reach_is_a_503_within_3_s_and_leaves_nothing_half_writt
     let world = World::publish_to(&direct, false, true).await;
 
     // and a user who logged in (test number), launched once and updated the profile once
-    assert_eq!(f.send(TEST_NUMBER).await.0, StatusCode::OK);
-    let (status, login) = f.login(&unique("login_"), TEST_NUMBER, TEST_CODE).await;
-    assert_eq!(status, StatusCode::OK, "{login}");
-    let user = login["data"]["user_id"].as_str().unwrap().to_string();
-    let token = login["data"]["access_token"].as_str().unwrap().to_string();
+    let (user, token) = f.log_in().await;
     assert_eq!(f.launch(&token, &world, &unique("l_")).await.0, StatusCode::OK);
     assert_eq!(f.profile(&token, 60.0).await.0, StatusCode::OK);
     assert_eq!(f.competition(&token, &world).await.0, StatusCode::OK);
@@ -541,11 +546,7 @@ async fn a_slow_claim_write_never_locks_a_client_out_of_its_own_request_id() {
     let mut net = Network::start(&moto.url()).await;
     let f = functions(&net.url(), &moto.url()).await;
     let world = World::publish_to(&direct, false, true).await;
-    assert_eq!(f.send(TEST_NUMBER).await.0, StatusCode::OK);
-    let (status, login) = f.login(&unique("login_"), TEST_NUMBER, TEST_CODE).await;
-    assert_eq!(status, StatusCode::OK, "{login}");
-    let user = login["data"]["user_id"].as_str().unwrap().to_string();
-    let token = login["data"]["access_token"].as_str().unwrap().to_string();
+    let (user, token) = f.log_in().await;
     let key = unique("l_");
 
     // when the client launches once
@@ -572,10 +573,7 @@ async fn moto_killed_is_a_503_within_3_s_and_the_same_instances_serve_once_it_is
     let mut moto = Moto::start();
     let f = functions(&moto.url(), &moto.url()).await;
     let world = World::publish_to(&db_at(&moto.url()).await, false, true).await;
-    assert_eq!(f.send(TEST_NUMBER).await.0, StatusCode::OK);
-    let (status, login) = f.login(&unique("login_"), TEST_NUMBER, TEST_CODE).await;
-    assert_eq!(status, StatusCode::OK, "{login}");
-    let token = login["data"]["access_token"].as_str().unwrap().to_string();
+    let (_, token) = f.log_in().await;
     assert_eq!(f.launch(&token, &world, &unique("l_")).await.0, StatusCode::OK);
 
     // when the moto process dies
