@@ -14,8 +14,13 @@ cfn-lint template.yaml
 echo "==> openapi-spec-validator docs/openapi.yaml"
 openapi-spec-validator docs/openapi.yaml
 
-echo "==> building (debug)"
-cargo build --workspace --all-targets
+# Two builds, because features unify per selection: the functions as `cargo lambda watch` builds
+# them (so no request waits on a compile), then the suites, whose dev-dependencies (wiremock)
+# turn on more of hyper and regex. `--all-targets` would link every function a second time.
+echo "==> building the functions (debug)"
+cargo build --workspace --bins
+echo "==> building the test suites (debug)"
+cargo build --workspace --tests
 echo "==> local stack: moto on :$MOTO_PORT, API on :$API_PORT"
 start_moto "$MOTO_PORT"
 start_watch "$API_PORT"
