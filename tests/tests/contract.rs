@@ -8,24 +8,12 @@
 use serde_json::Value;
 use shared::routes::{self, FALLBACK_FUNCTION, Matched, ROUTES};
 use std::collections::{BTreeMap, BTreeSet};
+use tests::RESERVED_ROUTES;
 
 /// The catch-all as API Gateway spells it (template.yaml, events) and as `cargo lambda watch` does.
 const CATCH_ALL_METHOD: &str = "ANY";
 const CATCH_ALL_PATH: &str = "/client/v1/{proxy+}";
 const CATCH_ALL_ROUTER_PATH: &str = "/client/v1/{*proxy}";
-
-/// The contract's reserved routes and their "not implemented" codes (client-api-v1, "Reserved
-/// routes (routed, not implemented)"), as the client teams have them.
-const RESERVED: &[(&str, &str, &str)] = &[
-    ("POST", "/client/v1/session-uploads", "session_upload_not_ready"),
-    ("POST", "/client/v1/punches", "session_punch_not_ready"),
-    ("POST", "/client/v1/sessions/{session_id}/finish", "session_finish_not_ready"),
-    ("GET", "/client/v1/sessions/{session_id}/result", "session_result_not_ready"),
-    ("GET", "/client/v1/sessions/{session_id}/replay-summary", "session_replay_summary_not_ready"),
-    ("GET", "/client/v1/sessions/{session_id}/gps-track", "session_gps_track_not_ready"),
-    ("GET", "/client/v1/sessions/{session_id}/heart-rate", "session_heart_rate_not_ready"),
-    ("GET", "/client/v1/me/sessions", "session_history_not_ready"),
-];
 
 /// Codes only the catch-all answers (no documented operation returns them).
 const CATCH_ALL_CODES: &[(&str, u16)] = &[("not_found", 404), ("method_not_allowed", 405)];
@@ -494,7 +482,7 @@ fn reserved_routes_are_routed_to_sessions_and_publish_their_contract_code() {
     let doc = openapi();
     let ops = openapi_operations(&doc);
     let mut problems = Vec::new();
-    for (method, path, code) in RESERVED {
+    for (method, path, code) in RESERVED_ROUTES {
         let route = (method.to_string(), path.to_string());
         // when each is looked up in the route table and in the OpenAPI document
         match ROUTES.iter().find(|r| r.method == *method && r.path == *path) {

@@ -9,7 +9,7 @@ use shared::routes::{ROUTES, Route};
 use shared::tokens::{Claims, Tokens};
 use shared::types::ClientType;
 use shared::{clock, keys};
-use tests::{Api, World, api, unique, unique_mobile};
+use tests::{Api, RESERVED_ROUTES, World, api, unique, unique_mobile};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -615,18 +615,8 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
 
     // the reserved routes: 501 with their code whatever is sent (an oversized body is refused
     // first, by the shared entry, with 413)
-    let reserved: [(&str, &str, &str); 8] = [
-        ("POST", "/client/v1/session-uploads", "session_upload_not_ready"),
-        ("POST", "/client/v1/punches", "session_punch_not_ready"),
-        ("POST", "/client/v1/sessions/{session_id}/finish", "session_finish_not_ready"),
-        ("GET", "/client/v1/sessions/{session_id}/result", "session_result_not_ready"),
-        ("GET", "/client/v1/sessions/{session_id}/replay-summary", "session_replay_summary_not_ready"),
-        ("GET", "/client/v1/sessions/{session_id}/gps-track", "session_gps_track_not_ready"),
-        ("GET", "/client/v1/sessions/{session_id}/heart-rate", "session_heart_rate_not_ready"),
-        ("GET", "/client/v1/me/sessions", "session_history_not_ready"),
-    ];
     let mut reserved_table: Vec<(&'static Route, Vec<Bad>)> = Vec::new();
-    for (method, pattern, not_ready) in reserved {
+    for &(method, pattern, not_ready) in RESERVED_ROUTES {
         let at = |id: &str| pattern.replace("{session_id}", id);
         let p = at("ses_01adversarial");
         let c = |name: &str, path: String| Bad::new(name, method, path).answers(StatusCode::NOT_IMPLEMENTED, not_ready, None);
@@ -1021,14 +1011,9 @@ async fn one_user_can_never_read_or_change_anothers_profile_registration_or_sess
 
     // the reserved session routes, asked by B about A's session: 501, nothing of A's served
     let sid = sa["session_id"].as_str().unwrap();
-    for (method, path, not_ready) in [
-        ("POST", format!("/client/v1/sessions/{sid}/finish"), "session_finish_not_ready"),
-        ("GET", format!("/client/v1/sessions/{sid}/result"), "session_result_not_ready"),
-        ("GET", format!("/client/v1/sessions/{sid}/replay-summary"), "session_replay_summary_not_ready"),
-        ("GET", format!("/client/v1/sessions/{sid}/gps-track"), "session_gps_track_not_ready"),
-        ("GET", format!("/client/v1/sessions/{sid}/heart-rate"), "session_heart_rate_not_ready"),
-        ("GET", "/client/v1/me/sessions".to_string(), "session_history_not_ready"),
-    ] {
+    let naming_a_session = RESERVED_ROUTES.iter().filter(|(_, p, _)| p.contains("{session_id}") || p.ends_with("/me/sessions"));
+    for &(method, pattern, not_ready) in naming_a_session {
+        let path = pattern.replace("{session_id}", sid);
         for token in [&token_b, sb["session_token"].as_str().unwrap()] {
             let body = (method == "POST").then(|| json!({}));
             let (status, answer) = api.send(method, &path, Some(token), body).await;
