@@ -66,7 +66,7 @@ pub struct ReleaseDef {
 pub struct CompetitionDef {
     pub competition_id: String,
     pub display_name: String,
-    /// e.g. `upcoming`, `ongoing`, `finished`.
+    /// `upcoming`, `ongoing`, `finished` or `cancelled`.
     pub competition_status: String,
     /// RFC 3339.
     pub competition_start_at: String,

@@ -1,7 +1,9 @@
 //! A validated catalog file as the table items that serve it, denormalized for one-round-trip reads.
 
 use crate::file::{CatalogFile, EventDef, MapDef, ReleaseDef};
-use shared::catalog::{self, Card, CompetitionEvent, CompetitionMeta, EventMeta, EventSummary, MapListing, MapMeta, Release, entity};
+use shared::catalog::{
+    self, Card, CompetitionEvent, CompetitionMeta, CompetitionStatus, EventMeta, EventSummary, MapListing, MapMeta, Release, entity,
+};
 use shared::clock::parse_rfc3339;
 use shared::db::Item;
 use shared::keys::{self, ALL_REGIONS, Key};
@@ -56,7 +58,7 @@ pub fn desired(file: &CatalogFile) -> Vec<Desired> {
         let meta = CompetitionMeta {
             competition_id: c.competition_id.clone(),
             display_name: c.display_name.clone(),
-            competition_status: c.competition_status.clone(),
+            competition_status: CompetitionStatus::parse(&c.competition_status).expect("validated"),
             competition_start_at: c.competition_start_at.clone(),
             competition_end_at: c.competition_end_at.clone(),
             leaderboard_enabled: c.leaderboard_enabled,

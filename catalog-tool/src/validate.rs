@@ -1,6 +1,7 @@
 //! Every problem of a catalog file at once, each naming where it is, so one edit fixes them all.
 
 use crate::file::CatalogFile;
+use shared::catalog::CompetitionStatus;
 use shared::clock::parse_rfc3339;
 use shared::keys::MAX_PRIORITY;
 use shared::request::check_id;
@@ -67,7 +68,10 @@ pub fn problems(file: &CatalogFile) -> Vec<String> {
         let at = format!("competitions[{}]", c.competition_id);
         p.id(&at, "competition_id", &c.competition_id);
         p.text(&at, "display_name", &c.display_name);
-        p.text(&at, "competition_status", &c.competition_status);
+        if CompetitionStatus::parse(&c.competition_status).is_none() {
+            let known: Vec<_> = CompetitionStatus::ALL.iter().map(|s| s.as_str()).collect();
+            p.add(&at, "competition_status", format!("{:?} is not one of {}", c.competition_status, known.join(", ")));
+        }
         let start = p.time(&at, "competition_start_at", &c.competition_start_at);
         let end = p.time(&at, "competition_end_at", &c.competition_end_at);
         if let (Some(start), Some(end)) = (start, end)

@@ -2,13 +2,14 @@
 //! transaction as the identity, its body profile and first profile version) and the token
 //! pair a login answers with.
 
-use crate::db::{Db, TxError, encode};
+use crate::db::{Db, Tx, encode};
 use crate::envelope::Reply;
 use crate::error::{ApiError, ApiResult};
-use crate::idempotency::{Claimed, Idempotency};
+use crate::idempotency::{Claimed, Idempotency, Replay, Replays, key_reused};
 use crate::keys::{self, Key};
 use crate::profile;
 use crate::refresh::{self, RefreshConfig};
+use crate::sms::Lockout;
 use crate::tokens::Tokens;
 use crate::types::{BodyProfileStatus, ClientType, LoginMethod};
 use crate::wechat::WechatUser;
@@ -108,10 +109,13 @@ pub struct Attempt<'a> {
     pub client_type: ClientType,
     pub device_id: &'a str,
     /// Writes the credential check needs committed with the login (e.g. spending the SMS code).
-    pub credential_writes: Vec<TransactWriteItem>,
+    pub credential_writes: Tx,
     /// The answer when those writes' conditions no longer hold at commit time.
     pub credential_spent: fn() -> ApiError,
 }
+
+/// The login transaction's item that makes an identity one user's.
+const IDENTITY: &str = "identity";
 
 fn put(db: &Db, item: impl Serialize) -> TransactWriteItem {
     let put = Put::builder()
@@ -150,43 +154,48 @@ impl Accounts {
             // The profile status of an existing user is read before the write so the reply
             // (sealed into the idempotency record by the same transaction) is final.
             let reply = Reply::ok(data(status_read.await?));
-            let credential_count = attempt.credential_writes.len();
-            let mut items = attempt.credential_writes.clone();
-            items.push(refresh_put);
-            items.push(claimed.complete(&self.db, &reply));
+            let mut tx = attempt.credential_writes.clone();
+            tx.push("refresh_token", refresh_put);
+            tx.push("idempotency", claimed.complete(&self.db, &reply));
             if existing.is_none() {
                 let identity_key = attempt.identity.key();
-                items.push(put(
-                    &self.db,
-                    IdentityItem {
-                        pk: identity_key.pk,
-                        sk: identity_key.sk,
-                        entity_type: "login_identity".into(),
-                        kind: attempt.identity.kind.into(),
-                        user_id: user_id.clone(),
-                        created_at: now,
-                    },
-                ));
+                tx.push(
+                    IDENTITY,
+                    put(
+                        &self.db,
+                        IdentityItem {
+                            pk: identity_key.pk,
+                            sk: identity_key.sk,
+                            entity_type: "login_identity".into(),
+                            kind: attempt.identity.kind.into(),
+                            user_id: user_id.clone(),
+                            created_at: now,
+                        },
+                    ),
+                );
                 let user_key = keys::user(&user_id);
-                items.push(put(
-                    &self.db,
-                    UserItem {
-                        pk: user_key.pk,
-                        sk: user_key.sk,
-                        entity_type: "user",
-                        user_id: user_id.clone(),
-                        created_at: now,
-                        first_login_method: attempt.method,
-                    },
-                ));
-                items.extend(profile::initial_items(&self.db, &user_id, now));
+                tx.push(
+                    "user",
+                    put(
+                        &self.db,
+                        UserItem {
+                            pk: user_key.pk,
+                            sk: user_key.sk,
+                            entity_type: "user",
+                            user_id: user_id.clone(),
+                            created_at: now,
+                            first_login_method: attempt.method,
+                        },
+                    ),
+                );
+                tx.append(profile::initial_items(&self.db, &user_id, now));
             }
-            match self.db.transact(items).await {
+            match self.db.transact(tx).await {
                 Ok(()) => return Ok(reply),
-                Err(TxError::Conditions(failed)) if failed[..credential_count].iter().any(|f| *f) => {
+                Err(e) if attempt.credential_writes.labels().any(|label| e.failed(label)) => {
                     return Err((attempt.credential_spent)());
                 }
-                Err(TxError::Conditions(failed)) if existing.is_none() && failed.get(credential_count + 2) == Some(&true) => {
+                Err(e) if existing.is_none() && e.failed(IDENTITY) => {
                     existing = self.db.get::<IdentityItem>(&attempt.identity.key()).await?.map(|i| i.user_id);
                     if existing.is_none() {
                         return Err(ApiError::internal());
@@ -196,5 +205,72 @@ impl Accounts {
             }
         }
         Err(ApiError::conflict("request_in_progress", "another login for this account is in progress; retry"))
+    }
+}
+
+/// The idempotency key of an SMS login: scoped to the mobile, so a stranger can neither probe
+/// nor block another number's `login_request_id`.
+pub fn sms_login_key(e164: &str, login_request_id: &str) -> String {
+    format!("{e164}:{login_request_id}")
+}
+
+/// The idempotency key of a WeChat login: scoped to the one-time WeChat code (the identity is
+/// only known after WeChat has spent it), so only the holder of that code can replay it.
+pub fn wechat_login_key(wechat_login_code: &str, login_request_id: &str) -> String {
+    format!("{}:{login_request_id}", &crate::crypto::sha256_hex(wechat_login_code.as_bytes())[..32])
+}
+
+/// How a login answers its `login_request_id` coming back: the record holds live tokens, so a
+/// replay is told their real remaining lifetime, and for SMS it is a code check like a login —
+/// no replay while the mobile is locked, and another payload counts as a wrong code.
+pub struct LoginReplays<'a> {
+    pub lockout: Option<Lockout<'a>>,
+}
+
+impl Replays for LoginReplays<'_> {
+    async fn replay(&self, replay: Replay, now: i64) -> ApiResult<Reply> {
+        if let Some(lockout) = &self.lockout {
+            lockout.ensure_unlocked(now).await?;
+        }
+        let mut reply = replay.reply;
+        if let Some(issued) = reply.data["expires_in_sec"].as_i64() {
+            reply.data["expires_in_sec"] = (issued - (now - replay.completed_at)).max(0).into();
+        }
+        Ok(reply)
+    }
+
+    async fn reused(&self, now: i64) -> ApiError {
+        match &self.lockout {
+            Some(lockout) => lockout.count_reused_key(now).await,
+            None => key_reused(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn replay_of(expires_in_sec: i64, completed_at: i64) -> Replay {
+        Replay { reply: Reply::ok(json!({ "access_token": "t", "expires_in_sec": expires_in_sec })), completed_at }
+    }
+
+    #[tokio::test]
+    async fn a_replay_tells_the_tokens_real_remaining_lifetime_never_less_than_zero() {
+        let replays = LoginReplays { lockout: None };
+        let now = 1_800_000_000;
+        let five_minutes_later = replays.replay(replay_of(3600, now - 300), now).await.unwrap();
+        assert_eq!(five_minutes_later.data["expires_in_sec"], 3300);
+        let two_hours_later = replays.replay(replay_of(3600, now - 7200), now).await.unwrap();
+        assert_eq!(two_hours_later.data["expires_in_sec"], 0);
+        assert_eq!(two_hours_later.data["access_token"], "t");
+    }
+
+    #[test]
+    fn login_keys_are_scoped_to_their_credential() {
+        assert_ne!(sms_login_key("+8613900000001", "k"), sms_login_key("+8613900000002", "k"));
+        assert_ne!(wechat_login_key("code-a", "k"), wechat_login_key("code-b", "k"));
+        assert!(!wechat_login_key("secret-code", "k").contains("secret-code"));
     }
 }

@@ -126,7 +126,7 @@ pub struct Release {
 pub struct CompetitionMeta {
     pub competition_id: String,
     pub display_name: String,
-    pub competition_status: String,
+    pub competition_status: CompetitionStatus,
     /// RFC 3339, shown as given.
     pub competition_start_at: String,
     pub competition_end_at: String,
@@ -153,7 +153,26 @@ pub struct CompetitionMeta {
     pub registered_count: i64,
 }
 
+crate::plain_enum! {
+    /// Where a competition stands, as its organiser publishes it.
+    pub enum CompetitionStatus {
+        Upcoming = "upcoming",
+        Ongoing = "ongoing",
+        Finished = "finished",
+        Cancelled = "cancelled",
+    }
+}
+
 impl CompetitionMeta {
+    /// Whether runs may start inside the competition now: between its start and end, and not
+    /// finished or cancelled by its organiser (the dates decide when `upcoming` becomes playable).
+    pub fn in_play(&self, now: i64) -> bool {
+        let playable = matches!(self.competition_status, CompetitionStatus::Upcoming | CompetitionStatus::Ongoing);
+        let start = crate::clock::parse_rfc3339(&self.competition_start_at);
+        let end = crate::clock::parse_rfc3339(&self.competition_end_at);
+        playable && start.is_some_and(|t| t <= now) && end.is_some_and(|t| now < t)
+    }
+
     pub fn registration_window_open(&self, now: i64) -> bool {
         self.registration_enabled
             && self.registration_opens_at.is_none_or(|t| t <= now)

@@ -22,7 +22,32 @@ pub fn day(epoch: i64) -> String {
     format!("{:04}{:02}{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
+/// `YYYYMMDDHH` in UTC, the bucket of the hourly SMS caps.
+pub fn hour(epoch: i64) -> String {
+    format!("{}{:02}", day(epoch), epoch.rem_euclid(86_400) / 3600)
+}
+
+/// Seconds until the next full hour, when the hourly caps reset.
+pub fn until_next_hour(epoch: i64) -> i64 {
+    3600 - epoch.rem_euclid(3600)
+}
+
 /// Seconds until the next UTC midnight, when the daily caps reset.
 pub fn until_midnight(epoch: i64) -> i64 {
     86_400 - epoch.rem_euclid(86_400)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_and_their_resets() {
+        // 2026-11-29T23:59:59Z
+        let t = 1_795_996_799;
+        assert_eq!((day(t), hour(t)), ("20261129".to_string(), "2026112923".to_string()));
+        assert_eq!((until_midnight(t), until_next_hour(t)), (1, 1));
+        assert_eq!((hour(t + 1), until_next_hour(t + 1)), ("2026113000".to_string(), 3600));
+        assert_eq!(parse_rfc3339("2026-11-30T07:59:59+08:00"), Some(t));
+    }
 }

@@ -122,12 +122,54 @@ where
     if unavailable { ApiError::unavailable() } else { ApiError::internal() }
 }
 
+/// A TransactWriteItems request whose items carry names, so a cancellation is reported by the
+/// names of the items whose conditions failed — never by their position in the request.
+#[derive(Debug, Clone, Default)]
+pub struct Tx {
+    labels: Vec<&'static str>,
+    items: Vec<TransactWriteItem>,
+}
+
+impl Tx {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, label: &'static str, item: TransactWriteItem) -> &mut Self {
+        self.labels.push(label);
+        self.items.push(item);
+        self
+    }
+
+    pub fn with(mut self, label: &'static str, item: TransactWriteItem) -> Self {
+        self.push(label, item);
+        self
+    }
+
+    pub fn labels(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.labels.iter().copied()
+    }
+
+    pub fn append(&mut self, other: Tx) -> &mut Self {
+        self.labels.extend(other.labels);
+        self.items.extend(other.items);
+        self
+    }
+}
+
 /// Why a transaction did not commit.
 #[derive(Debug)]
 pub enum TxError {
-    /// Condition outcomes in request order (`true` = that item's condition failed).
-    Conditions(Vec<bool>),
+    /// The names of the items whose conditions failed.
+    Conditions(Vec<&'static str>),
     Api(ApiError),
+}
+
+impl TxError {
+    /// Whether the item named `label` is among those whose condition failed.
+    pub fn failed(&self, label: &str) -> bool {
+        matches!(self, TxError::Conditions(failed) if failed.contains(&label))
+    }
 }
 
 impl From<TxError> for ApiError {
@@ -145,10 +187,10 @@ impl From<TxError> for ApiError {
 impl Db {
     /// TransactWriteItems. A `TransactionConflict` (another transaction on the same item right
     /// now) is retried with jitter: under load it is contention, not the caller's fault.
-    pub async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TxError> {
+    pub async fn transact(&self, tx: Tx) -> Result<(), TxError> {
         let mut attempt = 0;
         loop {
-            let err = match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
+            let err = match self.client.transact_write_items().set_transact_items(Some(tx.items.clone())).send().await {
                 Ok(_) => return Ok(()),
                 Err(err) => err,
             };
@@ -164,7 +206,8 @@ impl Db {
                     tokio::time::sleep(Duration::from_millis(jitter(10 * attempt))).await;
                 }
                 Some(codes) if codes.iter().all(|c| c == "None" || c == "ConditionalCheckFailed") => {
-                    return Err(TxError::Conditions(codes.iter().map(|c| c == "ConditionalCheckFailed").collect()));
+                    let failed = tx.labels.iter().zip(&codes).filter(|(_, c)| *c == "ConditionalCheckFailed").map(|(l, _)| *l);
+                    return Err(TxError::Conditions(failed.collect()));
                 }
                 _ => return Err(TxError::Api(fault(err))),
             }

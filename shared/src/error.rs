@@ -4,6 +4,8 @@ use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use std::borrow::Cow;
 
+const MAX_ECHOED_CHARS: usize = 64;
+
 /// Every failure a client can see. The `code` is part of the contract: clients switch on it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -24,8 +26,13 @@ impl ApiError {
     }
 
     /// 400 `invalid_request` naming the offending field (body field, query or path parameter).
+    /// A field name comes from the client (an unknown key), so at most 64 characters of it are echoed.
     pub fn invalid(field: &str, reason: impl Into<String>) -> Self {
         let reason = reason.into();
+        let field = match field.char_indices().nth(MAX_ECHOED_CHARS) {
+            Some((cut, _)) => format!("{}…", &field[..cut]),
+            None => field.to_string(),
+        };
         Self::new(StatusCode::BAD_REQUEST, "invalid_request", format!("{field}: {reason}"))
             .with_details(json!({ "field": field, "reason": reason }))
     }

@@ -12,6 +12,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use lambda_http::http::StatusCode;
 use serde::Deserialize;
+use std::future::Future;
 
 /// How long an in-flight claim blocks a retry before it is presumed dead (the Lambda timeout
 /// is shorter), after which the same key may be claimed again.
@@ -29,10 +30,38 @@ impl std::fmt::Debug for Idempotency {
     }
 }
 
-/// The outcome of a claim: go ahead, or answer what the first request answered.
+/// The outcome of a claim: go ahead, answer what the first request answered, or the key was
+/// used with another payload.
 pub enum Claim {
     Fresh(Claimed),
-    Replay(Reply),
+    Replay(Replay),
+    Reused,
+}
+
+/// A stored answer, and when it was first given.
+pub struct Replay {
+    pub reply: Reply,
+    pub completed_at: i64,
+}
+
+/// How a scope answers a key that comes back. By default: the stored answer as it was, and 409
+/// `idempotency_key_reused` for another payload.
+pub trait Replays: Sync {
+    fn replay(&self, replay: Replay, _now: i64) -> impl Future<Output = ApiResult<Reply>> + Send {
+        async move { Ok(replay.reply) }
+    }
+
+    fn reused(&self, _now: i64) -> impl Future<Output = ApiError> + Send {
+        async { key_reused() }
+    }
+}
+
+/// The default policy.
+pub struct AsStored;
+impl Replays for AsStored {}
+
+pub fn key_reused() -> ApiError {
+    ApiError::conflict("idempotency_key_reused", "this request id was already used with a different payload")
 }
 
 /// A claim this request holds; only its holder can complete or release it.
@@ -41,6 +70,7 @@ pub struct Claimed {
     claim_id: String,
     context: String,
     secret: Vec<u8>,
+    claimed_at: i64,
 }
 
 #[derive(Deserialize)]
@@ -53,6 +83,8 @@ struct Record {
     response_status: Option<u16>,
     #[serde(default)]
     sealed_response: Option<String>,
+    #[serde(default)]
+    completed_at: Option<i64>,
 }
 
 impl Idempotency {
@@ -94,16 +126,16 @@ impl Idempotency {
         match put {
             Ok(_) => {
                 let context = format!("{}|{}", record_key.pk, payload_hash);
-                Ok(Claim::Fresh(Claimed { key: record_key, claim_id, context, secret: self.secret.clone() }))
+                Ok(Claim::Fresh(Claimed { key: record_key, claim_id, context, secret: self.secret.clone(), claimed_at: now }))
             }
             Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
-                self.existing(db, record_key, &payload_hash, claim_id).await
+                self.existing(db, record_key, &payload_hash, claim_id, now).await
             }
             Err(e) => Err(db::fault(e)),
         }
     }
 
-    async fn existing(&self, db: &Db, key: Key, payload_hash: &str, claim_id: String) -> ApiResult<Claim> {
+    async fn existing(&self, db: &Db, key: Key, payload_hash: &str, claim_id: String, now: i64) -> ApiResult<Claim> {
         let Some(record) = db.get::<Record>(&key).await? else {
             // Released between our write and this read: the client may simply retry.
             return Err(in_progress());
@@ -111,10 +143,10 @@ impl Idempotency {
         // An SDK retry of our own claim (the first attempt landed, its answer was lost) is ours.
         if record.claim_id.as_deref() == Some(claim_id.as_str()) {
             let context = format!("{}|{}", key.pk, payload_hash);
-            return Ok(Claim::Fresh(Claimed { key, claim_id, context, secret: self.secret.clone() }));
+            return Ok(Claim::Fresh(Claimed { key, claim_id, context, secret: self.secret.clone(), claimed_at: now }));
         }
         if !crypto::equal(&record.payload_hash, payload_hash) {
-            return Err(ApiError::conflict("idempotency_key_reused", "this request id was already used with a different payload"));
+            return Ok(Claim::Reused);
         }
         if record.status != "COMPLETED" {
             return Err(in_progress());
@@ -129,7 +161,7 @@ impl Idempotency {
                 ApiError::internal()
             })?;
         let status = record.response_status.and_then(|c| StatusCode::from_u16(c).ok()).unwrap_or(StatusCode::OK);
-        Ok(Claim::Replay(Reply { status, data, file: None }))
+        Ok(Claim::Replay(Replay { reply: Reply { status, data, file: None }, completed_at: record.completed_at.unwrap_or(now) }))
     }
 }
 
@@ -145,13 +177,16 @@ impl Claimed {
         let update = Update::builder()
             .table_name(&db.table)
             .set_key(Some(self.key.to_map()))
-            .update_expression("SET #s = :completed, sealed_response = :response, response_status = :code REMOVE lease_until, claim_id")
+            .update_expression(
+                "SET #s = :completed, sealed_response = :response, response_status = :code, completed_at = :at REMOVE lease_until, claim_id",
+            )
             .condition_expression("claim_id = :claim")
             .expression_attribute_names("#s", "status")
             .expression_attribute_values(":completed", s("COMPLETED"))
             .expression_attribute_values(":response", s(sealed))
             .expression_attribute_values(":code", n(reply.status.as_u16()))
             .expression_attribute_values(":claim", s(&self.claim_id))
+            .expression_attribute_values(":at", n(self.claimed_at))
             .build()
             .expect("update has key, table and expression");
         TransactWriteItem::builder().update(update).build()
@@ -176,8 +211,10 @@ impl Claimed {
 }
 
 impl Idempotency {
-    /// Runs `work` at most once per key (scoped, with its payload): a repeat replays the first
-    /// answer, another payload is refused, and a failure gives the key back for a retry.
+    /// Runs `work` at most once per key (scoped, with its payload): a repeat is answered by
+    /// `replays` from the first answer, another payload as `replays` says, and a failure gives
+    /// the key back for a retry.
+    #[allow(clippy::too_many_arguments)]
     pub async fn once(
         &self,
         db: &Db,
@@ -185,10 +222,12 @@ impl Idempotency {
         key: &str,
         payload: &[&str],
         now: i64,
+        replays: &impl Replays,
         work: impl AsyncFnOnce(&Claimed) -> ApiResult<Reply>,
     ) -> ApiResult<Reply> {
         let claimed = match self.claim(db, scope, key, payload, now).await? {
-            Claim::Replay(reply) => return Ok(reply),
+            Claim::Replay(replay) => return replays.replay(replay, now).await,
+            Claim::Reused => return Err(replays.reused(now).await),
             Claim::Fresh(claimed) => claimed,
         };
         let result = work(&claimed).await;

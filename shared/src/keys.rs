@@ -57,8 +57,37 @@ pub fn sms_code(e164: &str) -> Key {
 pub fn sms_guard(e164: &str) -> Key {
     Key::new(format!("SMS#{e164}"), "GUARD")
 }
-pub fn sms_daily(scope: &str, value: &str, day: &str) -> Key {
-    Key::new(format!("SMSCAP#{scope}#{value}"), day.to_string())
+/// A device that has logged in with this mobile: it may draw on the known-device reserve.
+pub fn sms_known_device(e164: &str, device_id: &str) -> Key {
+    Key::new(format!("SMS#{e164}"), format!("DEVICE#{device_id}"))
+}
+
+/// What an SMS send cap counts, per day or per hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsCapScope {
+    Mobile,
+    Device,
+    /// One known (mobile, device) pair's share once the mobile's own cap is spent.
+    KnownDevice,
+    SourceIp,
+    Global,
+}
+
+impl SmsCapScope {
+    fn as_str(self) -> &'static str {
+        match self {
+            SmsCapScope::Mobile => "MOBILE",
+            SmsCapScope::Device => "DEVICE",
+            SmsCapScope::KnownDevice => "KNOWNDEVICE",
+            SmsCapScope::SourceIp => "IP",
+            SmsCapScope::Global => "GLOBAL",
+        }
+    }
+}
+
+/// The counter of `scope` for `value` in one time `bucket` (`clock::day` or `clock::hour`).
+pub fn sms_cap(scope: SmsCapScope, value: &str, bucket: &str) -> Key {
+    Key::new(format!("SMSCAP#{}#{value}", scope.as_str()), bucket.to_string())
 }
 
 // Tokens and idempotency.

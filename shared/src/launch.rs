@@ -4,7 +4,7 @@
 
 use crate::catalog::{CompetitionEvent, CompetitionMeta, EventMeta, Registration};
 use crate::crypto;
-use crate::db::{self, Db, TxError, encode};
+use crate::db::{self, Db, Tx, encode};
 use crate::error::{ApiError, ApiResult};
 use crate::keys;
 use crate::tokens::{Claims, Tokens};
@@ -26,7 +26,7 @@ pub struct Cleared {
     pub event: EventMeta,
     pub route_code: String,
     /// Conditions that must still hold when the session is written.
-    pub guards: Vec<TransactWriteItem>,
+    pub guards: Tx,
 }
 
 fn stale(current_release_id: &str) -> ApiError {
@@ -41,6 +41,10 @@ fn event_not_found() -> ApiError {
 fn registration_required() -> ApiError {
     ApiError::forbidden("registration_required", "register for the competition before launching")
 }
+
+// The items of the launch transaction, by name.
+const REGISTRATION_GUARD: &str = "registration";
+const RELEASE_GUARD: &str = "current_release";
 
 fn check(db: &Db, key: keys::Key, condition: &str, values: &[(&str, &str)]) -> TransactWriteItem {
     let mut check = ConditionCheck::builder().table_name(&db.table).set_key(Some(key.to_map())).condition_expression(condition);
@@ -58,8 +62,9 @@ pub async fn clear(
     user_id: &str,
     release_id: &str,
     route_code: Option<&str>,
+    now: i64,
 ) -> ApiResult<Cleared> {
-    let mut guards = Vec::new();
+    let mut guards = Tx::new();
     let event = match venue {
         Venue::Direct => {
             let [event] = db.batch_get([keys::event(event_id)]).await?;
@@ -85,9 +90,17 @@ pub async fn clear(
                 db::decode_opt(competition)?.ok_or_else(|| ApiError::not_found("competition_not_found", "no such competition"))?;
             let _: CompetitionEvent = db::decode_opt(link)?.ok_or_else(event_not_found)?;
             let event: EventMeta = db::decode_opt(event)?.ok_or_else(event_not_found)?;
+            if !competition.in_play(now) {
+                return Err(ApiError::forbidden("competition_not_active", "the competition is not running now; launch inside its dates")
+                    .with_details(json!({
+                        "competition_status": competition.competition_status,
+                        "competition_start_at": competition.competition_start_at,
+                        "competition_end_at": competition.competition_end_at,
+                    })));
+            }
             if competition.registration_required {
                 let _: Registration = db::decode_opt(registration)?.ok_or_else(registration_required)?;
-                guards.push(check(db, keys::registration(competition_id, user_id), "attribute_exists(PK)", &[]));
+                guards.push(REGISTRATION_GUARD, check(db, keys::registration(competition_id, user_id), "attribute_exists(PK)", &[]));
             }
             event
         }
@@ -106,8 +119,14 @@ pub async fn clear(
         None => event.route_codes.first().cloned().unwrap_or_default(),
     };
     // A release published between this read and the write must still fail the launch.
-    guards.push(check(db, keys::event(event_id), "current_release_id = :release", &[(":release", release_id)]));
+    guards.push(RELEASE_GUARD, check(db, keys::event(event_id), "current_release_id = :release", &[(":release", release_id)]));
     Ok(Cleared { event, route_code, guards })
+}
+
+/// The idempotency key of a launch: scoped to the user, so nobody can replay, or block,
+/// another user's launch.
+pub fn launch_key(user_id: &str, launch_request_id: &str) -> String {
+    format!("{user_id}:{launch_request_id}")
 }
 
 /// Stable per user and competition (or per user and event for direct entry), without storage.
@@ -201,29 +220,22 @@ impl Session {
 /// Writes the session with the launch's guards and the idempotency completion in one
 /// transaction; a guard that no longer holds is answered as the rule it protects.
 pub async fn commit(db: &Db, cleared: Cleared, session: &Session, done: TransactWriteItem) -> ApiResult<()> {
-    let guard_count = cleared.guards.len();
     let put = Put::builder()
         .table_name(&db.table)
         .set_item(Some(encode(session)))
         .condition_expression("attribute_not_exists(PK)")
         .build()
         .expect("put is complete");
-    let mut items = cleared.guards;
-    items.push(TransactWriteItem::builder().put(put).build());
-    items.push(done);
-    match db.transact(items).await {
+    let mut tx = cleared.guards;
+    tx.push("session", TransactWriteItem::builder().put(put).build());
+    tx.push("idempotency", done);
+    match db.transact(tx).await {
         Ok(()) => Ok(()),
-        Err(TxError::Conditions(failed)) => {
-            // The release guard is always last of the guards; a registration guard, when any, first.
-            if failed.get(guard_count - 1) == Some(&true) {
-                let event: Option<EventMeta> = db.get(&keys::event(&session.event_id)).await?;
-                return Err(event.map(|e| stale(&e.current_release_id)).unwrap_or_else(event_not_found));
-            }
-            if guard_count > 1 && failed[0] {
-                return Err(registration_required());
-            }
-            Err(TxError::Conditions(failed).into())
+        Err(e) if e.failed(RELEASE_GUARD) => {
+            let event: Option<EventMeta> = db.get(&keys::event(&session.event_id)).await?;
+            Err(event.map(|e| stale(&e.current_release_id)).unwrap_or_else(event_not_found))
         }
+        Err(e) if e.failed(REGISTRATION_GUARD) => Err(registration_required()),
         Err(e) => Err(e.into()),
     }
 }

@@ -10,7 +10,7 @@
 //! (fields can be changed but never unset, so completeness cannot be lost anyway).
 
 use crate::clock;
-use crate::db::{Db, TxError, jitter, n, s};
+use crate::db::{Db, Tx, TxError, jitter, n, s};
 use crate::error::{ApiError, ApiResult};
 use crate::keys::{self, Key};
 use crate::types::BodyProfileStatus;
@@ -33,23 +33,12 @@ pub const RESTING_HR: (u32, u32) = (25, 150);
 pub const MAX_HR: (u32, u32) = (60, 250);
 pub const MIN_BIRTH_YEAR: i32 = 1900;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Gender {
-    Male,
-    Female,
-    Other,
-    Unknown,
-}
-
-impl Gender {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Gender::Male => "male",
-            Gender::Female => "female",
-            Gender::Other => "other",
-            Gender::Unknown => "unknown",
-        }
+crate::plain_enum! {
+    pub enum Gender {
+        Male = "male",
+        Female = "female",
+        Other = "other",
+        Unknown = "unknown",
     }
 }
 
@@ -251,7 +240,7 @@ fn put_new(db: &Db, item: HashMap<String, AttributeValue>) -> TransactWriteItem 
 
 /// What the login transaction adds when it creates a user: the `pending` profile (version 1)
 /// and its first version item. Both are conditional on not existing yet.
-pub fn initial_items(db: &Db, user_id: &str, now: i64) -> Vec<TransactWriteItem> {
+pub fn initial_items(db: &Db, user_id: &str, now: i64) -> Tx {
     let profile = ProfileItem {
         user_id: user_id.to_owned(),
         status: BodyProfileStatus::Pending,
@@ -271,8 +260,12 @@ pub fn initial_items(db: &Db, user_id: &str, now: i64) -> Vec<TransactWriteItem>
     item.insert("version".into(), n(1));
     item.insert("created_at".into(), n(now));
     item.insert("updated_at".into(), n(now));
-    vec![put_new(db, item), put_new(db, version_item(&profile, now))]
+    Tx::new().with(PROFILE, put_new(db, item)).with(PROFILE_VERSION, put_new(db, version_item(&profile, now)))
 }
+
+// The items of a profile transaction, by name.
+pub const PROFILE: &str = "body_profile";
+pub const PROFILE_VERSION: &str = "body_profile_version";
 
 #[derive(Deserialize)]
 struct StatusOnly {
@@ -348,11 +341,13 @@ pub async fn update(db: &Db, user_id: &str, change: &ProfileChange, now: i64) ->
             profile.completed_at = Some(now);
         }
         profile.version = read_version + 1;
-        let items = vec![update_profile(db, &profile, read_version, now), put_new(db, version_item(&profile, now))];
-        match db.transact(items).await {
+        let tx = Tx::new()
+            .with(PROFILE, update_profile(db, &profile, read_version, now))
+            .with(PROFILE_VERSION, put_new(db, version_item(&profile, now)));
+        match db.transact(tx).await {
             Ok(()) => return Ok(profile),
             // Another write moved the version on: merge over its result.
-            Err(TxError::Conditions(failed)) if failed.first() == Some(&true) => continue,
+            Err(e) if e.failed(PROFILE) => continue,
             Err(TxError::Conditions(failed)) => {
                 // The profile was at the version read but the next version item already exists:
                 // the history is out of step with the profile, which no retry can fix.

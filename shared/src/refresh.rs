@@ -3,7 +3,7 @@
 
 use crate::config::{self, ConfigError};
 use crate::crypto;
-use crate::db::{Db, TxError, encode, n, s};
+use crate::db::{Db, Tx, TxError, encode, n, s};
 use crate::error::{ApiError, ApiResult};
 use crate::keys;
 use crate::types::ClientType;
@@ -138,9 +138,11 @@ pub async fn redeem(db: &Db, cfg: &RefreshConfig, token: &str, client_type: Clie
         Some(&item.family_id),
         now,
     );
-    let items =
-        vec![TransactWriteItem::builder().update(spend).build(), TransactWriteItem::builder().condition_check(family_alive).build(), put];
-    match db.transact(items).await {
+    let tx = Tx::new()
+        .with("refresh_token", TransactWriteItem::builder().update(spend).build())
+        .with("refresh_family", TransactWriteItem::builder().condition_check(family_alive).build())
+        .with("successor", put);
+    match db.transact(tx).await {
         Ok(()) => Ok(Refreshed { item, rotated: Some(successor) }),
         // Spent concurrently, or its family was revoked: either way a reuse.
         Err(TxError::Conditions(_)) => {

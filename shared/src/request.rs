@@ -4,6 +4,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::routes::{Params, Route};
 use lambda_http::http::{StatusCode, header};
+use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -56,6 +57,16 @@ impl Call<'_> {
         }
     }
 
+    /// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`): unlike any
+    /// field of the body, the caller cannot choose it.
+    pub fn source_ip(&self) -> String {
+        match self.req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+            _ => None,
+        }
+        .unwrap_or_else(|| "unknown".to_string())
+    }
+
     /// The `Authorization: Bearer …` token, if the header is there at all.
     pub fn bearer(&self) -> Option<ApiResult<&str>> {
         let value = self.req.headers().get(header::AUTHORIZATION)?;
@@ -70,7 +81,7 @@ impl Call<'_> {
 }
 
 /// Parses a JSON object into `T`; malformed JSON, a wrong type, a missing, unknown or
-/// out-of-enum field each become a 400 naming it.
+/// out-of-enum field each become a 400 naming it, in the client's words.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| ApiError::invalid("body", format!("malformed JSON ({e})")))?;
     if !value.is_object() {
@@ -82,9 +93,36 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
         // serde reports missing and unknown fields at the parent; the name is in the message.
         let quoted = inner.split('`').nth(1).unwrap_or("body").to_string();
         let field = if path != "." { path } else { quoted };
-        let reason = inner.split(" at line ").next().unwrap_or(&inner).to_string();
-        ApiError::invalid(&field, reason)
+        ApiError::invalid(&field, client_reason(&inner))
     })
+}
+
+/// serde's message as a client reads it: no Rust type names, nothing of what was sent echoed.
+fn client_reason(serde_message: &str) -> String {
+    let message = serde_message.split(" at line ").next().unwrap_or(serde_message);
+    if message.starts_with("missing field") {
+        return "is required".into();
+    }
+    if message.starts_with("unknown field") {
+        return "is not a field of this request".into();
+    }
+    let (wrong_value, expected) = match (message.strip_prefix("invalid type: "), message.strip_prefix("invalid value: ")) {
+        (Some(rest), _) => (false, rest.rsplit(", expected ").next().unwrap_or("")),
+        (_, Some(rest)) => (true, rest.rsplit(", expected ").next().unwrap_or("")),
+        // Our own deserializers speak the client's language already.
+        _ => return message.to_string(),
+    };
+    let integer = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "usize", "isize"].contains(&expected);
+    match expected {
+        _ if integer && wrong_value => "is out of range".into(),
+        _ if integer => "must be an integer".into(),
+        "f32" | "f64" => "must be a number".into(),
+        "a string" | "a borrowed string" => "must be a string".into(),
+        "a boolean" => "must be true or false".into(),
+        "a sequence" => "must be an array".into(),
+        e if e.starts_with("struct ") || e == "a map" => "must be an object".into(),
+        _ => "has the wrong type".into(),
+    }
 }
 
 /// Ids are short and plain: letters, digits and `._:-`, at most 128 characters.
@@ -106,4 +144,56 @@ pub fn check_token(field: &str, value: &str, max: usize) -> ApiResult<()> {
         return Err(ApiError::invalid(field, "must be printable ASCII without spaces"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        count: u32,
+        name: String,
+        client_type: crate::types::ClientType,
+        #[serde(default)]
+        ratio: Option<f64>,
+    }
+
+    fn refusal(body: &str) -> (String, String) {
+        let err = parse_json::<Sample>(body.as_bytes()).unwrap_err();
+        (err.details["field"].as_str().unwrap().to_string(), err.details["reason"].as_str().unwrap().to_string())
+    }
+
+    #[test]
+    fn each_refusal_names_the_field_in_the_clients_words() {
+        let ok = r#"{"count": 1, "name": "a", "client_type": "app"}"#;
+        assert_eq!(parse_json::<Sample>(ok.as_bytes()).unwrap().count, 1);
+        let cases = [
+            (r#"{"count": "1", "name": "a", "client_type": "app"}"#, "count", "must be an integer"),
+            (r#"{"count": -1, "name": "a", "client_type": "app"}"#, "count", "is out of range"),
+            (r#"{"count": 1, "name": 5, "client_type": "app"}"#, "name", "must be a string"),
+            (r#"{"count": 1, "name": "a", "client_type": "app", "ratio": "x"}"#, "ratio", "must be a number"),
+            (r#"{"count": 1, "name": "a", "client_type": {"app": null}}"#, "client_type", "must be a string"),
+            (r#"{"count": 1, "name": "a", "client_type": "web"}"#, "client_type", "must be one of: app, wechat"),
+            (r#"{"name": "a", "client_type": "app"}"#, "count", "is required"),
+            (r#"{"count": 1, "name": "a", "client_type": "app", "debug": 1}"#, "debug", "is not a field of this request"),
+            (r#"[1]"#, "body", "must be a JSON object"),
+        ];
+        for (body, field, reason) in cases {
+            assert_eq!(refusal(body), (field.to_string(), reason.to_string()), "{body}");
+        }
+    }
+
+    #[test]
+    fn echoed_input_is_bounded() {
+        let key = "k".repeat(15_000);
+        let body = format!(r#"{{"count": 1, "name": "a", "client_type": "app", "{key}": 1}}"#);
+        let err = parse_json::<Sample>(body.as_bytes()).unwrap_err();
+        assert!(serde_json::to_string(&err.details).unwrap().len() < 300, "{}", err.details);
+        assert!(err.message.len() < 300);
+        assert!(err.details["field"].as_str().unwrap().starts_with("kkkk"));
+    }
 }

@@ -71,8 +71,8 @@ pub fn find(method: &str, path: &str) -> Matched {
     if allowed.is_empty() { Matched::NotFound } else { Matched::MethodNotAllowed(allowed) }
 }
 
+/// Exact: `/maps/` is not `/maps` (API Gateway and `cargo lambda watch` route them apart too).
 fn match_path(pattern: &'static str, path: &str) -> Option<Params> {
-    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
     let mut want = pattern.split('/');
     let mut got = path.split('/');
     let mut params = Params::new();
@@ -127,7 +127,8 @@ mod tests {
         assert_eq!(params["event_id"], "ev/1");
         assert_eq!(find("GET", "/client/v1/auth/sms/send"), Matched::MethodNotAllowed(vec!["POST"]));
         assert_eq!(find("GET", "/client/v1/nope"), Matched::NotFound);
-        assert_eq!(find("GET", "/client/v1/maps/"), Matched::Route(&ROUTES[8], Params::new()));
+        assert_eq!(find("GET", "/client/v1/maps"), Matched::Route(&ROUTES[8], Params::new()));
+        assert_eq!(find("GET", "/client/v1/maps/"), Matched::NotFound);
         assert_eq!(find("GET", "/client/v1/maps//x"), Matched::NotFound);
     }
 }

@@ -5,11 +5,11 @@
 use crate::clock;
 use crate::config::{self, ConfigError};
 use crate::crypto;
-use crate::db::{self, Db, TxError, n, s};
+use crate::db::{self, Db, Tx, TxError, n, s};
 use crate::error::{ApiError, ApiResult};
-use crate::keys::{self, Key};
+use crate::keys::{self, Key, SmsCapScope};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use aws_sdk_sns::types::MessageAttributeValue;
 use lambda_http::http::StatusCode;
 use serde::Deserialize;
@@ -25,6 +25,11 @@ pub struct SmsConfig {
     pub lock_sec: i64,
     pub daily_per_mobile: i64,
     pub daily_per_device: i64,
+    /// What a device that has logged in with the mobile may still get once the mobile's cap is spent.
+    pub daily_reserve_per_known_device: i64,
+    pub hourly_per_ip: i64,
+    /// Every send of the deployment in one hour: past it sends are refused and an alarm line logged.
+    pub hourly_global: i64,
     pub allowed_country_codes: Vec<String>,
     /// The message; `{code}` and `{minutes}` are filled in.
     pub template: String,
@@ -62,6 +67,9 @@ impl SmsConfig {
             lock_sec: config::or("SMS_LOCK_SEC", 900)?,
             daily_per_mobile: config::or("SMS_DAILY_LIMIT_PER_MOBILE", 10)?,
             daily_per_device: config::or("SMS_DAILY_LIMIT_PER_DEVICE", 20)?,
+            daily_reserve_per_known_device: config::or("SMS_DAILY_RESERVE_PER_KNOWN_DEVICE", 3)?,
+            hourly_per_ip: config::or("SMS_HOURLY_LIMIT_PER_IP", 20)?,
+            hourly_global: config::or("SMS_HOURLY_LIMIT_GLOBAL", 1000)?,
             allowed_country_codes: list(config::or("SMS_ALLOWED_COUNTRY_CODES", "86".to_string())?),
             template: config::or("SMS_MESSAGE_TEMPLATE", "Your verification code is {code}. It expires in {minutes} minutes.".to_string())?,
             test_numbers,
@@ -96,32 +104,67 @@ pub struct Sent {
     pub expires_in_sec: i64,
 }
 
-fn daily_cap(db: &Db, key: Key, cap: i64, now: i64) -> TransactWriteItem {
-    let update = Update::builder()
-        .table_name(&db.table)
-        .set_key(Some(key.to_map()))
-        .update_expression("ADD sent :one SET expires_at = :expires")
-        .condition_expression("attribute_not_exists(sent) OR sent < :cap")
-        .expression_attribute_values(":one", n(1))
-        .expression_attribute_values(":cap", n(cap))
-        .expression_attribute_values(":expires", n(now + clock::until_midnight(now) + 3600))
-        .build()
-        .expect("update is complete");
-    TransactWriteItem::builder().update(update).build()
+/// Who asks for a code: the caller-chosen device and the source address API Gateway saw.
+pub struct Requester<'a> {
+    pub device_id: &'a str,
+    pub source_ip: &'a str,
 }
 
-fn undo_daily(db: &Db, key: Key) -> TransactWriteItem {
-    let update = Update::builder()
-        .table_name(&db.table)
-        .set_key(Some(key.to_map()))
-        .update_expression("ADD sent :minus")
-        .condition_expression("sent > :zero")
-        .expression_attribute_values(":minus", n(-1))
-        .expression_attribute_values(":zero", n(0))
-        .build()
-        .expect("update is complete");
-    TransactWriteItem::builder().update(update).build()
+/// One counter a send must stay under, claimed in the send's transaction and undone with it.
+struct Cap {
+    label: &'static str,
+    key: Key,
+    limit: i64,
+    expires_at: i64,
 }
+
+impl Cap {
+    fn daily(label: &'static str, scope: SmsCapScope, value: &str, limit: i64, now: i64) -> Self {
+        let expires_at = now + clock::until_midnight(now) + 3600;
+        Self { label, key: keys::sms_cap(scope, value, &clock::day(now)), limit, expires_at }
+    }
+
+    fn hourly(label: &'static str, scope: SmsCapScope, value: &str, limit: i64, now: i64) -> Self {
+        let expires_at = now + clock::until_next_hour(now) + 3600;
+        Self { label, key: keys::sms_cap(scope, value, &clock::hour(now)), limit, expires_at }
+    }
+
+    fn claim(&self, db: &Db) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name(&db.table)
+            .set_key(Some(self.key.to_map()))
+            .update_expression("ADD sent :one SET expires_at = :expires")
+            .condition_expression("attribute_not_exists(sent) OR sent < :cap")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(self.limit))
+            .expression_attribute_values(":expires", n(self.expires_at))
+            .build()
+            .expect("update is complete");
+        TransactWriteItem::builder().update(update).build()
+    }
+
+    fn undo(&self, db: &Db) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name(&db.table)
+            .set_key(Some(self.key.to_map()))
+            .update_expression("ADD sent :minus")
+            .condition_expression("sent > :zero")
+            .expression_attribute_values(":minus", n(-1))
+            .expression_attribute_values(":zero", n(0))
+            .build()
+            .expect("update is complete");
+        TransactWriteItem::builder().update(update).build()
+    }
+}
+
+// The items of a send's transaction, by name.
+const COOLDOWN: &str = "cooldown";
+const MOBILE_DAY: &str = "mobile_daily_cap";
+const DEVICE_DAY: &str = "device_daily_cap";
+const KNOWN_DEVICE: &str = "known_device";
+const KNOWN_DEVICE_DAY: &str = "known_device_daily_cap";
+const IP_HOUR: &str = "source_ip_hourly_cap";
+const GLOBAL_HOUR: &str = "global_hourly_cap";
 
 #[derive(Deserialize)]
 struct CodeItem {
@@ -132,19 +175,29 @@ struct CodeItem {
     consumed_at: Option<i64>,
 }
 
+impl CodeItem {
+    fn active(&self, now: i64) -> bool {
+        self.consumed_at.is_none() && self.expires_at > now
+    }
+}
+
 #[derive(Deserialize, Default)]
 struct GuardItem {
     #[serde(default)]
     locked_until: Option<i64>,
 }
 
-/// Issues a code to `e164`: claims the cooldown and both daily caps in one transaction, then
-/// delivers it; if delivery fails, the claim is undone so the client can retry at once.
-pub async fn send(db: &Db, sns: &aws_sdk_sns::Client, cfg: &SmsConfig, e164: &str, device_id: &str, now: i64) -> ApiResult<Sent> {
+/// Issues a code to `e164`: claims the cooldown and every cap in one transaction, then delivers
+/// it; if delivery fails, the claim is undone so the client can retry at once.
+///
+/// The mobile's daily cap is shared by every device, so a stranger rotating `device_id` could
+/// spend it; a device that has logged in with this mobile before then draws on a reserve of its
+/// own (a second transaction, only on that path). The source IP and global caps cannot be
+/// rotated by the caller at all.
+pub async fn send(db: &Db, sns: &aws_sdk_sns::Client, cfg: &SmsConfig, e164: &str, who: &Requester<'_>, now: i64) -> ApiResult<Sent> {
     let test_code = cfg.test_numbers.get(e164);
     let code = test_code.cloned().unwrap_or_else(|| crypto::random_digits(6));
     let code_hash = cfg.code_hash(e164, &code);
-    let day = clock::day(now);
     let code_key = keys::sms_code(e164);
     let mut item = code_key.to_map();
     item.extend([
@@ -160,25 +213,38 @@ pub async fn send(db: &Db, sns: &aws_sdk_sns::Client, cfg: &SmsConfig, e164: &st
         .expression_attribute_values(":cooled", n(now - cfg.cooldown_sec))
         .build()
         .expect("put is complete");
-    let items = vec![
-        TransactWriteItem::builder().put(claim_code).build(),
-        daily_cap(db, keys::sms_daily("MOBILE", e164, &day), cfg.daily_per_mobile, now),
-        daily_cap(db, keys::sms_daily("DEVICE", device_id, &day), cfg.daily_per_device, now),
+    let always = [
+        Cap::daily(DEVICE_DAY, SmsCapScope::Device, who.device_id, cfg.daily_per_device, now),
+        Cap::hourly(IP_HOUR, SmsCapScope::SourceIp, who.source_ip, cfg.hourly_per_ip, now),
+        Cap::hourly(GLOBAL_HOUR, SmsCapScope::Global, "*", cfg.hourly_global, now),
     ];
-    match db.transact(items).await {
-        Ok(()) => {}
-        Err(TxError::Conditions(failed)) if failed.first() == Some(&true) => {
-            let sent_at = db.get::<CodeItem>(&code_key).await?.map(|c| c.sent_at).unwrap_or(now);
-            return Err(ApiError::too_many(
-                "sms_cooldown",
-                "a code was sent moments ago; wait before asking again",
-                sent_at + cfg.cooldown_sec - now,
-            ));
+    let mobile = Cap::daily(MOBILE_DAY, SmsCapScope::Mobile, e164, cfg.daily_per_mobile, now);
+    let pair = format!("{e164}#{}", who.device_id);
+    let reserve = Cap::daily(KNOWN_DEVICE_DAY, SmsCapScope::KnownDevice, &pair, cfg.daily_reserve_per_known_device, now);
+    let mut claimed = Vec::new();
+    for pool in [mobile, reserve] {
+        let mut tx = Tx::new().with(COOLDOWN, TransactWriteItem::builder().put(claim_code.clone()).build());
+        if pool.label == KNOWN_DEVICE_DAY {
+            let known = ConditionCheck::builder()
+                .table_name(&db.table)
+                .set_key(Some(keys::sms_known_device(e164, who.device_id).to_map()))
+                .condition_expression("attribute_exists(PK)")
+                .build()
+                .expect("check is complete");
+            tx.push(KNOWN_DEVICE, TransactWriteItem::builder().condition_check(known).build());
         }
-        Err(TxError::Conditions(_)) => {
-            return Err(ApiError::too_many("sms_daily_limit", "daily SMS limit reached", clock::until_midnight(now)));
+        for cap in always.iter().chain([&pool]) {
+            tx.push(cap.label, cap.claim(db));
         }
-        Err(TxError::Api(e)) => return Err(e),
+        match db.transact(tx).await {
+            Ok(()) => {
+                claimed = always.iter().chain([&pool]).map(|cap| cap.undo(db)).collect();
+                break;
+            }
+            Err(TxError::Conditions(failed)) if failed == [MOBILE_DAY] => continue,
+            Err(TxError::Conditions(failed)) => return Err(refusal(db, cfg, &code_key, &failed, now).await),
+            Err(TxError::Api(e)) => return Err(e),
+        }
     }
     if test_code.is_none()
         && let Err(e) = deliver(sns, cfg, e164, &code).await
@@ -191,17 +257,37 @@ pub async fn send(db: &Db, sns: &aws_sdk_sns::Client, cfg: &SmsConfig, e164: &st
             .expression_attribute_values(":h", s(&code_hash))
             .build()
             .expect("delete is complete");
-        let undo = vec![
-            TransactWriteItem::builder().delete(undo_code).build(),
-            undo_daily(db, keys::sms_daily("MOBILE", e164, &day)),
-            undo_daily(db, keys::sms_daily("DEVICE", device_id, &day)),
-        ];
+        let mut undo = Tx::new().with(COOLDOWN, TransactWriteItem::builder().delete(undo_code).build());
+        for item in claimed {
+            undo.push("cap", item);
+        }
         if let Err(e) = db.transact(undo).await {
             tracing::error!(?e, "could not undo a failed SMS send");
         }
         return Err(ApiError::new(StatusCode::BAD_GATEWAY, "sms_send_failed", "the SMS could not be sent; try again"));
     }
     Ok(Sent { cooldown_sec: cfg.cooldown_sec, expires_in_sec: cfg.code_ttl_sec })
+}
+
+/// The answer to a send whose transaction was refused, most specific rule first.
+async fn refusal(db: &Db, cfg: &SmsConfig, code_key: &Key, failed: &[&str], now: i64) -> ApiError {
+    if failed.contains(&GLOBAL_HOUR) {
+        // Alarm-ready: a metric filter on this line pages the operator (see template.yaml).
+        tracing::error!(alarm = "sms_global_hourly_ceiling", limit = cfg.hourly_global, "SMS sends refused: global hourly ceiling reached");
+    }
+    if failed.contains(&COOLDOWN) {
+        let sent_at = match db.get::<CodeItem>(code_key).await {
+            Ok(code) => code.map(|c| c.sent_at).unwrap_or(now),
+            Err(e) => return e,
+        };
+        ApiError::too_many("sms_cooldown", "a code was sent moments ago; wait before asking again", sent_at + cfg.cooldown_sec - now)
+    } else if [MOBILE_DAY, DEVICE_DAY, KNOWN_DEVICE, KNOWN_DEVICE_DAY].iter().any(|l| failed.contains(l)) {
+        ApiError::too_many("sms_daily_limit", "daily SMS limit reached", clock::until_midnight(now))
+    } else if failed.contains(&IP_HOUR) {
+        ApiError::too_many("sms_ip_limit", "too many codes requested from this network; try again later", clock::until_next_hour(now))
+    } else {
+        ApiError::too_many("sms_global_limit", "SMS sending is paused for a while; try again later", clock::until_next_hour(now))
+    }
 }
 
 async fn deliver(
@@ -219,24 +305,30 @@ async fn deliver(
     publish.send().await.map(|_| ())
 }
 
-/// A code the caller may spend: the writes that consume it (and clear the failure streak),
-/// for the login transaction.
+/// A code the caller may spend: the writes that consume it, clear the failure streak and
+/// remember the device, for the login transaction.
 pub struct Verified {
-    pub consume: Vec<TransactWriteItem>,
+    pub consume: Tx,
 }
+
+/// How long a device that logged in with a mobile counts as known to it.
+const KNOWN_DEVICE_TTL_SEC: i64 = 180 * 86_400;
 
 /// The keys a login must read before judging a code (fetched with the identity in one batch).
 pub fn verify_keys(e164: &str) -> [Key; 2] {
     [keys::sms_code(e164), keys::sms_guard(e164)]
 }
 
-/// Judges `code` against what was read. A wrong code counts toward the lockout, whatever the
-/// state of the stored code, so guessing across resends gains nothing.
+/// Judges `code` against what was read. A wrong code counts toward the lockout while a code is
+/// active (sent, unspent, unexpired) — across resends, so guessing gains nothing; with no active
+/// code no guess can succeed, so a stranger's wrong codes cannot lock the owner out.
+#[allow(clippy::too_many_arguments)]
 pub async fn verify(
     db: &Db,
     cfg: &SmsConfig,
     e164: &str,
     code: &str,
+    device_id: &str,
     stored: Option<db::Item>,
     guard: Option<db::Item>,
     now: i64,
@@ -249,7 +341,10 @@ pub async fn verify(
     let hash = cfg.code_hash(e164, code);
     let matches = stored.as_ref().is_some_and(|c| crypto::equal(&c.code_hash, &hash));
     if !matches {
-        return Err(record_failure(db, cfg, e164, now).await?);
+        return Err(match stored.is_some_and(|c| c.active(now)) {
+            true => record_failure(db, cfg, e164, now).await?,
+            false => code_invalid(None),
+        });
     }
     let stored = stored.expect("matched");
     if stored.consumed_at.is_some() {
@@ -276,9 +371,18 @@ pub async fn verify(
         .expression_attribute_values(":now", n(now))
         .build()
         .expect("update is complete");
-    Ok(Verified {
-        consume: vec![TransactWriteItem::builder().update(consume).build(), TransactWriteItem::builder().update(clear_streak).build()],
-    })
+    let mut known = keys::sms_known_device(e164, device_id).to_map();
+    known.extend([
+        ("entity_type".into(), s("sms_known_device")),
+        ("logged_in_at".into(), n(now)),
+        (keys::TTL.into(), n(now + KNOWN_DEVICE_TTL_SEC)),
+    ]);
+    let remember_device = Put::builder().table_name(&db.table).set_item(Some(known)).build().expect("put is complete");
+    let consume = Tx::new()
+        .with("sms_code", TransactWriteItem::builder().update(consume).build())
+        .with("sms_guard", TransactWriteItem::builder().update(clear_streak).build())
+        .with("sms_known_device", TransactWriteItem::builder().put(remember_device).build());
+    Ok(Verified { consume })
 }
 
 /// The answer when the login transaction finds the code spent (or the mobile locked) after all.
@@ -296,6 +400,38 @@ fn code_invalid(attempts_remaining: Option<i64>) -> ApiError {
 
 fn locked(retry_after: i64) -> ApiError {
     ApiError::too_many("sms_code_attempts_exceeded", "too many wrong codes; try again later", retry_after)
+}
+
+/// A mobile's wrong-code lock, as seen by a login whose `login_request_id` comes back: a login's
+/// idempotency record holds live tokens, so replaying it is a code check like any other.
+pub struct Lockout<'a> {
+    pub db: &'a Db,
+    pub cfg: &'a SmsConfig,
+    pub e164: &'a str,
+}
+
+impl Lockout<'_> {
+    /// A locked mobile gets no replay.
+    pub async fn ensure_unlocked(&self, now: i64) -> ApiResult<()> {
+        let guard: GuardItem = self.db.get(&keys::sms_guard(self.e164)).await?.unwrap_or_default();
+        match guard.locked_until.filter(|&t| t > now) {
+            Some(until) => Err(locked(until - now)),
+            None => Ok(()),
+        }
+    }
+
+    /// The key came back with another payload (another code, most likely): a wrong try.
+    pub async fn count_reused_key(&self, now: i64) -> ApiError {
+        if let Err(e) = self.ensure_unlocked(now).await {
+            return e;
+        }
+        match record_failure(self.db, self.cfg, self.e164, now).await {
+            Ok(err) if err.code == "sms_code_attempts_exceeded" => err,
+            Ok(err) => ApiError::conflict("idempotency_key_reused", "this request id was already used with a different payload")
+                .with_details(json!({ "attempts_remaining": err.details["attempts_remaining"] })),
+            Err(e) => e,
+        }
+    }
 }
 
 /// Counts a wrong try (atomically); the try that reaches the limit starts the lock window.

@@ -10,6 +10,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 pub const ACCESS_TYP: &str = "access";
+/// How far in the future `iat` / `nbf` may be: the clock skew between two of our own hosts.
+pub const CLOCK_SKEW_SEC: i64 = 30;
 pub const SESSION_TYP: &str = "session";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -19,6 +21,9 @@ pub struct Claims {
     pub sub: String,
     pub iat: i64,
     pub exp: i64,
+    /// Never set by us; honoured when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     pub typ: String,
     pub client_type: ClientType,
     pub device_id: String,
@@ -79,6 +84,7 @@ impl Tokens {
             sub: user_id.to_owned(),
             iat: now,
             exp: now + self.access_ttl_sec,
+            nbf: None,
             typ: ACCESS_TYP.into(),
             client_type,
             device_id: device_id.to_owned(),
@@ -94,6 +100,7 @@ impl Tokens {
             sub: user_id.to_owned(),
             iat: now,
             exp,
+            nbf: None,
             typ: SESSION_TYP.into(),
             client_type,
             device_id: device_id.to_owned(),
@@ -118,6 +125,10 @@ impl Tokens {
     }
 
     fn verify(&self, token: &str, audience: &str, typ: &str) -> ApiResult<Claims> {
+        self.verify_at(token, audience, typ, crate::clock::now())
+    }
+
+    fn verify_at(&self, token: &str, audience: &str, typ: &str, now: i64) -> ApiResult<Claims> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[audience]);
@@ -131,7 +142,9 @@ impl Tokens {
                 _ => ApiError::unauthorized("access token is not valid"),
             })?
             .claims;
-        if claims.typ != typ {
+        // A token from the future was not issued by this clock: forged, or signed by a skewed host.
+        let from_the_future = claims.iat > now + CLOCK_SKEW_SEC || claims.nbf.is_some_and(|nbf| nbf > now + CLOCK_SKEW_SEC);
+        if claims.typ != typ || from_the_future {
             return Err(ApiError::unauthorized("access token is not valid"));
         }
         Ok(claims)
@@ -149,5 +162,53 @@ impl Tokens {
     /// valid (an expired one is a 401 so the client refreshes, never a silent downgrade).
     pub fn optional(&self, call: &Call<'_>) -> ApiResult<Option<Claims>> {
         call.bearer().map(|token| self.verify_access(token?)).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens() -> Tokens {
+        Tokens::new(b"unit-test-secret-0123456789abcdef", "client-api", "client-api", 3600, 7200)
+    }
+
+    fn claims(now: i64) -> Claims {
+        Claims {
+            iss: "client-api".into(),
+            aud: "client-api".into(),
+            sub: "usr_1".into(),
+            iat: now,
+            exp: now + 3600,
+            nbf: None,
+            typ: ACCESS_TYP.into(),
+            client_type: ClientType::App,
+            device_id: "dev_1".into(),
+            sid: None,
+        }
+    }
+
+    #[test]
+    fn access_tokens_round_trip_and_are_not_session_tokens() {
+        let t = tokens();
+        let now = crate::clock::now();
+        let token = t.issue_access("usr_1", ClientType::App, "dev_1", now);
+        assert_eq!(t.verify_access(&token).unwrap().sub, "usr_1");
+        assert_eq!(t.verify_session(&token).unwrap_err().code, "unauthorized");
+        let (session, _) = t.issue_session("usr_1", ClientType::App, "dev_1", "ses_1", now);
+        assert_eq!(t.verify_session(&session).unwrap().sid.as_deref(), Some("ses_1"));
+        assert_eq!(t.verify_access(&session).unwrap_err().code, "unauthorized");
+    }
+
+    #[test]
+    fn future_dated_tokens_are_refused_beyond_the_skew() {
+        let t = tokens();
+        let now = crate::clock::now();
+        let at = |c: Claims| t.verify_at(&t.sign(&c), &t.audience, ACCESS_TYP, now);
+        assert!(at(Claims { iat: now + CLOCK_SKEW_SEC, ..claims(now) }).is_ok());
+        assert_eq!(at(Claims { iat: now + CLOCK_SKEW_SEC + 1, ..claims(now) }).unwrap_err().code, "unauthorized");
+        assert_eq!(at(Claims { nbf: Some(now + 600), ..claims(now) }).unwrap_err().code, "unauthorized");
+        assert!(at(Claims { nbf: Some(now - 10), ..claims(now) }).is_ok());
+        assert_eq!(at(Claims { exp: now - 1, ..claims(now) }).unwrap_err().code, "token_expired");
     }
 }

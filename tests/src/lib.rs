@@ -244,6 +244,17 @@ pub fn with_body(event: &mut Value, body: Value) {
     event["isBase64Encoded"] = Value::Bool(false);
 }
 
+/// Sets the caller's address as API Gateway reports it.
+pub fn from_ip(event: &mut Value, ip: &str) {
+    event["requestContext"]["http"]["sourceIp"] = Value::String(ip.to_string());
+}
+
+/// A fresh address in 198.18.0.0/15 (benchmarking range): one caller nobody else shares.
+pub fn unique_ip() -> String {
+    let n = rand_u64();
+    format!("198.{}.{}.{}", 18 + (n & 1), (n >> 8) & 0xff, (n >> 16) & 0xff)
+}
+
 pub fn with_bearer(event: &mut Value, token: &str) {
     event["headers"]["authorization"] = Value::String(format!("Bearer {token}"));
 }
@@ -266,6 +277,9 @@ pub fn sms_config() -> shared::sms::SmsConfig {
         lock_sec: 900,
         daily_per_mobile: 10,
         daily_per_device: 20,
+        daily_reserve_per_known_device: 3,
+        hourly_per_ip: 20,
+        hourly_global: 1000,
         allowed_country_codes: vec!["86".into()],
         template: "Your verification code is {code}. It expires in {minutes} minutes.".into(),
         test_numbers: Default::default(),

@@ -481,7 +481,7 @@ async fn initial_items_create_a_pending_profile_only_once() {
     assert_eq!(profile::status(&db, &user).await.unwrap(), BodyProfileStatus::Pending);
     // when the same items are committed again, then both conditions refuse the overwrite
     match db.transact(profile::initial_items(&db, &user, clock::now())).await {
-        Err(TxError::Conditions(failed)) => assert_eq!(failed, vec![true, true]),
+        Err(TxError::Conditions(failed)) => assert_eq!(failed, vec![profile::PROFILE, profile::PROFILE_VERSION]),
         other => panic!("expected condition failures, got {other:?}"),
     }
 }

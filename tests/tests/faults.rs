@@ -9,10 +9,10 @@
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::accounts::Accounts;
+use shared::accounts::{Accounts, sms_login_key};
 use shared::db::Db;
 use shared::idempotency::Idempotency;
-use shared::keys;
+use shared::keys::{self, SmsCapScope};
 use shared::refresh::RefreshConfig;
 use shared::sms::SmsConfig;
 use shared::types::ClientType;
@@ -310,7 +310,11 @@ fn at_path(event: &mut Value, path: &str) {
 
 impl Functions {
     async fn send(&self, mobile: &str) -> (StatusCode, Value) {
-        invoke(&self.send, "sms-send", |e| with_body(e, json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") }))).await
+        invoke(&self.send, "sms-send", |e| {
+            with_body(e, json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") }));
+            tests::from_ip(e, &tests::unique_ip());
+        })
+        .await
     }
 
     /// The test number asks for its code and logs in; returns (user_id, access token).
@@ -500,8 +504,9 @@ async fn dynamodb_out_of_reach_is_a_503_within_3_s_and_leaves_nothing_half_writt
     let profile: Value = direct.get(&keys::body_profile(&user)).await.unwrap().unwrap();
     assert_eq!((profile["version"].as_i64(), profile["weight_kg"].as_f64()), (Some(2), Some(60.0)));
     assert_eq!(sessions_of(&direct, &user).await, 1, "a failed launch left a session");
-    assert!(direct.get::<Value>(&keys::idempotency("login", &login_key)).await.unwrap().is_none());
-    assert!(direct.get::<Value>(&keys::idempotency("launch", &format!("{user}:{launch_key}"))).await.unwrap().is_none());
+    let test_e164 = format!("+86{TEST_NUMBER}");
+    assert!(direct.get::<Value>(&keys::idempotency("login", &sms_login_key(&test_e164, &login_key))).await.unwrap().is_none());
+    assert!(direct.get::<Value>(&keys::idempotency("launch", &shared::launch::launch_key(&user, &launch_key))).await.unwrap().is_none());
     // and the keys of the requests that failed before any write can be retried at once; the
     // code none of the failed logins spent is spent once, by the retry
     let (status, again) = f.login(&login_key, TEST_NUMBER, TEST_CODE).await;
@@ -513,7 +518,9 @@ async fn dynamodb_out_of_reach_is_a_503_within_3_s_and_leaves_nothing_half_writt
     assert_eq!((sessions_of(&direct, &user).await, profile_versions(&direct, &user).await), (2, 3));
     // the requests cut after their claim keep it until its lease ends (30 s): a retry is told
     // to retry, never served an answer that was not committed
-    for (scope, key) in [("launch", format!("{user}:{cut_launch_key}")), ("login", cut_login_key.clone())] {
+    for (scope, key) in
+        [("launch", shared::launch::launch_key(&user, &cut_launch_key)), ("login", sms_login_key(&test_e164, &cut_login_key))]
+    {
         let claim: Value = direct.get(&keys::idempotency(scope, &key)).await.unwrap().expect("the cut request's claim");
         assert_eq!(claim["status"], "INPROGRESS");
         assert!(claim["lease_until"].as_i64().unwrap() <= shared::clock::now() + 30);
@@ -632,16 +639,16 @@ async fn sns_failing_is_a_502_and_spends_neither_the_cooldown_nor_the_caps() {
     assert_eq!(moto_sms_to(&moto, &e164).await, 0);
     assert!(db.get::<Value>(&keys::sms_code(&e164)).await.unwrap().is_none(), "the undelivered code is still stored");
     let day = shared::clock::day(shared::clock::now());
-    for (scope, value) in [("MOBILE", e164.as_str()), ("DEVICE", device.as_str())] {
-        let cap: Option<Value> = db.get(&keys::sms_daily(scope, value, &day)).await.unwrap();
-        assert_eq!(cap.map(|c| c["sent"].as_i64().unwrap_or(0)).unwrap_or(0), 0, "the {scope} cap was spent");
+    for (scope, value) in [(SmsCapScope::Mobile, e164.as_str()), (SmsCapScope::Device, device.as_str())] {
+        let cap: Option<Value> = db.get(&keys::sms_cap(scope, value, &day)).await.unwrap();
+        assert_eq!(cap.map(|c| c["sent"].as_i64().unwrap_or(0)).unwrap_or(0), 0, "the {scope:?} cap was spent");
     }
 
     // and an immediate retry, SNS working again, is sent despite the 60 s cooldown
     let (status, answer) = invoke(&working, "sms-send", |e| with_body(e, body.clone())).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(moto_sms_to(&moto, &e164).await, 1);
-    let cap: Value = db.get(&keys::sms_daily("MOBILE", &e164, &day)).await.unwrap().unwrap();
+    let cap: Value = db.get(&keys::sms_cap(SmsCapScope::Mobile, &e164, &day)).await.unwrap().unwrap();
     assert_eq!(cap["sent"], 1);
     // while a second one now meets the cooldown
     let (status, answer) = invoke(&working, "sms-send", |e| with_body(e, body.clone())).await;

@@ -698,7 +698,7 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     assert!(tests::sms_to(&e164).await.is_empty(), "an SMS went out for a malformed send");
     assert!(stored(&keys::sms_code(&e164)).await.is_none());
     assert!(
-        stored(&keys::sms_daily("DEVICE", &send_device, &clock::day(clock::now()))).await.is_none(),
+        stored(&keys::sms_cap(keys::SmsCapScope::Device, &send_device, &clock::day(clock::now()))).await.is_none(),
         "a malformed send spent the device's daily cap"
     );
     let login_e164 = format!("+86{login_mobile}");
@@ -716,7 +716,7 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     );
     assert!(stored(&keys::competition(&unknown_competition)).await.is_none(), "counting a registration created a phantom competition");
     assert!(sessions_of(&user).await.is_empty(), "a malformed launch created a session");
-    assert!(stored(&keys::idempotency("launch", &format!("{user}:{launch_key}"))).await.is_none());
+    assert!(stored(&keys::idempotency("launch", &shared::launch::launch_key(&user, &launch_key))).await.is_none());
 
     let normal: usize = table.iter().map(|(_, c)| c.len()).sum();
     let reserved_n: usize = reserved_table.iter().map(|(_, c)| c.len()).sum();
@@ -769,6 +769,44 @@ fn flip(token: &str, at: usize) -> String {
 }
 
 #[tokio::test]
+async fn input_is_held_to_the_contract_not_to_what_serde_tolerates() {
+    let _one_at_a_time = one_at_a_time().await;
+    let api = api();
+    let mobile = unique_mobile();
+    let send = |client_type: Value| json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": client_type, "device_id": unique("dev_") });
+
+    // when an enum arrives in serde's object form
+    let (status, answer) = api.post("/client/v1/auth/sms/send", None, send(json!({ "app": null }))).await;
+    // then it is a 400 naming the field, in the client's words, and no SMS goes out
+    assert_eq!((status, code(&answer)), (StatusCode::BAD_REQUEST, "invalid_request"), "{answer}");
+    assert_eq!(
+        (answer["error"]["details"]["field"].as_str(), answer["error"]["details"]["reason"].as_str()),
+        (Some("client_type"), Some("must be a string"))
+    );
+    assert!(tests::sms_to(&format!("+86{mobile}")).await.is_empty());
+
+    // when a number comes as a string, and a 15 KB unknown key is sent
+    let (_, answer) = api
+        .put("/client/v1/me/body-profile", Some(&api.sms_login(&unique_mobile()).await.access_token), json!({ "height_cm": "tall" }))
+        .await;
+    assert_eq!(answer["error"]["details"]["reason"], "must be a number", "{answer}");
+    let mut body = send(json!("app"));
+    body["k".repeat(15_000)] = json!(1);
+    let (status, answer) = api.post("/client/v1/auth/sms/send", None, body).await;
+    // then the answer names it, briefly
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let size = answer.to_string().len();
+    assert!(size < 600, "a 15 KB key came back in a {size}-byte answer");
+    assert!(answer["error"]["details"]["field"].as_str().unwrap().starts_with("kkk"));
+
+    // when a route is asked for with a trailing slash
+    let (status, answer) = api.get("/client/v1/maps/", None).await;
+    // then it is not that route
+    assert_eq!((status, code(&answer)), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(api.get("/client/v1/maps", None).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn forged_expired_foreign_and_session_tokens_are_401_and_never_served() {
     let _one_at_a_time = one_at_a_time().await;
     // given a real user X (whose tokens the attacker forges), and a world to act in
@@ -794,6 +832,10 @@ async fn forged_expired_foreign_and_session_tokens_are_401_and_never_served() {
     let mut other_sub = claims_for(&unique("usr_"));
     other_sub["sub"] = "usr_admin".into();
     let swapped_payload = format!("{}.{}.{}", parts[0], b64url(other_sub.to_string().as_bytes()), parts[2]);
+    let mut future_iat = claims_for(&victim);
+    future_iat["iat"] = (now + 3600).into();
+    let mut future_nbf = claims_for(&victim);
+    future_nbf["nbf"] = (now + 3600).into();
 
     // (name, Authorization header or None, the answer's code; None = no header at all)
     let unauthorized = "unauthorized";
@@ -842,6 +884,16 @@ async fn forged_expired_foreign_and_session_tokens_are_401_and_never_served() {
             unauthorized,
         ),
         ("no exp", Some(format!("Bearer {}", forge(json!({ "alg": "HS256", "typ": "JWT" }), &no_exp, Some(secret)))), unauthorized),
+        (
+            "iat an hour ahead",
+            Some(format!("Bearer {}", forge(json!({ "alg": "HS256", "typ": "JWT" }), &future_iat, Some(secret)))),
+            unauthorized,
+        ),
+        (
+            "nbf an hour ahead",
+            Some(format!("Bearer {}", forge(json!({ "alg": "HS256", "typ": "JWT" }), &future_nbf, Some(secret)))),
+            unauthorized,
+        ),
     ];
     // the control: hand-built and served tokens are alike, so only the defect is refused
     assert!(tests::tokens().verify_access(&forge(json!({ "alg": "HS256", "typ": "JWT" }), &claims_for(&victim), Some(secret))).is_ok());
@@ -1059,7 +1111,11 @@ async fn sms_abuse_meets_the_cooldown_the_daily_device_cap_and_the_lockout() {
         .collect();
     assert_eq!((sent, cooled.len()), (1, 11), "{answers:?}");
     assert!(cooled.iter().all(|r| (1..=60).contains(r)), "{cooled:?}");
-    assert_eq!(stored(&keys::sms_daily("MOBILE", &burst_e164, &day)).await.unwrap()["sent"], 1, "refused sends spent the mobile's cap");
+    assert_eq!(
+        stored(&keys::sms_cap(keys::SmsCapScope::Mobile, &burst_e164, &day)).await.unwrap()["sent"],
+        1,
+        "refused sends spent the mobile's cap"
+    );
 
     // when one device asks for codes for 25 fresh mobiles
     let device = unique("dev_");
@@ -1072,7 +1128,7 @@ async fn sms_abuse_meets_the_cooldown_the_daily_device_cap_and_the_lockout() {
     // then the first 20 are sent and the rest meet the device's daily cap
     assert!(statuses[..20].iter().all(|(s, _)| *s == StatusCode::OK), "{statuses:?}");
     assert!(statuses[20..].iter().all(|(s, c)| *s == StatusCode::TOO_MANY_REQUESTS && c == "sms_daily_limit"), "{statuses:?}");
-    assert_eq!(stored(&keys::sms_daily("DEVICE", &device, &day)).await.unwrap()["sent"], 20);
+    assert_eq!(stored(&keys::sms_cap(keys::SmsCapScope::Device, &device, &day)).await.unwrap()["sent"], 20);
 
     // given a code sent to a third mobile (and what the phones received so far)
     let mobile = unique_mobile();

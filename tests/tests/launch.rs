@@ -95,6 +95,42 @@ async fn a_competition_launch_freezes_the_release_and_route_and_returns_a_sessio
 }
 
 #[tokio::test]
+async fn a_competition_outside_its_dates_or_closed_by_its_organiser_refuses_launches() {
+    let f = function().await;
+    let token = access_token(&unique("usr_"), ClientType::App);
+    let at = |offset: i64| shared::clock::rfc3339(shared::clock::now() + offset);
+    let cases = [
+        ("ended months ago", "ongoing", at(-90 * 86_400), at(-80 * 86_400)),
+        ("starts tomorrow", "upcoming", at(86_400), at(2 * 86_400)),
+        ("cancelled inside its dates", "cancelled", at(-3600), at(3600)),
+        ("finished inside its dates", "finished", at(-3600), at(3600)),
+    ];
+    for (name, status_text, start, end) in cases {
+        // given a competition the user may launch in, but for its dates or status
+        let world = World::fresh();
+        let mut file = world.file(tests::open_registration(false), true, "rel-1");
+        file["competitions"][0]["competition_status"] = status_text.into();
+        file["competitions"][0]["competition_start_at"] = start.clone().into();
+        file["competitions"][0]["competition_end_at"] = end.clone().into();
+        tests::publish(&file).await;
+
+        // when the user launches inside it
+        let (status, answer) = launch(&f, &token, Some(&world.competition), &world.event, body(&unique("l_"), &world.release)).await;
+
+        // then it is refused with the competition's window, and no session exists
+        assert_eq!((status, code(&answer)), (StatusCode::FORBIDDEN, "competition_not_active"), "{name}: {answer}");
+        let details = &answer["error"]["details"];
+        assert_eq!(
+            (details["competition_status"].as_str(), details["competition_end_at"].as_str()),
+            (Some(status_text), Some(end.as_str()))
+        );
+        // while the same event by direct entry is still open
+        let (status, _) = launch(&f, &token, None, &world.event, body(&unique("l_"), &world.release)).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+    }
+}
+
+#[tokio::test]
 async fn a_release_that_is_no_longer_current_is_event_release_stale() {
     let (f, world) = (function().await, World::publish(false, true).await);
     let token = access_token(&unique("usr_"), ClientType::App);

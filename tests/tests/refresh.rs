@@ -17,7 +17,7 @@ async fn stored_token(client_type: ClientType, ttl_sec: i64) -> (String, String)
     let user = unique("usr_");
     let (token, put) =
         refresh::issue(&db, &RefreshConfig { ttl_sec, rotation: false }, &user, client_type, "dev_1", None, shared::clock::now());
-    db.transact(vec![put]).await.unwrap();
+    db.transact(shared::db::Tx::new().with("refresh_token", put)).await.unwrap();
     (token, user)
 }
 

@@ -4,10 +4,11 @@
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 
+use shared::accounts::sms_login_key;
 use shared::idempotency::Claim;
 use sms_login::SmsLogin;
 use sms_send::SmsSend;
-use tests::{accounts, db, invoke, last_code, sdk_config, sms_config, sms_to, unique, unique_mobile, with_body};
+use tests::{accounts, db, from_ip, invoke, last_code, sdk_config, sms_config, sms_to, unique, unique_ip, unique_mobile, with_body};
 
 async fn make_sender(adjust: impl FnOnce(&mut shared::sms::SmsConfig)) -> SmsSend {
     let mut sms = sms_config();
@@ -21,18 +22,32 @@ async fn make_login(adjust: impl FnOnce(&mut shared::sms::SmsConfig)) -> SmsLogi
     SmsLogin { accounts: accounts().await, sms }
 }
 
+/// A send from a caller of its own (device and address).
 async fn send(f: &SmsSend, mobile: &str, device: &str) -> (StatusCode, Value) {
+    send_from(f, mobile, device, &unique_ip()).await
+}
+
+async fn send_from(f: &SmsSend, mobile: &str, device: &str, ip: &str) -> (StatusCode, Value) {
     invoke(f, "sms-send", |e| {
-        with_body(e, json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": device }))
+        with_body(e, json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": device }));
+        from_ip(e, ip);
     })
     .await
 }
 
 async fn login(f: &SmsLogin, request_id: &str, mobile: &str, code: &str) -> (StatusCode, Value) {
+    login_on(f, request_id, mobile, code, "dev_test_1").await
+}
+
+async fn login_on(f: &SmsLogin, request_id: &str, mobile: &str, code: &str, device: &str) -> (StatusCode, Value) {
     invoke(f, "sms-login", |e| {
-        with_body(e, json!({ "login_request_id": request_id, "country_code": "86", "mobile": mobile, "sms_code": code, "client_type": "app", "device_id": "dev_test_1" }))
+        with_body(e, json!({ "login_request_id": request_id, "country_code": "86", "mobile": mobile, "sms_code": code, "client_type": "app", "device_id": device }))
     })
     .await
+}
+
+fn wrong_code(right: &str) -> &'static str {
+    if right == "000000" { "111111" } else { "000000" }
 }
 
 fn code_of(body: &Value) -> &str {
@@ -205,8 +220,165 @@ async fn login_request_id_replays_the_first_answer_and_refuses_another_payload()
     assert_eq!(replay["data"], first["data"]);
 
     // when the key comes back with another payload
-    let (status, body) = login(&login_fn, &key, &mobile, "654321").await;
+    let (status, body) = login(&login_fn, &key, &mobile, wrong_code(&code)).await;
+    // then it is refused, and counted as a wrong code
     assert_eq!((status, code_of(&body)), (StatusCode::CONFLICT, "idempotency_key_reused"));
+    assert_eq!(body["error"]["details"]["attempts_remaining"], 4);
+}
+
+#[tokio::test]
+async fn a_replayed_login_is_a_code_check_not_an_oracle() {
+    // given the victim logged in with key K
+    let (sender, login_fn) = (make_sender(|_| {}).await, make_login(|_| {}).await);
+    let mobile = unique_mobile();
+    send(&sender, &mobile, &unique("dev_")).await;
+    let code = last_code(&format!("+86{mobile}")).await;
+    let key = unique("login_");
+    let (status, first) = login(&login_fn, &key, &mobile, &code).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+
+    // when a stranger who knows K, the mobile and the device replays K with 20 wrong codes
+    let mut answers = Vec::new();
+    for guess in 0..20 {
+        let guess = format!("{:06}", (code.parse::<u32>().unwrap() + 1 + guess) % 1_000_000);
+        let (status, body) = login(&login_fn, &key, &mobile, &guess).await;
+        answers.push((status.as_u16(), code_of(&body).to_string()));
+    }
+    // then the fifth locks the mobile and every later replay meets the lock
+    assert!(answers[..4].iter().all(|a| a == &(409, "idempotency_key_reused".to_string())), "{answers:?}");
+    assert!(answers[4..].iter().all(|a| a == &(429, "sms_code_attempts_exceeded".to_string())), "{answers:?}");
+    // and the right code then gets no tokens
+    let (status, body) = login(&login_fn, &key, &mobile, &code).await;
+    assert_eq!((status, code_of(&body)), (StatusCode::TOO_MANY_REQUESTS, "sms_code_attempts_exceeded"), "{body}");
+    assert!(body.get("data").is_none());
+    let counted = answers.iter().filter(|a| a.0 == 409).count();
+    println!(
+        "login replay: 20 replays of a used login_request_id with wrong codes → {counted} counted as wrong codes, {} refused by the lock; the right code then → 429, no tokens",
+        20 - counted
+    );
+}
+
+#[tokio::test]
+async fn login_request_ids_are_scoped_to_the_mobile() {
+    // given user A logged in with key K
+    let (sender, login_fn) = (make_sender(|_| {}).await, make_login(|_| {}).await);
+    let (mobile_a, mobile_b) = (unique_mobile(), unique_mobile());
+    send(&sender, &mobile_a, &unique("dev_")).await;
+    send(&sender, &mobile_b, &unique("dev_")).await;
+    let key = unique("login_");
+    let (status, a) = login(&login_fn, &key, &mobile_a, &last_code(&format!("+86{mobile_a}")).await).await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+
+    // when B logs in with the same key, on B's own mobile and code
+    let (status, b) = login(&login_fn, &key, &mobile_b, &last_code(&format!("+86{mobile_b}")).await).await;
+
+    // then B is neither refused nor handed A's answer
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_ne!(b["data"]["user_id"], a["data"]["user_id"]);
+    // and the record is stored under B's mobile
+    let stored: Option<Value> =
+        db().await.get(&shared::keys::idempotency("login", &sms_login_key(&format!("+86{mobile_b}"), &key))).await.unwrap();
+    assert!(stored.is_some());
+}
+
+#[tokio::test]
+async fn a_replay_reports_the_tokens_remaining_lifetime() {
+    let (sender, login_fn) = (make_sender(|_| {}).await, make_login(|_| {}).await);
+    let mobile = unique_mobile();
+    send(&sender, &mobile, &unique("dev_")).await;
+    let code = last_code(&format!("+86{mobile}")).await;
+    let key = unique("login_");
+    let (_, first) = login(&login_fn, &key, &mobile, &code).await;
+
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (status, replay) = login(&login_fn, &key, &mobile, &code).await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(replay["data"]["access_token"], first["data"]["access_token"]);
+    let left = replay["data"]["expires_in_sec"].as_i64().unwrap();
+    assert!((3596..=3598).contains(&left), "a replay 2 s later says {left} s left");
+}
+
+#[tokio::test]
+async fn wrong_codes_with_no_active_code_never_lock_the_mobile() {
+    let (sender, login_fn) = (make_sender(|_| {}).await, make_login(|_| {}).await);
+    let mobile = unique_mobile();
+
+    // when a stranger tries 10 codes on a mobile that was sent none
+    let mut answers = Vec::new();
+    for guess in 0..10 {
+        let (status, body) = login(&login_fn, &unique("login_"), &mobile, &format!("{guess:06}")).await;
+        answers.push((status.as_u16(), code_of(&body).to_string(), body["error"]["details"]["attempts_remaining"].as_i64()));
+    }
+    // then each is simply invalid, none counted
+    assert!(answers.iter().all(|a| a == &(401, "sms_code_invalid".to_string(), None)), "{answers:?}");
+    // and the owner then asks for a code and logs in
+    send(&sender, &mobile, &unique("dev_")).await;
+    let (status, body) = login(&login_fn, &unique("login_"), &mobile, &last_code(&format!("+86{mobile}")).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    println!("sms lock: 10 wrong codes on a mobile with no code sent → 10 sms_code_invalid, 0 counted, the owner logs in after");
+}
+
+#[tokio::test]
+async fn a_stranger_spending_the_mobiles_cap_leaves_the_owners_known_device_its_reserve() {
+    // given the owner logged in once from their phone
+    let sender = make_sender(|s| s.cooldown_sec = 0).await;
+    let login_fn = make_login(|_| {}).await;
+    let (mobile, phone) = (unique_mobile(), unique("dev_owner_"));
+    send(&sender, &mobile, &phone).await;
+    let (status, _) = login_on(&login_fn, &unique("login_"), &mobile, &last_code(&format!("+86{mobile}")).await, &phone).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // when a stranger asks for codes from ever new devices until refused
+    let mut stranger_sent = 0;
+    for _ in 0..15 {
+        let (status, body) = send(&sender, &mobile, &unique("dev_")).await;
+        match status {
+            StatusCode::OK => stranger_sent += 1,
+            _ => assert_eq!(code_of(&body), "sms_daily_limit", "{body}"),
+        }
+    }
+    // then the stranger got what is left of the mobile's daily cap (10, one spent by the owner)
+    assert_eq!(stranger_sent, 9);
+    // and the owner's phone still gets its reserve of 3, a new device nothing
+    let mut owner = Vec::new();
+    for _ in 0..4 {
+        owner.push(send(&sender, &mobile, &phone).await.0.as_u16());
+    }
+    assert_eq!(owner, vec![200, 200, 200, 429]);
+    assert_eq!(code_of(&send(&sender, &mobile, &unique("dev_")).await.1), "sms_daily_limit");
+    println!(
+        "sms quota: a stranger rotating devices → {stranger_sent} sent, then sms_daily_limit; the owner's known phone → 3 more (its reserve), a new device → 429"
+    );
+}
+
+#[tokio::test]
+async fn one_source_ip_gets_no_more_than_its_hourly_cap() {
+    // given one address and no cooldown to slow it
+    let sender = make_sender(|s| s.cooldown_sec = 0).await;
+    let ip = unique_ip();
+    let mobiles: Vec<String> = (0..200).map(|_| unique_mobile()).collect();
+
+    // when it asks 200 times, for 200 mobiles from 200 devices
+    let mut refused = Vec::new();
+    for mobile in &mobiles {
+        let (status, body) = send_from(&sender, mobile, &unique("dev_"), &ip).await;
+        if status != StatusCode::OK {
+            refused.push((status.as_u16(), code_of(&body).to_string()));
+        }
+    }
+
+    // then the cap (20) were delivered and the rest refused as such
+    let mut delivered = 0;
+    for mobile in &mobiles {
+        delivered += sms_to(&format!("+86{mobile}")).await.len();
+    }
+    assert_eq!(delivered, 20);
+    assert_eq!(refused.len(), 180);
+    assert!(refused.iter().all(|r| r == &(429, "sms_ip_limit".to_string())), "{refused:?}");
+    // and another address is served at once
+    assert_eq!(send(&sender, &unique_mobile(), &unique("dev_")).await.0, StatusCode::OK);
+    println!("sms pumping: 200 sends from one IP across 200 devices and mobiles → {delivered} delivered (cap 20), 180 sms_ip_limit");
 }
 
 #[tokio::test]
@@ -218,7 +390,8 @@ async fn a_login_still_in_flight_answers_request_in_progress() {
     let accounts = accounts().await;
     let payload = [format!("+86{mobile}"), "123456".into(), "app".into(), "dev_test_1".into()];
     let payload: Vec<&str> = payload.iter().map(String::as_str).collect();
-    let claim = accounts.idempotency.claim(&accounts.db, "login", &key, &payload, shared::clock::now()).await.unwrap();
+    let scoped = sms_login_key(&format!("+86{mobile}"), &key);
+    let claim = accounts.idempotency.claim(&accounts.db, "login", &scoped, &payload, shared::clock::now()).await.unwrap();
     assert!(matches!(claim, Claim::Fresh(_)));
 
     let (status, body) = login(&login_fn, &key, &mobile, "123456").await;
@@ -268,7 +441,7 @@ async fn when_sns_fails_the_answer_is_502_and_no_cooldown_is_consumed() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let cap: Value = db()
         .await
-        .get(&shared::keys::sms_daily("MOBILE", &format!("+86{mobile}"), &shared::clock::day(shared::clock::now())))
+        .get(&shared::keys::sms_cap(shared::keys::SmsCapScope::Mobile, &format!("+86{mobile}"), &shared::clock::day(shared::clock::now())))
         .await
         .unwrap()
         .unwrap();
@@ -312,6 +485,8 @@ async fn bad_input_is_a_400_naming_the_field_and_nothing_is_sent() {
         ("wrong type", with("mobile", json!(13912345678u64)).to_string(), StatusCode::BAD_REQUEST, "mobile"),
         ("unknown scene", with("scene", json!("register")).to_string(), StatusCode::BAD_REQUEST, "scene"),
         ("unknown client_type", with("client_type", json!("web")).to_string(), StatusCode::BAD_REQUEST, "client_type"),
+        ("enum in serde's object form", with("client_type", json!({ "app": null })).to_string(), StatusCode::BAD_REQUEST, "client_type"),
+        ("scene in serde's object form", with("scene", json!({ "client_login": null })).to_string(), StatusCode::BAD_REQUEST, "scene"),
         ("country not allowed", with("country_code", json!("1")).to_string(), StatusCode::BAD_REQUEST, "country_code"),
         ("short mobile", with("mobile", json!("1391234")).to_string(), StatusCode::BAD_REQUEST, "mobile"),
         ("letters in mobile", with("mobile", json!("1391234567x")).to_string(), StatusCode::BAD_REQUEST, "mobile"),

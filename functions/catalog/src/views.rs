@@ -1,7 +1,9 @@
 //! The contract's response shapes of the catalog reads.
 
 use serde::Serialize;
-use shared::catalog::{Card, CompetitionEvent, CompetitionMeta, EventMeta, EventSummary, MapListing, MapMeta, Registration};
+use shared::catalog::{
+    Card, CompetitionEvent, CompetitionMeta, CompetitionStatus, EventMeta, EventSummary, MapListing, MapMeta, Registration,
+};
 
 /// A list answer: only `items` (page, page_size and total are not echoed).
 #[derive(Serialize)]
@@ -44,7 +46,7 @@ impl<'a> From<&'a Card> for CardView<'a> {
 pub struct CompetitionView<'a> {
     competition_id: &'a str,
     display_name: &'a str,
-    competition_status: &'a str,
+    competition_status: CompetitionStatus,
     registration_enabled: bool,
     registration_status: Option<&'a str>,
     competition_start_at: &'a str,
@@ -59,7 +61,7 @@ impl<'a> CompetitionView<'a> {
         Self {
             competition_id: &c.competition_id,
             display_name: &c.display_name,
-            competition_status: &c.competition_status,
+            competition_status: c.competition_status,
             registration_enabled: c.registration_enabled,
             registration_status: registration.map(|r| r.status.as_str()),
             competition_start_at: &c.competition_start_at,
@@ -127,7 +129,7 @@ impl<'a> CompetitionEventDetail<'a> {
             competition_context: CompetitionContext {
                 competition_id: &c.competition_id,
                 display_name: &c.display_name,
-                competition_status: &c.competition_status,
+                competition_status: c.competition_status,
                 registration_status: registration.map(|r| r.status.as_str()),
                 leaderboard_enabled: c.leaderboard_enabled,
                 realtime_board_enabled: c.realtime_board_enabled,
@@ -151,7 +153,7 @@ impl<'a> CompetitionEventDetail<'a> {
 struct CompetitionContext<'a> {
     competition_id: &'a str,
     display_name: &'a str,
-    competition_status: &'a str,
+    competition_status: CompetitionStatus,
     registration_status: Option<&'a str>,
     leaderboard_enabled: bool,
     realtime_board_enabled: bool,

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use shared::db::Db;
-use shared::idempotency::Idempotency;
+use shared::idempotency::{AsStored, Idempotency};
 use shared::launch::{self, Venue};
 use shared::request::{check_id, check_token};
 use shared::tokens::Tokens;
@@ -66,11 +66,11 @@ impl Function for Launch {
         };
         let payload =
             [competition_id, event_id, &req.device_id, req.client_type.as_str(), &req.release_id, req.route_code.as_deref().unwrap_or("")];
-        // Keys are per user: nobody can replay, or block, another user's launch.
-        let key = format!("{}:{}", claims.sub, req.launch_request_id);
+        let key = launch::launch_key(&claims.sub, &req.launch_request_id);
         self.idempotency
-            .once(&self.db, "launch", &key, &payload, now, async |claimed| {
-                let cleared = launch::clear(&self.db, venue, event_id, &claims.sub, &req.release_id, req.route_code.as_deref()).await?;
+            .once(&self.db, "launch", &key, &payload, now, &AsStored, async |claimed| {
+                let cleared =
+                    launch::clear(&self.db, venue, event_id, &claims.sub, &req.release_id, req.route_code.as_deref(), now).await?;
                 let session = launch::Session::new(&claims, venue, event_id, &req.device_id, &cleared, now);
                 let reply = Reply::ok(session.view(&self.tokens, &self.realtime_endpoint));
                 let done = claimed.complete(&self.db, &reply);

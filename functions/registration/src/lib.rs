@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::catalog::{self, REGISTERED};
 use shared::config::ConfigError;
-use shared::db::{self, Db, TxError, n};
+use shared::db::{self, Db, Tx, TxError, n};
 use shared::request::check_id;
 use shared::tokens::Tokens;
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, keys};
@@ -106,10 +106,12 @@ impl Registration {
             .expression_attribute_values(":now", n(now))
             .build()
             .map_err(build_fault)?;
-        let items = vec![TransactWriteItem::builder().put(put).build(), TransactWriteItem::builder().update(count).build()];
-        match self.db.transact(items).await {
+        let tx = Tx::new()
+            .with("registration", TransactWriteItem::builder().put(put).build())
+            .with("competition", TransactWriteItem::builder().update(count).build());
+        match self.db.transact(tx).await {
             Ok(()) => Ok(()),
-            Err(TxError::Conditions(failed)) if failed.first() == Some(&true) => Err(self.already_registered(r).await),
+            Err(e) if e.failed("registration") => Err(self.already_registered(r).await),
             Err(TxError::Conditions(_)) => Err(self.refused(&r.competition_id, now).await),
             Err(e) => Err(e.into()),
         }

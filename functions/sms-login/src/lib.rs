@@ -1,9 +1,9 @@
 //! `sms-login`: `POST /client/v1/auth/login/sms` — spend an SMS code, get a token pair.
 
 use serde::Deserialize;
-use shared::accounts::{Accounts, Attempt, Identity, user_of};
+use shared::accounts::{Accounts, Attempt, Identity, LoginReplays, sms_login_key, user_of};
 use shared::request::check_token;
-use shared::sms::{self, SmsConfig};
+use shared::sms::{self, Lockout, SmsConfig};
 use shared::types::{ClientType, LoginMethod};
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
 
@@ -43,13 +43,15 @@ impl Function for SmsLogin {
         let now = clock::now();
         let db = &self.accounts.db;
         let payload = [e164.as_str(), &req.sms_code, req.client_type.as_str(), &req.device_id];
+        let key = sms_login_key(&e164, &req.login_request_id);
+        let replays = LoginReplays { lockout: Some(Lockout { db, cfg: &self.sms, e164: &e164 }) };
         self.accounts
             .idempotency
-            .once(db, "login", &req.login_request_id, &payload, now, async |claimed| {
+            .once(db, "login", &key, &payload, now, &replays, async |claimed| {
                 let identity = Identity::mobile(&e164);
                 let [code_key, guard_key] = sms::verify_keys(&e164);
                 let [code, guard, known] = db.batch_get([code_key, guard_key, identity.key()]).await?;
-                let verified = sms::verify(db, &self.sms, &e164, &req.sms_code, code, guard, now).await?;
+                let verified = sms::verify(db, &self.sms, &e164, &req.sms_code, &req.device_id, code, guard, now).await?;
                 let attempt = Attempt {
                     identity: &identity,
                     existing_user: user_of(known)?,

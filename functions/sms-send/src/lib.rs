@@ -21,10 +21,10 @@ impl SmsSend {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Scene {
-    ClientLogin,
+shared::plain_enum! {
+    enum Scene {
+        ClientLogin = "client_login",
+    }
 }
 
 #[derive(Deserialize)]
@@ -47,7 +47,8 @@ impl Function for SmsSend {
         check_token("device_id", &req.device_id, 128)?;
         let e164 = self.sms.e164(&req.country_code, &req.mobile)?;
         // The same answer whether or not the mobile has an account.
-        let sent = sms::send(&self.db, &self.sns, &self.sms, &e164, &req.device_id, clock::now()).await?;
+        let who = sms::Requester { device_id: &req.device_id, source_ip: &call.source_ip() };
+        let sent = sms::send(&self.db, &self.sns, &self.sms, &e164, &who, clock::now()).await?;
         Ok(Reply::ok(json!({ "cooldown_sec": sent.cooldown_sec, "expires_in_sec": sent.expires_in_sec })))
     }
 }

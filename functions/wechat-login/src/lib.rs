@@ -1,7 +1,8 @@
 //! `wechat-login`: `POST /client/v1/auth/login/wechat` — exchange a WeChat login code, get a token pair.
 
 use serde::Deserialize;
-use shared::accounts::{Accounts, Attempt, Identity, user_of};
+use shared::accounts::{Accounts, Attempt, Identity, LoginReplays, user_of, wechat_login_key};
+use shared::db::Tx;
 use shared::request::check_token;
 use shared::types::{ClientType, LoginMethod};
 use shared::wechat::{Wechat, WechatConfig};
@@ -43,9 +44,10 @@ impl Function for WechatLogin {
         let now = clock::now();
         let db = &self.accounts.db;
         let payload = [req.wechat_login_code.as_str(), req.client_type.as_str(), &req.device_id];
+        let key = wechat_login_key(&req.wechat_login_code, &req.login_request_id);
         self.accounts
             .idempotency
-            .once(db, "login", &req.login_request_id, &payload, now, async |claimed| {
+            .once(db, "login", &key, &payload, now, &LoginReplays { lockout: None }, async |claimed| {
                 let person = self.wechat.exchange(req.client_type, &req.wechat_login_code).await?;
                 let identity = Identity::wechat(&person);
                 let [known] = db.batch_get([identity.key()]).await?;
@@ -55,7 +57,7 @@ impl Function for WechatLogin {
                     method: LoginMethod::Wechat,
                     client_type: req.client_type,
                     device_id: &req.device_id,
-                    credential_writes: Vec::new(),
+                    credential_writes: Tx::new(),
                     credential_spent: no_credential_writes,
                 };
                 self.accounts.login(claimed, attempt, now).await
