@@ -8,8 +8,8 @@ use crate::items::{self, Desired};
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use shared::catalog::{self, ENTITY_TYPE, REGISTERED_COUNT, Range, entity};
-use shared::db::{Db, Item, jitter, n};
-use shared::keys::{self, ALL_REGIONS, Key};
+use shared::store::db::{Db, Item, jitter, n};
+use shared::store::keys::{self, ALL_REGIONS, Key};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 

@@ -5,8 +5,8 @@ use shared::catalog::{
     self, Card, CompetitionEvent, CompetitionMeta, CompetitionStatus, EventMeta, EventSummary, MapListing, MapMeta, Release, entity,
 };
 use shared::clock::parse_rfc3339;
-use shared::db::Item;
-use shared::keys::{self, ALL_REGIONS, Key};
+use shared::store::db::Item;
+use shared::store::keys::{self, ALL_REGIONS, Key};
 use std::collections::HashMap;
 
 /// One item the file asks for.

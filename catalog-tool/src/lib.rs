@@ -9,7 +9,7 @@ pub mod validate;
 pub use file::CatalogFile;
 pub use import::{Action, Change, TableError};
 
-use shared::db::Db;
+use shared::store::db::Db;
 use std::fmt;
 use std::path::Path;
 

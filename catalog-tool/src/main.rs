@@ -1,7 +1,7 @@
 //! `catalog-tool import FILE [--dry-run]` | `catalog-tool validate FILE`.
 
 use shared::config::Common;
-use shared::db::{Db, sdk_config};
+use shared::store::db::{Db, sdk_config};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -1,27 +1,21 @@
 //! The common crate of client-api: every function is wiring around these modules.
+//!
+//! `http` is the edge (routes, parsing, the envelope, the Lambda entry); `store` is the only
+//! code that speaks DynamoDB; `auth`, `catalog`, `profile` and `session` are the domain, plain
+//! rules over plain types that reach the table through `store`.
 
-pub mod accounts;
+pub mod auth;
 pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod crypto;
-pub mod db;
-pub mod envelope;
-pub mod error;
-pub mod handler;
-pub mod idempotency;
-pub mod keys;
-pub mod launch;
+pub mod http;
 pub mod profile;
-pub mod refresh;
-pub mod request;
-pub mod routes;
-pub mod sms;
-pub mod tokens;
+pub mod session;
+pub mod store;
 pub mod types;
-pub mod wechat;
 
-pub use envelope::Reply;
-pub use error::{ApiError, ApiResult};
-pub use handler::Function;
-pub use request::Call;
+pub use http::envelope::Reply;
+pub use http::error::{ApiError, ApiResult};
+pub use http::handler::Function;
+pub use http::request::Call;

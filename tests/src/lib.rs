@@ -4,8 +4,8 @@
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use lambda_http::http::StatusCode;
 use serde_json::Value;
-use shared::db::Db;
-use shared::handler::{self, Function};
+use shared::store::db::Db;
+use shared::http::handler::{self, Function};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -70,7 +70,7 @@ pub fn table_name() -> String {
 
 /// An SDK config aimed at `endpoint` (moto), with throwaway credentials.
 pub async fn sdk_config_for(endpoint: &str) -> SdkConfig {
-    let base = shared::db::sdk_config().await;
+    let base = shared::store::db::sdk_config().await;
     base.into_builder()
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
@@ -263,13 +263,13 @@ pub fn with_bearer(event: &mut Value, token: &str) {
 pub const TEST_JWT_SECRET: &str = "dev-only-jwt-secret-NOT-FOR-PRODUCTION-0123456789";
 pub const TEST_SMS_HASH_KEY: &str = "dev-only-sms-hash-key-NOT-FOR-PRODUCTION-0123456789";
 
-pub fn tokens() -> shared::tokens::Tokens {
-    shared::tokens::Tokens::new(TEST_JWT_SECRET.as_bytes(), "client-api", "client-api", 3600, 7200)
+pub fn tokens() -> shared::auth::tokens::Tokens {
+    shared::auth::tokens::Tokens::new(TEST_JWT_SECRET.as_bytes(), "client-api", "client-api", 3600, 7200)
 }
 
 /// SMS settings as deployed by default (tests adjust fields they exercise).
-pub fn sms_config() -> shared::sms::SmsConfig {
-    shared::sms::SmsConfig {
+pub fn sms_config() -> shared::auth::sms::SmsConfig {
+    shared::auth::sms::SmsConfig {
         hash_key: TEST_SMS_HASH_KEY.as_bytes().to_vec(),
         code_ttl_sec: 300,
         cooldown_sec: 60,
@@ -287,12 +287,12 @@ pub fn sms_config() -> shared::sms::SmsConfig {
     }
 }
 
-pub async fn accounts() -> shared::accounts::Accounts {
-    shared::accounts::Accounts {
+pub async fn accounts() -> shared::auth::accounts::Accounts {
+    shared::auth::accounts::Accounts {
         db: db().await,
         tokens: tokens(),
-        refresh: shared::refresh::RefreshConfig { ttl_sec: 30 * 86_400, rotation: false },
-        idempotency: shared::idempotency::Idempotency::new(TEST_JWT_SECRET.as_bytes().to_vec(), 86_400),
+        refresh: shared::auth::refresh::RefreshConfig { ttl_sec: 30 * 86_400, rotation: false },
+        idempotency: shared::store::idempotency::Idempotency::new(TEST_JWT_SECRET.as_bytes().to_vec(), 86_400),
     }
 }
 

@@ -6,7 +6,7 @@ use catalog_tool::{Action, CatalogFile, ImportError, Report};
 use lambda_http::http::StatusCode;
 use registration::Registration;
 use serde_json::{Value, json};
-use shared::keys;
+use shared::store::keys;
 use shared::types::ClientType;
 use tests::{invoke, tokens, unique, with_bearer, with_body};
 
@@ -74,7 +74,7 @@ impl Small {
 }
 
 /// Everything the table holds under `pk`.
-async fn partition(pk: &str) -> Vec<shared::db::Item> {
+async fn partition(pk: &str) -> Vec<shared::store::db::Item> {
     shared::catalog::query(&tests::db().await, pk, shared::catalog::Range::All, None).await.unwrap()
 }
 

@@ -1,4 +1,4 @@
-//! The route contract, checked in every direction: the route table (`shared::routes::ROUTES`),
+//! The route contract, checked in every direction: the route table (`shared::http::routes::ROUTES`),
 //! the deployed routes (`template.yaml`), the local router (`[workspace.metadata.lambda.watch.router]`
 //! in `Cargo.toml`), the published OpenAPI file (`docs/openapi.yaml`) and the sample events
 //! (`events/*.json`) must name the same routes, each answered by the same function.
@@ -6,7 +6,7 @@
 //! Pure file checks: no local stack needed (`cargo test -p tests --test contract`).
 
 use serde_json::Value;
-use shared::routes::{self, FALLBACK_FUNCTION, Matched, ROUTES};
+use shared::http::routes::{self, FALLBACK_FUNCTION, Matched, ROUTES};
 use std::collections::{BTreeMap, BTreeSet};
 use tests::RESERVED_ROUTES;
 
@@ -64,7 +64,7 @@ fn route_table() -> RouteMap {
     let mut map = RouteMap::new();
     for r in ROUTES {
         let previous = map.insert((r.method.to_string(), r.path.to_string()), r.function.to_string());
-        assert!(previous.is_none(), "shared::routes::ROUTES lists {} {} twice", r.method, r.path);
+        assert!(previous.is_none(), "shared::http::routes::ROUTES lists {} {} twice", r.method, r.path);
     }
     map
 }
@@ -243,7 +243,7 @@ fn lowercase_alnum(s: &str) -> String {
 /// The template's routes against the route table plus the catch-all.
 fn template_problems(deployed: &RouteMap) -> Vec<String> {
     let expected = with_catch_all(route_table());
-    route_diff("shared::routes::ROUTES (+ catch-all)", &expected, "template.yaml HttpApi events", deployed)
+    route_diff("shared::http::routes::ROUTES (+ catch-all)", &expected, "template.yaml HttpApi events", deployed)
 }
 
 /// The watch router against the route table's paths plus the catch-all.
@@ -254,17 +254,17 @@ fn router_problems(router: &BTreeMap<String, String>) -> Vec<String> {
     for (path, function) in &expected {
         match router.get(path) {
             None => {
-                problems.push(format!("{path} (→ {function}) is in shared::routes::ROUTES but missing from the Cargo.toml watch router"))
+                problems.push(format!("{path} (→ {function}) is in shared::http::routes::ROUTES but missing from the Cargo.toml watch router"))
             }
             Some(other) if other != function => {
-                problems.push(format!("{path} goes to {function} in shared::routes::ROUTES but to {other} in the Cargo.toml watch router"))
+                problems.push(format!("{path} goes to {function} in shared::http::routes::ROUTES but to {other} in the Cargo.toml watch router"))
             }
             Some(_) => {}
         }
     }
     for (path, function) in router {
         if !expected.contains_key(path) {
-            problems.push(format!("{path} (→ {function}) is in the Cargo.toml watch router but missing from shared::routes::ROUTES"));
+            problems.push(format!("{path} (→ {function}) is in the Cargo.toml watch router but missing from shared::http::routes::ROUTES"));
         }
     }
     problems
@@ -293,7 +293,7 @@ fn route_table_paths_each_belong_to_one_function_and_every_function_is_a_crate()
         }
     }
     // then a path never needs two functions, and each function is a crate of the workspace
-    assert_no_problems("shared::routes::ROUTES", problems);
+    assert_no_problems("shared::http::routes::ROUTES", problems);
 }
 
 #[test]
@@ -333,7 +333,7 @@ fn template_functions_build_the_binary_their_logical_id_names() {
     // and every function of the route table is deployed
     for function in ROUTES.iter().map(|r| r.function).chain([FALLBACK_FUNCTION]).collect::<BTreeSet<_>>() {
         if !seen.contains_key(function) {
-            problems.push(format!("function {function} of shared::routes::ROUTES has no AWS::Serverless::Function in template.yaml"));
+            problems.push(format!("function {function} of shared::http::routes::ROUTES has no AWS::Serverless::Function in template.yaml"));
         }
     }
     assert_no_problems("template.yaml functions", problems);
@@ -364,22 +364,22 @@ fn a_drifted_route_is_reported_by_name() {
     // then each drift is named, with the route and where it is missing or differs
     assert!(
         template
-            .contains("GET /client/v1/maps/{map_id} (→ catalog) is in shared::routes::ROUTES (+ catch-all) but missing from template.yaml"),
+            .contains("GET /client/v1/maps/{map_id} (→ catalog) is in shared::http::routes::ROUTES (+ catch-all) but missing from template.yaml"),
         "{template}"
     );
     assert!(
         template
-            .contains("POST /client/v1/punches goes to sessions in shared::routes::ROUTES (+ catch-all) but to launch in template.yaml"),
+            .contains("POST /client/v1/punches goes to sessions in shared::http::routes::ROUTES (+ catch-all) but to launch in template.yaml"),
         "{template}"
     );
     assert!(
         local.contains(
-            "/client/v1/events/{event_id}/launch (→ launch) is in shared::routes::ROUTES but missing from the Cargo.toml watch router"
+            "/client/v1/events/{event_id}/launch (→ launch) is in shared::http::routes::ROUTES but missing from the Cargo.toml watch router"
         ),
         "{local}"
     );
     assert!(
-        local.contains("/client/v1/cards goes to catalog in shared::routes::ROUTES but to sessions in the Cargo.toml watch router"),
+        local.contains("/client/v1/cards goes to catalog in shared::http::routes::ROUTES but to sessions in the Cargo.toml watch router"),
         "{local}"
     );
 }
@@ -424,10 +424,10 @@ fn openapi_documents_exactly_the_route_table() {
     // when their operations are compared
     let mut problems = Vec::new();
     for route in routed.difference(&documented) {
-        problems.push(format!("{} is in shared::routes::ROUTES but missing from docs/openapi.yaml", show(route)));
+        problems.push(format!("{} is in shared::http::routes::ROUTES but missing from docs/openapi.yaml", show(route)));
     }
     for route in documented.difference(&routed) {
-        problems.push(format!("{} is in docs/openapi.yaml but missing from shared::routes::ROUTES", show(route)));
+        problems.push(format!("{} is in docs/openapi.yaml but missing from shared::http::routes::ROUTES", show(route)));
     }
     // then every route is documented and nothing else is
     assert_no_problems("docs/openapi.yaml disagrees with the route table", problems);
@@ -488,9 +488,9 @@ fn reserved_routes_are_routed_to_sessions_and_publish_their_contract_code() {
         match ROUTES.iter().find(|r| r.method == *method && r.path == *path) {
             Some(r) if r.function == FALLBACK_FUNCTION => {}
             Some(r) => {
-                problems.push(format!("reserved {method} {path} goes to {} in shared::routes::ROUTES, not {FALLBACK_FUNCTION}", r.function))
+                problems.push(format!("reserved {method} {path} goes to {} in shared::http::routes::ROUTES, not {FALLBACK_FUNCTION}", r.function))
             }
-            None => problems.push(format!("reserved {method} {path} is missing from shared::routes::ROUTES")),
+            None => problems.push(format!("reserved {method} {path} is missing from shared::http::routes::ROUTES")),
         }
         let Some(op) = ops.get(&route) else {
             problems.push(format!("reserved {method} {path} is missing from docs/openapi.yaml"));
@@ -608,7 +608,7 @@ fn every_event_file_is_a_route_and_every_route_has_an_event() {
         let route = (method.to_string(), path.to_string());
         // then the routeKey is a route of the table (or the catch-all), consistently spelled…
         if !table.contains_key(&route) {
-            problems.push(format!("{name}: routeKey {route_key} is not a route of shared::routes::ROUTES"));
+            problems.push(format!("{name}: routeKey {route_key} is not a route of shared::http::routes::ROUTES"));
             continue;
         }
         covered.insert(route.clone());

@@ -9,12 +9,12 @@
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::accounts::{Accounts, sms_login_key};
-use shared::db::Db;
-use shared::idempotency::Idempotency;
-use shared::keys::{self, SmsCapScope};
-use shared::refresh::RefreshConfig;
-use shared::sms::SmsConfig;
+use shared::auth::accounts::{Accounts, sms_login_key};
+use shared::store::db::Db;
+use shared::store::idempotency::Idempotency;
+use shared::store::keys::{self, SmsCapScope};
+use shared::auth::refresh::RefreshConfig;
+use shared::auth::sms::SmsConfig;
 use shared::types::ClientType;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -107,7 +107,7 @@ impl Drop for Moto {
 /// as they are.
 async fn sdk_at(endpoint: &str) -> aws_config::SdkConfig {
     use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
-    shared::db::sdk_config_with(shared::db::Timeouts::DEPLOYED)
+    shared::store::db::sdk_config_with(shared::store::db::Timeouts::DEPLOYED)
         .await
         .into_builder()
         .endpoint_url(endpoint)
@@ -403,7 +403,7 @@ async fn sessions_of(db: &Db, user_id: &str) -> i32 {
         .table_name(&db.table)
         .index_name(keys::GSI1)
         .key_condition_expression("GSI1PK = :pk")
-        .expression_attribute_values(":pk", shared::db::s(keys::user_pk(user_id)))
+        .expression_attribute_values(":pk", shared::store::db::s(keys::user_pk(user_id)))
         .send()
         .await
         .expect("GSI1 query")
@@ -415,8 +415,8 @@ async fn profile_versions(db: &Db, user_id: &str) -> i32 {
         .query()
         .table_name(&db.table)
         .key_condition_expression("PK = :pk AND begins_with(SK, :v)")
-        .expression_attribute_values(":pk", shared::db::s(keys::user_pk(user_id)))
-        .expression_attribute_values(":v", shared::db::s(keys::PROFILE_VERSION_PREFIX))
+        .expression_attribute_values(":pk", shared::store::db::s(keys::user_pk(user_id)))
+        .expression_attribute_values(":v", shared::store::db::s(keys::PROFILE_VERSION_PREFIX))
         .consistent_read(true)
         .send()
         .await
@@ -506,7 +506,7 @@ async fn dynamodb_out_of_reach_is_a_503_within_3_s_and_leaves_nothing_half_writt
     assert_eq!(sessions_of(&direct, &user).await, 1, "a failed launch left a session");
     let test_e164 = format!("+86{TEST_NUMBER}");
     assert!(direct.get::<Value>(&keys::idempotency("login", &sms_login_key(&test_e164, &login_key))).await.unwrap().is_none());
-    assert!(direct.get::<Value>(&keys::idempotency("launch", &shared::launch::launch_key(&user, &launch_key))).await.unwrap().is_none());
+    assert!(direct.get::<Value>(&keys::idempotency("launch", &shared::session::launch::launch_key(&user, &launch_key))).await.unwrap().is_none());
     // and the keys of the requests that failed before any write can be retried at once; the
     // code none of the failed logins spent is spent once, by the retry
     let (status, again) = f.login(&login_key, TEST_NUMBER, TEST_CODE).await;
@@ -519,7 +519,7 @@ async fn dynamodb_out_of_reach_is_a_503_within_3_s_and_leaves_nothing_half_writt
     // the requests cut after their claim keep it until its lease ends (30 s): a retry is told
     // to retry, never served an answer that was not committed
     for (scope, key) in
-        [("launch", shared::launch::launch_key(&user, &cut_launch_key)), ("login", sms_login_key(&test_e164, &cut_login_key))]
+        [("launch", shared::session::launch::launch_key(&user, &cut_launch_key)), ("login", sms_login_key(&test_e164, &cut_login_key))]
     {
         let claim: Value = direct.get(&keys::idempotency(scope, &key)).await.unwrap().expect("the cut request's claim");
         assert_eq!(claim["status"], "INPROGRESS");
@@ -683,9 +683,9 @@ async fn wechat_timing_out_is_a_502_within_its_timeout_and_the_login_can_be_retr
         .mount(&server)
         .await;
     let timeout = Duration::from_millis(500);
-    let app = || Some(shared::wechat::WechatApp { app_id: "wx_mini_faults".into(), secret: "wx-faults-secret-value".into() });
-    let config = shared::wechat::WechatConfig { api_base: server.uri(), mini_program: app(), mobile_app: app(), timeout };
-    let f = wechat_login::WechatLogin { accounts: accounts(db.clone()), wechat: shared::wechat::Wechat::new(config) };
+    let app = || Some(shared::auth::wechat::WechatApp { app_id: "wx_mini_faults".into(), secret: "wx-faults-secret-value".into() });
+    let config = shared::auth::wechat::WechatConfig { api_base: server.uri(), mini_program: app(), mobile_app: app(), timeout };
+    let f = wechat_login::WechatLogin { accounts: accounts(db.clone()), wechat: shared::auth::wechat::Wechat::new(config) };
     let key = unique("login_");
     let body = json!({ "login_request_id": key, "wechat_login_code": "wx-code-1", "client_type": "wechat", "device_id": "dev_faults" });
 

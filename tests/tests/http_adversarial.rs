@@ -5,10 +5,11 @@
 use futures::StreamExt;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::routes::{ROUTES, Route};
-use shared::tokens::{Claims, Tokens};
+use shared::http::routes::{ROUTES, Route};
+use shared::auth::tokens::{Claims, Tokens};
 use shared::types::ClientType;
-use shared::{clock, keys};
+use shared::clock;
+use shared::store::keys;
 use tests::{Api, RESERVED_ROUTES, World, api, unique, unique_mobile};
 
 // ---------------------------------------------------------------------------------------------
@@ -84,7 +85,7 @@ fn route(method: &str, path: &str) -> &'static Route {
     ROUTES
         .iter()
         .find(|r| r.method == method && r.path == path)
-        .unwrap_or_else(|| panic!("{method} {path} is not in shared::routes::ROUTES"))
+        .unwrap_or_else(|| panic!("{method} {path} is not in shared::http::routes::ROUTES"))
 }
 
 /// Items of a Query on the table: `PK = pk AND begins_with(SK, prefix)`.
@@ -95,8 +96,8 @@ async fn count_prefix(pk: &str, prefix: &str) -> i32 {
         .query()
         .table_name(tests::table_name())
         .key_condition_expression("PK = :pk AND begins_with(SK, :p)")
-        .expression_attribute_values(":pk", shared::db::s(pk))
-        .expression_attribute_values(":p", shared::db::s(prefix))
+        .expression_attribute_values(":pk", shared::store::db::s(pk))
+        .expression_attribute_values(":p", shared::store::db::s(prefix))
         .consistent_read(true)
         .send()
         .await
@@ -117,11 +118,11 @@ async fn sessions_of(user_id: &str) -> Vec<Value> {
         .table_name(tests::table_name())
         .index_name(keys::GSI1)
         .key_condition_expression("GSI1PK = :pk")
-        .expression_attribute_values(":pk", shared::db::s(keys::user_pk(user_id)))
+        .expression_attribute_values(":pk", shared::store::db::s(keys::user_pk(user_id)))
         .send()
         .await
         .expect("GSI1 query");
-    out.items.unwrap_or_default().into_iter().map(|i| shared::db::decode::<Value>(i).unwrap()).collect()
+    out.items.unwrap_or_default().into_iter().map(|i| shared::store::db::decode::<Value>(i).unwrap()).collect()
 }
 
 async fn stored(key: &keys::Key) -> Option<Value> {
@@ -716,7 +717,7 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     );
     assert!(stored(&keys::competition(&unknown_competition)).await.is_none(), "counting a registration created a phantom competition");
     assert!(sessions_of(&user).await.is_empty(), "a malformed launch created a session");
-    assert!(stored(&keys::idempotency("launch", &shared::launch::launch_key(&user, &launch_key))).await.is_none());
+    assert!(stored(&keys::idempotency("launch", &shared::session::launch::launch_key(&user, &launch_key))).await.is_none());
 
     let normal: usize = table.iter().map(|(_, c)| c.len()).sum();
     let reserved_n: usize = reserved_table.iter().map(|(_, c)| c.len()).sum();

@@ -159,8 +159,8 @@ async fn fifty_launches_with_one_key_make_one_session_and_twenty_profile_updates
         .query()
         .table_name(tests::table_name())
         .key_condition_expression("PK = :pk AND begins_with(SK, :v)")
-        .expression_attribute_values(":pk", shared::db::s(shared::keys::user_pk(&user_id)))
-        .expression_attribute_values(":v", shared::db::s(shared::keys::PROFILE_VERSION_PREFIX))
+        .expression_attribute_values(":pk", shared::store::db::s(shared::store::keys::user_pk(&user_id)))
+        .expression_attribute_values(":v", shared::store::db::s(shared::store::keys::PROFILE_VERSION_PREFIX))
         .send()
         .await
         .unwrap()

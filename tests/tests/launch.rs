@@ -11,7 +11,7 @@ async fn function() -> Launch {
     Launch {
         db: db().await,
         tokens: tokens(),
-        idempotency: shared::idempotency::Idempotency::new(tests::TEST_JWT_SECRET.as_bytes().to_vec(), 86_400),
+        idempotency: shared::store::idempotency::Idempotency::new(tests::TEST_JWT_SECRET.as_bytes().to_vec(), 86_400),
         realtime_endpoint: "wss://realtime.test.example/ws".into(),
     }
 }
@@ -73,7 +73,7 @@ async fn a_competition_launch_freezes_the_release_and_route_and_returns_a_sessio
     assert_eq!(tokens().verify_access(session_token).unwrap_err().code, "unauthorized");
     // and the session is stored with what it froze
     let stored: Value =
-        db().await.get(&shared::keys::session(data["session_id"].as_str().unwrap())).await.unwrap().expect("session stored");
+        db().await.get(&shared::store::keys::session(data["session_id"].as_str().unwrap())).await.unwrap().expect("session stored");
     assert_eq!(
         (stored["user_id"].as_str(), stored["event_release_id"].as_str(), stored["route_code"].as_str()),
         (Some(user.as_str()), Some(world.release.as_str()), Some("route-b"))
@@ -293,7 +293,7 @@ async fn launch_request_id_is_idempotent_and_fifty_concurrent_launches_make_one_
         .table_name(tests::table_name())
         .index_name("GSI1")
         .key_condition_expression("GSI1PK = :pk")
-        .expression_attribute_values(":pk", shared::db::s(shared::keys::user_pk(&user)))
+        .expression_attribute_values(":pk", shared::store::db::s(shared::store::keys::user_pk(&user)))
         .send()
         .await
         .unwrap();

@@ -2,7 +2,7 @@
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::refresh::{self, RefreshConfig};
+use shared::auth::refresh::{self, RefreshConfig};
 use shared::types::ClientType;
 use tests::{db, invoke, tokens, unique, with_body};
 use token_refresh::TokenRefresh;
@@ -17,7 +17,7 @@ async fn stored_token(client_type: ClientType, ttl_sec: i64) -> (String, String)
     let user = unique("usr_");
     let (token, put) =
         refresh::issue(&db, &RefreshConfig { ttl_sec, rotation: false }, &user, client_type, "dev_1", None, shared::clock::now());
-    db.transact(shared::db::Tx::new().with("refresh_token", put)).await.unwrap();
+    db.transact(shared::store::db::Tx::new().with("refresh_token", put)).await.unwrap();
     (token, user)
 }
 
@@ -37,7 +37,7 @@ async fn a_valid_refresh_token_gets_a_new_access_token_and_nothing_else() {
     assert_eq!((claims.sub, claims.device_id), (user, "dev_1".to_string()));
     // and only its hash is stored
     let stored: Value =
-        db().await.get(&shared::keys::refresh_token(&shared::crypto::sha256_hex(token.as_bytes()))).await.unwrap().expect("stored by hash");
+        db().await.get(&shared::store::keys::refresh_token(&shared::crypto::sha256_hex(token.as_bytes()))).await.unwrap().expect("stored by hash");
     assert!(!stored.to_string().contains(&token));
 }
 

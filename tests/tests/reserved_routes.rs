@@ -43,7 +43,7 @@ async fn unknown_paths_and_wrong_methods_are_enveloped_404_and_405() {
 async fn the_openapi_file_is_served() {
     let event = std::fs::read_to_string(tests::repo_path("events/sessions-openapi.json")).unwrap();
     let req = lambda_http::request::from_str(&event).unwrap();
-    let res = shared::handler::handle(&Sessions, req).await;
+    let res = shared::http::handler::handle(&Sessions, req).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "application/yaml");
     let lambda_http::Body::Text(text) = res.body() else { panic!("text body") };

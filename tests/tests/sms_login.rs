@@ -4,19 +4,19 @@
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 
-use shared::accounts::sms_login_key;
-use shared::idempotency::Claim;
+use shared::auth::accounts::sms_login_key;
+use shared::store::idempotency::Claim;
 use sms_login::SmsLogin;
 use sms_send::SmsSend;
 use tests::{accounts, db, from_ip, invoke, last_code, sdk_config, sms_config, sms_to, unique, unique_ip, unique_mobile, with_body};
 
-async fn make_sender(adjust: impl FnOnce(&mut shared::sms::SmsConfig)) -> SmsSend {
+async fn make_sender(adjust: impl FnOnce(&mut shared::auth::sms::SmsConfig)) -> SmsSend {
     let mut sms = sms_config();
     adjust(&mut sms);
     SmsSend { db: db().await, sns: aws_sdk_sns::Client::new(&sdk_config().await), sms }
 }
 
-async fn make_login(adjust: impl FnOnce(&mut shared::sms::SmsConfig)) -> SmsLogin {
+async fn make_login(adjust: impl FnOnce(&mut shared::auth::sms::SmsConfig)) -> SmsLogin {
     let mut sms = sms_config();
     adjust(&mut sms);
     SmsLogin { accounts: accounts().await, sms }
@@ -79,13 +79,13 @@ async fn full_flow_sends_a_code_by_sms_and_the_first_login_creates_the_user() {
     assert!(data["refresh_token"].as_str().unwrap().len() >= 43);
     // and the user, its identity, its profile and first profile version exist
     let db = db().await;
-    let identity: Value = db.get(&shared::keys::identity("mobile", &format!("+86{mobile}"))).await.unwrap().expect("identity");
+    let identity: Value = db.get(&shared::store::keys::identity("mobile", &format!("+86{mobile}"))).await.unwrap().expect("identity");
     assert_eq!(identity["user_id"], user_id);
-    assert!(db.get::<Value>(&shared::keys::user(user_id)).await.unwrap().is_some());
-    assert!(db.get::<Value>(&shared::keys::body_profile(user_id)).await.unwrap().is_some());
-    assert!(db.get::<Value>(&shared::keys::body_profile_version(user_id, 1)).await.unwrap().is_some());
+    assert!(db.get::<Value>(&shared::store::keys::user(user_id)).await.unwrap().is_some());
+    assert!(db.get::<Value>(&shared::store::keys::body_profile(user_id)).await.unwrap().is_some());
+    assert!(db.get::<Value>(&shared::store::keys::body_profile_version(user_id, 1)).await.unwrap().is_some());
     // and no code is stored in the clear
-    let stored: Value = db.get(&shared::keys::sms_code(&format!("+86{mobile}"))).await.unwrap().unwrap();
+    let stored: Value = db.get(&shared::store::keys::sms_code(&format!("+86{mobile}"))).await.unwrap().unwrap();
     assert!(!stored.to_string().contains(&code));
 
     // when the same person logs in again later, the same user answers
@@ -277,7 +277,7 @@ async fn login_request_ids_are_scoped_to_the_mobile() {
     assert_ne!(b["data"]["user_id"], a["data"]["user_id"]);
     // and the record is stored under B's mobile
     let stored: Option<Value> =
-        db().await.get(&shared::keys::idempotency("login", &sms_login_key(&format!("+86{mobile_b}"), &key))).await.unwrap();
+        db().await.get(&shared::store::keys::idempotency("login", &sms_login_key(&format!("+86{mobile_b}"), &key))).await.unwrap();
     assert!(stored.is_some());
 }
 
@@ -420,7 +420,7 @@ async fn twenty_concurrent_first_logins_of_one_mobile_make_exactly_one_user() {
             .filter(|(s, _)| *s != StatusCode::OK)
             .all(|(s, b)| *s == StatusCode::UNAUTHORIZED && code_of(b) == "sms_code_invalid")
     );
-    let identity: Value = db().await.get(&shared::keys::identity("mobile", &format!("+86{mobile}"))).await.unwrap().unwrap();
+    let identity: Value = db().await.get(&shared::store::keys::identity("mobile", &format!("+86{mobile}"))).await.unwrap().unwrap();
     assert_eq!(identity["user_id"], winners[0]["data"]["user_id"]);
     println!("sms login: 20 concurrent first logins of one mobile → 1 user, 19 refused");
 }
@@ -441,7 +441,7 @@ async fn when_sns_fails_the_answer_is_502_and_no_cooldown_is_consumed() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let cap: Value = db()
         .await
-        .get(&shared::keys::sms_cap(shared::keys::SmsCapScope::Mobile, &format!("+86{mobile}"), &shared::clock::day(shared::clock::now())))
+        .get(&shared::store::keys::sms_cap(shared::store::keys::SmsCapScope::Mobile, &format!("+86{mobile}"), &shared::clock::day(shared::clock::now())))
         .await
         .unwrap()
         .unwrap();
@@ -452,7 +452,7 @@ async fn when_sns_fails_the_answer_is_502_and_no_cooldown_is_consumed() {
 async fn a_configured_test_number_gets_its_fixed_code_without_any_sms() {
     let mobile = unique_mobile();
     let e164 = format!("+86{mobile}");
-    let test = |s: &mut shared::sms::SmsConfig| {
+    let test = |s: &mut shared::auth::sms::SmsConfig| {
         s.test_numbers.insert(format!("+86{mobile}"), "246810".into());
     };
     let (status, _) = send(&make_sender(test).await, &mobile, &unique("dev_")).await;

@@ -2,7 +2,7 @@
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::wechat::{Wechat, WechatApp, WechatConfig};
+use shared::auth::wechat::{Wechat, WechatApp, WechatConfig};
 use std::time::Duration;
 use tests::{accounts, invoke, unique, with_body};
 use wechat_login::WechatLogin;
@@ -94,7 +94,7 @@ async fn without_unionid_the_person_is_appid_plus_openid() {
     assert_eq!(a["data"]["user_id"], b["data"]["user_id"]);
     assert_ne!(a["data"]["user_id"], c["data"]["user_id"]);
     let identity: Value =
-        tests::db().await.get(&shared::keys::identity("wechat_open", &format!("{MINI_APP}:{openid}"))).await.unwrap().unwrap();
+        tests::db().await.get(&shared::store::keys::identity("wechat_open", &format!("{MINI_APP}:{openid}"))).await.unwrap().unwrap();
     assert_eq!(identity["user_id"], a["data"]["user_id"]);
 }
 

@@ -6,10 +6,11 @@ mod views;
 use page::Page;
 use shared::catalog::{self, Card, CompetitionEvent, CompetitionMeta, EventMeta, EventSummary, MapListing, MapMeta, Range, Registration};
 use shared::config::ConfigError;
-use shared::db::{self, Db, Item, decode};
-use shared::request::check_id;
-use shared::tokens::Tokens;
-use shared::{ApiError, ApiResult, Call, Function, Reply, keys};
+use shared::store::db::{self, Db, Item, decode};
+use shared::http::request::check_id;
+use shared::auth::tokens::Tokens;
+use shared::{ApiError, ApiResult, Call, Function, Reply};
+use shared::store::keys;
 use views::{CardView, CompetitionEventDetail, CompetitionView, EventDetail, MapDetail, MapListItem};
 
 pub struct Catalog {
@@ -87,10 +88,10 @@ impl Catalog {
                 (m, l, None)
             }
         };
-        let meta: CompetitionMeta = shared::db::decode_opt(meta)?.ok_or_else(competition_not_found)?;
-        let link: CompetitionEvent = shared::db::decode_opt(link)?
+        let meta: CompetitionMeta = shared::store::db::decode_opt(meta)?.ok_or_else(competition_not_found)?;
+        let link: CompetitionEvent = shared::store::db::decode_opt(link)?
             .ok_or_else(|| ApiError::not_found("event_not_found", "the competition has no event with this event_id"))?;
-        let registration: Option<Registration> = shared::db::decode_opt(registration)?;
+        let registration: Option<Registration> = shared::store::db::decode_opt(registration)?;
         Ok(Reply::ok(CompetitionEventDetail::new(&meta, &link, registration.as_ref())))
     }
 

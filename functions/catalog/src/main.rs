@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::handler::main(catalog::Catalog::from_env).await
+    shared::http::handler::main(catalog::Catalog::from_env).await
 }

@@ -2,11 +2,11 @@
 //! `POST /client/v1/events/{event_id}/launch` — start a game session on the release the client holds.
 
 use serde::Deserialize;
-use shared::db::Db;
-use shared::idempotency::{AsStored, Idempotency};
-use shared::launch::{self, Venue};
-use shared::request::{check_id, check_token};
-use shared::tokens::Tokens;
+use shared::store::db::Db;
+use shared::store::idempotency::{AsStored, Idempotency};
+use shared::session::launch::{self, Venue};
+use shared::http::request::{check_id, check_token};
+use shared::auth::tokens::Tokens;
 use shared::types::ClientType;
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
 
@@ -20,7 +20,7 @@ pub struct Launch {
 impl Launch {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
         Ok(Self {
-            db: Db::from_env(&shared::db::sdk_config().await)?,
+            db: Db::from_env(&shared::store::db::sdk_config().await)?,
             tokens: Tokens::from_env()?,
             idempotency: Idempotency::from_env()?,
             realtime_endpoint: config::required("REALTIME_ENDPOINT")?,

@@ -5,10 +5,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::catalog::{self, REGISTERED};
 use shared::config::ConfigError;
-use shared::db::{self, Db, Tx, TxError, n};
-use shared::request::check_id;
-use shared::tokens::Tokens;
-use shared::{ApiError, ApiResult, Call, Function, Reply, clock, keys};
+use shared::store::db::{self, Db, Tx, TxError, n};
+use shared::http::request::check_id;
+use shared::auth::tokens::Tokens;
+use shared::{ApiError, ApiResult, Call, Function, Reply, clock};
+use shared::store::keys;
 
 /// The largest `form_payload` we keep, as serialized JSON.
 pub const MAX_FORM_PAYLOAD_BYTES: usize = 8 * 1024;

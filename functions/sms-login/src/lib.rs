@@ -1,9 +1,9 @@
 //! `sms-login`: `POST /client/v1/auth/login/sms` — spend an SMS code, get a token pair.
 
 use serde::Deserialize;
-use shared::accounts::{Accounts, Attempt, Identity, LoginReplays, sms_login_key, user_of};
-use shared::request::check_token;
-use shared::sms::{self, Lockout, SmsConfig};
+use shared::auth::accounts::{Accounts, Attempt, Identity, LoginReplays, sms_login_key, user_of};
+use shared::http::request::check_token;
+use shared::auth::sms::{self, Lockout, SmsConfig};
 use shared::types::{ClientType, LoginMethod};
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
 

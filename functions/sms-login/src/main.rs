@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::handler::main(sms_login::SmsLogin::from_env).await
+    shared::http::handler::main(sms_login::SmsLogin::from_env).await
 }

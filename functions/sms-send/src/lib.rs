@@ -2,9 +2,9 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use shared::db::Db;
-use shared::request::check_token;
-use shared::sms::{self, SmsConfig};
+use shared::store::db::Db;
+use shared::http::request::check_token;
+use shared::auth::sms::{self, SmsConfig};
 use shared::types::ClientType;
 use shared::{ApiResult, Call, Function, Reply, clock, config};
 
@@ -16,7 +16,7 @@ pub struct SmsSend {
 
 impl SmsSend {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
-        let sdk = shared::db::sdk_config().await;
+        let sdk = shared::store::db::sdk_config().await;
         Ok(Self { db: Db::from_env(&sdk)?, sns: aws_sdk_sns::Client::new(&sdk), sms: SmsConfig::from_env()? })
     }
 }

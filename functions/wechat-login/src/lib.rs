@@ -1,11 +1,11 @@
 //! `wechat-login`: `POST /client/v1/auth/login/wechat` — exchange a WeChat login code, get a token pair.
 
 use serde::Deserialize;
-use shared::accounts::{Accounts, Attempt, Identity, LoginReplays, user_of, wechat_login_key};
-use shared::db::Tx;
-use shared::request::check_token;
+use shared::auth::accounts::{Accounts, Attempt, Identity, LoginReplays, user_of, wechat_login_key};
+use shared::store::db::Tx;
+use shared::http::request::check_token;
 use shared::types::{ClientType, LoginMethod};
-use shared::wechat::{Wechat, WechatConfig};
+use shared::auth::wechat::{Wechat, WechatConfig};
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
 
 pub struct WechatLogin {

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::handler::main(wechat_login::WechatLogin::from_env).await
+    shared::http::handler::main(wechat_login::WechatLogin::from_env).await
 }

@@ -1,8 +1,8 @@
 //! DynamoDB access: the client (built once per cold start, with bounded timeouts and retries)
 //! and the mapping of SDK failures onto API errors.
 
-use crate::error::ApiError;
-use crate::keys::Key;
+use crate::http::error::ApiError;
+use crate::store::keys::Key;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -244,8 +244,8 @@ impl Db {
             let out = self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(fault)?;
             for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
                 let at = keys.iter().position(|k| {
-                    item.get(crate::keys::PK).and_then(|v| v.as_s().ok()) == Some(&k.pk)
-                        && item.get(crate::keys::SK).and_then(|v| v.as_s().ok()) == Some(&k.sk)
+                    item.get(crate::store::keys::PK).and_then(|v| v.as_s().ok()) == Some(&k.pk)
+                        && item.get(crate::store::keys::SK).and_then(|v| v.as_s().ok()) == Some(&k.sk)
                 });
                 if let Some(at) = at {
                     found[at] = Some(item);

@@ -10,9 +10,9 @@
 //! (fields can be changed but never unset, so completeness cannot be lost anyway).
 
 use crate::clock;
-use crate::db::{Db, Tx, TxError, jitter, n, s};
-use crate::error::{ApiError, ApiResult};
-use crate::keys::{self, Key};
+use crate::store::db::{Db, Tx, TxError, jitter, n, s};
+use crate::http::error::{ApiError, ApiResult};
+use crate::store::keys::{self, Key};
 use crate::types::BodyProfileStatus;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use lambda_http::http::StatusCode;

@@ -2,17 +2,17 @@
 //! transaction as the identity, its body profile and first profile version) and the token
 //! pair a login answers with.
 
-use crate::db::{Db, Tx, encode};
-use crate::envelope::Reply;
-use crate::error::{ApiError, ApiResult};
-use crate::idempotency::{Claimed, Idempotency, Replay, Replays, key_reused};
-use crate::keys::{self, Key};
+use crate::store::db::{Db, Tx, encode};
+use crate::http::envelope::Reply;
+use crate::http::error::{ApiError, ApiResult};
+use crate::store::idempotency::{Claimed, Idempotency, Replay, Replays, key_reused};
+use crate::store::keys::{self, Key};
 use crate::profile;
-use crate::refresh::{self, RefreshConfig};
-use crate::sms::Lockout;
-use crate::tokens::Tokens;
+use crate::auth::refresh::{self, RefreshConfig};
+use crate::auth::sms::Lockout;
+use crate::auth::tokens::Tokens;
 use crate::types::{BodyProfileStatus, ClientType, LoginMethod};
-use crate::wechat::WechatUser;
+use crate::auth::wechat::WechatUser;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +28,7 @@ pub struct Accounts {
 impl Accounts {
     pub async fn from_env() -> Result<Self, crate::config::ConfigError> {
         Ok(Self {
-            db: Db::from_env(&crate::db::sdk_config().await)?,
+            db: Db::from_env(&crate::store::db::sdk_config().await)?,
             tokens: Tokens::from_env()?,
             refresh: RefreshConfig::from_env()?,
             idempotency: Idempotency::from_env()?,
@@ -97,8 +97,8 @@ pub struct LoginData {
 }
 
 /// The user id behind an identity item, as read in a login's first batch.
-pub fn user_of(item: Option<crate::db::Item>) -> ApiResult<Option<String>> {
-    Ok(crate::db::decode_opt::<IdentityItem>(item)?.map(|i| i.user_id))
+pub fn user_of(item: Option<crate::store::db::Item>) -> ApiResult<Option<String>> {
+    Ok(crate::store::db::decode_opt::<IdentityItem>(item)?.map(|i| i.user_id))
 }
 
 /// One login attempt, after its credential was checked.

@@ -3,7 +3,7 @@
 //! `session_key` and WeChat's access token are read and dropped, never stored or returned.
 
 use crate::config::{self, ConfigError};
-use crate::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult};
 use crate::types::ClientType;
 use lambda_http::http::StatusCode;
 use serde::Deserialize;

@@ -2,8 +2,8 @@
 //! launch session token — a different kind (`typ`, `aud`) that is never accepted in its place.
 
 use crate::config::{self, ConfigError};
-use crate::error::{ApiError, ApiResult};
-use crate::request::Call;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::request::Call;
 use crate::types::ClientType;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};

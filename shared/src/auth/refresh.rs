@@ -3,9 +3,9 @@
 
 use crate::config::{self, ConfigError};
 use crate::crypto;
-use crate::db::{Db, Tx, TxError, encode, n, s};
-use crate::error::{ApiError, ApiResult};
-use crate::keys;
+use crate::store::db::{Db, Tx, TxError, encode, n, s};
+use crate::http::error::{ApiError, ApiResult};
+use crate::store::keys;
 use crate::types::ClientType;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
@@ -171,7 +171,7 @@ async fn revoke_family(db: &Db, family_id: &str, now: i64) -> ApiResult<()> {
         .expression_attribute_values(":t", s("refresh_family"))
         .send()
         .await
-        .map_err(crate::db::fault)?;
+        .map_err(crate::store::db::fault)?;
     tracing::warn!(family_id, "refresh token reuse: family revoked");
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! A routed call and what a handler reads from it: the JSON body, path and query parameters,
 //! the bearer token — each failure a 400 that names the field.
 
-use crate::error::{ApiError, ApiResult};
-use crate::routes::{Params, Route};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::routes::{Params, Route};
 use lambda_http::http::{StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};

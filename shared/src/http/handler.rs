@@ -1,10 +1,10 @@
 //! The Lambda entry every function shares: logging, routing, body limits, panics and errors all
 //! end in the envelope; nothing a client sends can make the invocation itself fail.
 
-use crate::envelope::{self, Reply};
-use crate::error::{ApiError, ApiResult};
-use crate::request::Call;
-use crate::routes::{self, Matched};
+use crate::http::envelope::{self, Reply};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::request::Call;
+use crate::http::routes::{self, Matched};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response, service_fn};
 use serde_json::json;

@@ -4,10 +4,10 @@
 
 use crate::catalog::{CompetitionEvent, CompetitionMeta, EventMeta, Registration};
 use crate::crypto;
-use crate::db::{self, Db, Tx, encode};
-use crate::error::{ApiError, ApiResult};
-use crate::keys;
-use crate::tokens::{Claims, Tokens};
+use crate::store::db::{self, Db, Tx, encode};
+use crate::http::error::{ApiError, ApiResult};
+use crate::store::keys;
+use crate::auth::tokens::{Claims, Tokens};
 use crate::types::ClientType;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
 use lambda_http::http::StatusCode;

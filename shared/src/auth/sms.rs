@@ -5,9 +5,9 @@
 use crate::clock;
 use crate::config::{self, ConfigError};
 use crate::crypto;
-use crate::db::{self, Db, Tx, TxError, n, s};
-use crate::error::{ApiError, ApiResult};
-use crate::keys::{self, Key, SmsCapScope};
+use crate::store::db::{self, Db, Tx, TxError, n, s};
+use crate::http::error::{ApiError, ApiResult};
+use crate::store::keys::{self, Key, SmsCapScope};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use aws_sdk_sns::types::MessageAttributeValue;

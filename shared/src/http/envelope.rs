@@ -1,6 +1,6 @@
 //! The response envelope: `request_id` plus `data` or `error{code,message,details}`.
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use lambda_http::http::{StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};

@@ -4,10 +4,10 @@
 
 use crate::config::{self, ConfigError};
 use crate::crypto;
-use crate::db::{self, Db, n, s};
-use crate::envelope::Reply;
-use crate::error::{ApiError, ApiResult};
-use crate::keys::{self, Key};
+use crate::store::db::{self, Db, n, s};
+use crate::http::envelope::Reply;
+use crate::http::error::{ApiError, ApiResult};
+use crate::store::keys::{self, Key};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use lambda_http::http::StatusCode;

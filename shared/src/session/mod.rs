@@ -1,0 +1,3 @@
+//! Game sessions: the launch that opens one on a frozen release and route.
+
+pub mod launch;
