@@ -3,8 +3,8 @@
 use crate::file::CatalogFile;
 use shared::catalog::CompetitionStatus;
 use shared::clock::parse_rfc3339;
-use shared::store::keys::MAX_PRIORITY;
 use shared::http::request::check_id;
+use shared::store::keys::MAX_PRIORITY;
 use std::collections::HashSet;
 
 /// The problems of `file`; empty when it can be imported.

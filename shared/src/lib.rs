@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod http;
+pub mod ids;
 pub mod profile;
 pub mod session;
 pub mod store;

@@ -1,11 +1,13 @@
 //! The test harness: where the local stack is, and short ways to call it — over HTTP (the API
 //! under `cargo lambda watch`) or through a function's handler with an `events/` event.
 
+pub mod openapi;
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use lambda_http::http::StatusCode;
 use serde_json::Value;
-use shared::store::db::Db;
 use shared::http::handler::{self, Function};
+use shared::store::db::Db;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -154,7 +156,9 @@ impl Api {
         if let Some(body) = body {
             req = req.header("content-type", "application/json").body(body.to_string());
         }
-        self.finish(req).await
+        let (status, body) = self.finish(req).await;
+        assert_documented(method, path, status, &body);
+        (status, body)
     }
 
     pub async fn finish(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
@@ -235,7 +239,30 @@ pub async fn invoke_event<F: Function>(function: &F, event: &Value) -> (StatusCo
         other => panic!("unexpected body {other:?}"),
     };
     assert_enveloped(status, &body);
+    let method = event["requestContext"]["http"]["method"].as_str().unwrap_or("GET");
+    assert_documented(method, event["rawPath"].as_str().unwrap_or("/"), status, &body);
     (status, body)
+}
+
+/// An error answer carries a code the operation documents for that status in docs/openapi.yaml
+/// (unknown paths and methods: the catch-all's codes). Checked on every answer of every suite.
+pub fn assert_documented(method: &str, path: &str, status: StatusCode, body: &Value) {
+    if status.is_success() {
+        return;
+    }
+    let code = body["error"]["code"].as_str().unwrap_or_default();
+    let path = path.split('?').next().unwrap_or(path);
+    let documented = match shared::http::routes::find(method, path) {
+        shared::http::routes::Matched::Route(route, _) => openapi::documented(method, route.path, status.as_u16()),
+        _ => Some(["not_found", "method_not_allowed"].map(String::from).into()),
+    };
+    match documented {
+        Some(codes) => assert!(
+            codes.contains(code),
+            "{method} {path} answered {status} {code}, which docs/openapi.yaml does not list for it ({codes:?})"
+        ),
+        None => panic!("{method} {path} answered {status} {code}, a status docs/openapi.yaml does not document for it"),
+    }
 }
 
 /// Sets the JSON body of an event.

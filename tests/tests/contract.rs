@@ -6,9 +6,11 @@
 //! Pure file checks: no local stack needed (`cargo test -p tests --test contract`).
 
 use serde_json::Value;
+use shared::http::error::ErrorCode;
 use shared::http::routes::{self, FALLBACK_FUNCTION, Matched, ROUTES};
 use std::collections::{BTreeMap, BTreeSet};
 use tests::RESERVED_ROUTES;
+use tests::openapi::{deref, documented_errors, openapi, openapi_operations, read, yaml};
 
 /// The catch-all as API Gateway spells it (template.yaml, events) and as `cargo lambda watch` does.
 const CATCH_ALL_METHOD: &str = "ANY";
@@ -18,47 +20,10 @@ const CATCH_ALL_ROUTER_PATH: &str = "/client/v1/{*proxy}";
 /// Codes only the catch-all answers (no documented operation returns them).
 const CATCH_ALL_CODES: &[(&str, u16)] = &[("not_found", 404), ("method_not_allowed", 405)];
 
-const OPENAPI_METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-
 /// `METHOD path` → function.
 type RouteMap = BTreeMap<(String, String), String>;
 
 // ------------------------------------------------------------------------------------- sources
-
-fn read(rel: &str) -> String {
-    let path = tests::repo_path(rel);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
-}
-
-/// A YAML document as JSON. CloudFormation short tags (`!Ref X`, `!Sub "…"`, `!GetAtt A.B`) are
-/// dropped, keeping the value they tag: only the structure matters here.
-fn yaml(rel: &str) -> Value {
-    let doc: serde_norway::Value = serde_norway::from_str(&read(rel)).unwrap_or_else(|e| panic!("{rel} is not valid YAML: {e}"));
-    to_json(doc)
-}
-
-fn to_json(v: serde_norway::Value) -> Value {
-    use serde_norway::Value as Y;
-    match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => serde_json::to_value(&n).unwrap_or(Value::Null),
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
-        Y::Mapping(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| {
-                    let key = match to_json(k) {
-                        Value::String(s) => s,
-                        other => other.to_string(),
-                    };
-                    (key, to_json(v))
-                })
-                .collect(),
-        ),
-        Y::Tagged(tagged) => to_json(tagged.value),
-    }
-}
 
 fn route_table() -> RouteMap {
     let mut map = RouteMap::new();
@@ -141,68 +106,6 @@ fn watch_router() -> BTreeMap<String, String> {
     router
 }
 
-fn openapi() -> Value {
-    yaml("docs/openapi.yaml")
-}
-
-/// The operations of docs/openapi.yaml: `METHOD path` → the operation object.
-fn openapi_operations(doc: &Value) -> BTreeMap<(String, String), Value> {
-    let mut ops = BTreeMap::new();
-    for (path, item) in doc["paths"].as_object().cloned().unwrap_or_default() {
-        for (key, op) in item.as_object().cloned().unwrap_or_default() {
-            if OPENAPI_METHODS.contains(&key.as_str()) {
-                ops.insert((key.to_ascii_uppercase(), path.clone()), op);
-            }
-        }
-    }
-    ops
-}
-
-/// Follows a local `$ref` (`#/components/...`) until a non-reference object.
-fn deref<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
-    for _ in 0..16 {
-        let Some(reference) = v.get("$ref").and_then(Value::as_str) else { return v };
-        let pointer = reference.strip_prefix('#').unwrap_or_else(|| panic!("openapi: only local $ref are used, found {reference}"));
-        v = doc.pointer(pointer).unwrap_or_else(|| panic!("openapi: $ref {reference} points nowhere"));
-    }
-    panic!("openapi: $ref chain too deep")
-}
-
-/// The `error.code` values a response schema allows: the union of every `enum`/`const` found
-/// on an `error.code` property anywhere in the schema (through `$ref` and `allOf`/`oneOf`/`anyOf`).
-fn error_codes_of(doc: &Value, schema: &Value, codes: &mut BTreeSet<String>) {
-    let schema = deref(doc, schema);
-    if let Some(code) = schema.pointer("/properties/error/properties/code") {
-        let code = deref(doc, code);
-        for c in code["enum"].as_array().into_iter().flatten().chain(code.get("const")) {
-            codes.insert(c.as_str().expect("error codes are strings").to_string());
-        }
-    }
-    for key in ["allOf", "oneOf", "anyOf"] {
-        for sub in schema[key].as_array().into_iter().flatten() {
-            error_codes_of(doc, sub, codes);
-        }
-    }
-}
-
-/// For one operation: status → the error codes its response documents.
-fn documented_errors(doc: &Value, op: &Value) -> BTreeMap<u16, BTreeSet<String>> {
-    let mut out = BTreeMap::new();
-    for (status, response) in op["responses"].as_object().cloned().unwrap_or_default() {
-        let Ok(status) = status.parse::<u16>() else { continue };
-        if status < 400 {
-            continue;
-        }
-        let response = deref(doc, &response);
-        let mut codes = BTreeSet::new();
-        if let Some(schema) = response.pointer("/content/application~1json/schema") {
-            error_codes_of(doc, schema, &mut codes);
-        }
-        out.insert(status, codes);
-    }
-    out
-}
-
 fn show(route: &(String, String)) -> String {
     format!("{} {}", route.0, route.1)
 }
@@ -253,12 +156,10 @@ fn router_problems(router: &BTreeMap<String, String>) -> Vec<String> {
     let mut problems = Vec::new();
     for (path, function) in &expected {
         match router.get(path) {
-            None => {
-                problems.push(format!("{path} (→ {function}) is in shared::http::routes::ROUTES but missing from the Cargo.toml watch router"))
-            }
-            Some(other) if other != function => {
-                problems.push(format!("{path} goes to {function} in shared::http::routes::ROUTES but to {other} in the Cargo.toml watch router"))
-            }
+            None => problems
+                .push(format!("{path} (→ {function}) is in shared::http::routes::ROUTES but missing from the Cargo.toml watch router")),
+            Some(other) if other != function => problems
+                .push(format!("{path} goes to {function} in shared::http::routes::ROUTES but to {other} in the Cargo.toml watch router")),
             Some(_) => {}
         }
     }
@@ -363,13 +264,15 @@ fn a_drifted_route_is_reported_by_name() {
     let local = router_problems(&router).join("\n");
     // then each drift is named, with the route and where it is missing or differs
     assert!(
-        template
-            .contains("GET /client/v1/maps/{map_id} (→ catalog) is in shared::http::routes::ROUTES (+ catch-all) but missing from template.yaml"),
+        template.contains(
+            "GET /client/v1/maps/{map_id} (→ catalog) is in shared::http::routes::ROUTES (+ catch-all) but missing from template.yaml"
+        ),
         "{template}"
     );
     assert!(
-        template
-            .contains("POST /client/v1/punches goes to sessions in shared::http::routes::ROUTES (+ catch-all) but to launch in template.yaml"),
+        template.contains(
+            "POST /client/v1/punches goes to sessions in shared::http::routes::ROUTES (+ catch-all) but to launch in template.yaml"
+        ),
         "{template}"
     );
     assert!(
@@ -487,9 +390,8 @@ fn reserved_routes_are_routed_to_sessions_and_publish_their_contract_code() {
         // when each is looked up in the route table and in the OpenAPI document
         match ROUTES.iter().find(|r| r.method == *method && r.path == *path) {
             Some(r) if r.function == FALLBACK_FUNCTION => {}
-            Some(r) => {
-                problems.push(format!("reserved {method} {path} goes to {} in shared::http::routes::ROUTES, not {FALLBACK_FUNCTION}", r.function))
-            }
+            Some(r) => problems
+                .push(format!("reserved {method} {path} goes to {} in shared::http::routes::ROUTES, not {FALLBACK_FUNCTION}", r.function)),
             None => problems.push(format!("reserved {method} {path} is missing from shared::http::routes::ROUTES")),
         }
         let Some(op) = ops.get(&route) else {
@@ -648,4 +550,31 @@ fn every_event_file_is_a_route_and_every_route_has_an_event() {
         }
     }
     assert_no_problems("events/", problems);
+}
+
+#[test]
+fn the_error_codes_in_code_are_exactly_the_published_table() {
+    // given the one error-code type of the code, and the published table
+    let doc = openapi();
+    let published: BTreeMap<String, u16> = doc["x-error-codes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| (e["code"].as_str().unwrap_or_default().to_string(), e["status"].as_u64().unwrap_or(0) as u16))
+        .collect();
+    let in_code: BTreeMap<String, u16> = ErrorCode::ALL.iter().map(|c| (c.as_str().to_string(), c.status().as_u16())).collect();
+
+    // when they are compared, then they are the same codes with the same statuses
+    let mut problems = Vec::new();
+    for (code, status) in &in_code {
+        if published.get(code) != Some(status) {
+            problems.push(format!("ErrorCode {code} ({status}) is published as {:?}", published.get(code)));
+        }
+    }
+    for (code, status) in &published {
+        if !in_code.contains_key(code) {
+            problems.push(format!("x-error-codes lists {code} ({status}), which no ErrorCode is"));
+        }
+    }
+    assert_no_problems("error codes in code vs x-error-codes", problems);
 }

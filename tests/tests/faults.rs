@@ -10,11 +10,11 @@
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use shared::auth::accounts::{Accounts, sms_login_key};
+use shared::auth::refresh::RefreshConfig;
+use shared::auth::sms::SmsConfig;
 use shared::store::db::Db;
 use shared::store::idempotency::Idempotency;
 use shared::store::keys::{self, SmsCapScope};
-use shared::auth::refresh::RefreshConfig;
-use shared::auth::sms::SmsConfig;
 use shared::types::ClientType;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -506,7 +506,13 @@ async fn dynamodb_out_of_reach_is_a_503_within_3_s_and_leaves_nothing_half_writt
     assert_eq!(sessions_of(&direct, &user).await, 1, "a failed launch left a session");
     let test_e164 = format!("+86{TEST_NUMBER}");
     assert!(direct.get::<Value>(&keys::idempotency("login", &sms_login_key(&test_e164, &login_key))).await.unwrap().is_none());
-    assert!(direct.get::<Value>(&keys::idempotency("launch", &shared::session::launch::launch_key(&user, &launch_key))).await.unwrap().is_none());
+    assert!(
+        direct
+            .get::<Value>(&keys::idempotency("launch", &shared::session::launch::launch_key(&user, &launch_key)))
+            .await
+            .unwrap()
+            .is_none()
+    );
     // and the keys of the requests that failed before any write can be retried at once; the
     // code none of the failed logins spent is spent once, by the retry
     let (status, again) = f.login(&login_key, TEST_NUMBER, TEST_CODE).await;

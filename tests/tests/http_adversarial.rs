@@ -5,11 +5,11 @@
 use futures::StreamExt;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::http::routes::{ROUTES, Route};
 use shared::auth::tokens::{Claims, Tokens};
-use shared::types::ClientType;
 use shared::clock;
+use shared::http::routes::{ROUTES, Route};
 use shared::store::keys;
+use shared::types::ClientType;
 use tests::{Api, RESERVED_ROUTES, World, api, unique, unique_mobile};
 
 // ---------------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ async fn a_competition_launch_freezes_the_release_and_route_and_returns_a_sessio
     // the session token is its own kind: never an access token
     let session_token = data["session_token"].as_str().unwrap();
     assert_eq!(tokens().verify_session(session_token).unwrap().sid.as_deref(), data["session_id"].as_str());
-    assert_eq!(tokens().verify_access(session_token).unwrap_err().code, "unauthorized");
+    assert_eq!(tokens().verify_access(session_token).unwrap_err().code.as_str(), "unauthorized");
     // and the session is stored with what it froze
     let stored: Value =
         db().await.get(&shared::store::keys::session(data["session_id"].as_str().unwrap())).await.unwrap().expect("session stored");

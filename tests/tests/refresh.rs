@@ -36,8 +36,12 @@ async fn a_valid_refresh_token_gets_a_new_access_token_and_nothing_else() {
     let claims = tokens().verify_access(body["data"]["access_token"].as_str().unwrap()).unwrap();
     assert_eq!((claims.sub, claims.device_id), (user, "dev_1".to_string()));
     // and only its hash is stored
-    let stored: Value =
-        db().await.get(&shared::store::keys::refresh_token(&shared::crypto::sha256_hex(token.as_bytes()))).await.unwrap().expect("stored by hash");
+    let stored: Value = db()
+        .await
+        .get(&shared::store::keys::refresh_token(&shared::crypto::sha256_hex(token.as_bytes())))
+        .await
+        .unwrap()
+        .expect("stored by hash");
     assert!(!stored.to_string().contains(&token));
 }
 

@@ -117,6 +117,7 @@ async fn a_user_registers_once_and_the_competition_shows_it() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let id = body["data"]["registration_id"].as_str().expect("registration_id");
     assert!(id.starts_with("reg_") && id.len() > 20, "{id}");
+    assert_eq!(id, id.to_lowercase(), "ids minted by the API are lower case, as user and session ids are");
     assert_eq!(body["data"]["status"], "registered");
     let stored = stored_registration(&competition, &user).await.expect("stored");
     assert_eq!((stored.registration_id.as_str(), stored.group_id.as_deref()), (id, Some("grp_open")));

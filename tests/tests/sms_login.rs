@@ -441,7 +441,11 @@ async fn when_sns_fails_the_answer_is_502_and_no_cooldown_is_consumed() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let cap: Value = db()
         .await
-        .get(&shared::store::keys::sms_cap(shared::store::keys::SmsCapScope::Mobile, &format!("+86{mobile}"), &shared::clock::day(shared::clock::now())))
+        .get(&shared::store::keys::sms_cap(
+            shared::store::keys::SmsCapScope::Mobile,
+            &format!("+86{mobile}"),
+            &shared::clock::day(shared::clock::now()),
+        ))
         .await
         .unwrap()
         .unwrap();

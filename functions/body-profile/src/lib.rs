@@ -1,9 +1,9 @@
 //! `body-profile`: `PUT /client/v1/me/body-profile` — the caller completes or updates their own body profile.
 
-use shared::config::ConfigError;
-use shared::store::db::{self, Db};
-use shared::profile::{self, ProfileChange};
 use shared::auth::tokens::Tokens;
+use shared::config::ConfigError;
+use shared::profile::{self, ProfileChange};
+use shared::store::db::{self, Db};
 use shared::{ApiResult, Call, Function, Reply, clock};
 
 pub struct BodyProfile {

@@ -1,16 +1,16 @@
 //! `catalog`: the seven catalog reads (cards, competitions, maps, events), each one DynamoDB round trip.
 
-mod page;
 mod views;
 
-use page::Page;
+use shared::auth::tokens::Tokens;
 use shared::catalog::{self, Card, CompetitionEvent, CompetitionMeta, EventMeta, EventSummary, MapListing, MapMeta, Range, Registration};
 use shared::config::ConfigError;
-use shared::store::db::{self, Db, Item, decode};
+use shared::http::error::ErrorCode;
+use shared::http::page::Page;
 use shared::http::request::check_id;
-use shared::auth::tokens::Tokens;
-use shared::{ApiError, ApiResult, Call, Function, Reply};
+use shared::store::db::{self, Db, Item, decode};
 use shared::store::keys;
+use shared::{ApiError, ApiResult, Call, Function, Reply};
 use views::{CardView, CompetitionEventDetail, CompetitionView, EventDetail, MapDetail, MapListItem};
 
 pub struct Catalog {
@@ -40,7 +40,7 @@ impl Function for Catalog {
             "/client/v1/maps/{map_id}" => self.map(&call).await,
             "/client/v1/events" => self.events(&call).await,
             "/client/v1/events/{event_id}" => self.event(&call).await,
-            _ => Err(ApiError::not_found("not_found", "no such route")),
+            _ => Err(ApiError::of(ErrorCode::NotFound)),
         }
     }
 }
@@ -90,7 +90,7 @@ impl Catalog {
         };
         let meta: CompetitionMeta = shared::store::db::decode_opt(meta)?.ok_or_else(competition_not_found)?;
         let link: CompetitionEvent = shared::store::db::decode_opt(link)?
-            .ok_or_else(|| ApiError::not_found("event_not_found", "the competition has no event with this event_id"))?;
+            .ok_or_else(|| ApiError::of(ErrorCode::EventNotFound).saying("the competition has no event with this event_id"))?;
         let registration: Option<Registration> = shared::store::db::decode_opt(registration)?;
         Ok(Reply::ok(CompetitionEventDetail::new(&meta, &link, registration.as_ref())))
     }
@@ -126,9 +126,7 @@ impl Catalog {
 
     async fn event(&self, call: &Call<'_>) -> ApiResult<Reply> {
         let event_id = call.id("event_id")?;
-        let meta: EventMeta = catalog::event(&self.db, event_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("event_not_found", "no event with this event_id"))?;
+        let meta: EventMeta = catalog::event(&self.db, event_id).await?.ok_or_else(|| ApiError::of(ErrorCode::EventNotFound))?;
         Ok(Reply::ok(EventDetail::from(&meta)))
     }
 
@@ -137,7 +135,7 @@ impl Catalog {
         let mut items = catalog::query(&self.db, &keys::map_pk(map_id), Range::All, limit.map(|l| l + 1)).await?.into_iter();
         let meta = match items.next() {
             Some(item) if is_meta(&item) => decode(item)?,
-            _ => return Err(ApiError::not_found("map_not_found", "no map with this map_id")),
+            _ => return Err(ApiError::of(ErrorCode::MapNotFound)),
         };
         Ok((meta, items.collect()))
     }
@@ -170,5 +168,5 @@ fn decode_all<T: serde::de::DeserializeOwned>(items: Vec<Item>) -> ApiResult<Vec
 }
 
 fn competition_not_found() -> ApiError {
-    ApiError::not_found("competition_not_found", "no competition with this competition_id")
+    ApiError::of(ErrorCode::CompetitionNotFound)
 }

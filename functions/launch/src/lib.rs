@@ -2,11 +2,12 @@
 //! `POST /client/v1/events/{event_id}/launch` — start a game session on the release the client holds.
 
 use serde::Deserialize;
+use shared::auth::tokens::Tokens;
+use shared::http::error::ErrorCode;
+use shared::http::request::{check_id, check_token};
+use shared::session::launch::{self, Venue};
 use shared::store::db::Db;
 use shared::store::idempotency::{AsStored, Idempotency};
-use shared::session::launch::{self, Venue};
-use shared::http::request::{check_id, check_token};
-use shared::auth::tokens::Tokens;
 use shared::types::ClientType;
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
 
@@ -57,7 +58,7 @@ impl Function for Launch {
             check_id("route_code", route_code)?;
         }
         if req.client_type != claims.client_type {
-            return Err(ApiError::forbidden("client_type_mismatch", "client_type differs from the one your access token was issued for"));
+            return Err(ApiError::of(ErrorCode::ClientTypeMismatch));
         }
         let now = clock::now();
         let competition_id = match venue {

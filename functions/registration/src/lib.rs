@@ -3,13 +3,14 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use shared::auth::tokens::Tokens;
 use shared::catalog::{self, REGISTERED};
 use shared::config::ConfigError;
-use shared::store::db::{self, Db, Tx, TxError, n};
+use shared::http::error::ErrorCode;
 use shared::http::request::check_id;
-use shared::auth::tokens::Tokens;
-use shared::{ApiError, ApiResult, Call, Function, Reply, clock};
+use shared::store::db::{self, Db, Tx, TxError, n};
 use shared::store::keys;
+use shared::{ApiError, ApiResult, Call, Function, Reply, clock};
 
 /// The largest `form_payload` we keep, as serialized JSON.
 pub const MAX_FORM_PAYLOAD_BYTES: usize = 8 * 1024;
@@ -49,7 +50,7 @@ impl Function for Registration {
         let form_payload = body.form_payload.filter(|v| !v.is_null()).map(form_payload).transpose()?;
 
         let registration = catalog::Registration {
-            registration_id: format!("reg_{}", ulid::Ulid::new()),
+            registration_id: shared::ids::mint("reg"),
             competition_id: competition_id.to_owned(),
             user_id: claims.sub,
             status: REGISTERED.to_owned(),
@@ -120,8 +121,9 @@ impl Registration {
 
     async fn already_registered(&self, r: &catalog::Registration) -> ApiError {
         match catalog::registration(&self.db, &r.competition_id, &r.user_id).await {
-            Ok(Some(existing)) => ApiError::conflict("registration_exists", "already registered for this competition")
-                .with_details(json!({ "registration_id": existing.registration_id })),
+            Ok(Some(existing)) => {
+                ApiError::of(ErrorCode::RegistrationExists).with_details(json!({ "registration_id": existing.registration_id }))
+            }
             Ok(None) => ApiError::internal(),
             Err(e) => e,
         }
@@ -130,12 +132,10 @@ impl Registration {
     /// Why the competition refused the registration, read back only on this error path.
     async fn refused(&self, competition_id: &str, now: i64) -> ApiError {
         match catalog::competition(&self.db, competition_id).await {
-            Ok(None) => ApiError::not_found("competition_not_found", "no competition with this competition_id"),
-            Ok(Some(c)) if !c.registration_window_open(now) => {
-                ApiError::forbidden("registration_closed", "registration for this competition is not open")
-            }
+            Ok(None) => ApiError::of(ErrorCode::CompetitionNotFound),
+            Ok(Some(c)) if !c.registration_window_open(now) => ApiError::of(ErrorCode::RegistrationClosed),
             // Full, or it filled up and was re-read after: either way there is no place left.
-            Ok(Some(_)) => ApiError::conflict("registration_full", "the competition is full"),
+            Ok(Some(_)) => ApiError::of(ErrorCode::RegistrationFull),
             Err(e) => e,
         }
     }

@@ -2,8 +2,8 @@
 
 use serde::Deserialize;
 use shared::auth::accounts::{Accounts, Attempt, Identity, LoginReplays, sms_login_key, user_of};
-use shared::http::request::check_token;
 use shared::auth::sms::{self, Lockout, SmsConfig};
+use shared::http::request::check_token;
 use shared::types::{ClientType, LoginMethod};
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
 

@@ -2,9 +2,9 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use shared::store::db::Db;
-use shared::http::request::check_token;
 use shared::auth::sms::{self, SmsConfig};
+use shared::http::request::check_token;
+use shared::store::db::Db;
 use shared::types::ClientType;
 use shared::{ApiResult, Call, Function, Reply, clock, config};
 

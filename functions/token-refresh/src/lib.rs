@@ -2,9 +2,9 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use shared::store::db::Db;
 use shared::auth::refresh::{self, RefreshConfig};
 use shared::auth::tokens::Tokens;
+use shared::store::db::Db;
 use shared::types::ClientType;
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
 
@@ -16,7 +16,11 @@ pub struct TokenRefresh {
 
 impl TokenRefresh {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
-        Ok(Self { db: Db::from_env(&shared::store::db::sdk_config().await)?, tokens: Tokens::from_env()?, refresh: RefreshConfig::from_env()? })
+        Ok(Self {
+            db: Db::from_env(&shared::store::db::sdk_config().await)?,
+            tokens: Tokens::from_env()?,
+            refresh: RefreshConfig::from_env()?,
+        })
     }
 }
 

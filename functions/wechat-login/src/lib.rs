@@ -2,10 +2,10 @@
 
 use serde::Deserialize;
 use shared::auth::accounts::{Accounts, Attempt, Identity, LoginReplays, user_of, wechat_login_key};
-use shared::store::db::Tx;
-use shared::http::request::check_token;
-use shared::types::{ClientType, LoginMethod};
 use shared::auth::wechat::{Wechat, WechatConfig};
+use shared::http::request::check_token;
+use shared::store::db::Tx;
+use shared::types::{ClientType, LoginMethod};
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
 
 pub struct WechatLogin {

@@ -2,17 +2,18 @@
 //! transaction as the identity, its body profile and first profile version) and the token
 //! pair a login answers with.
 
-use crate::store::db::{Db, Tx, encode};
-use crate::http::envelope::Reply;
-use crate::http::error::{ApiError, ApiResult};
-use crate::store::idempotency::{Claimed, Idempotency, Replay, Replays, key_reused};
-use crate::store::keys::{self, Key};
-use crate::profile;
 use crate::auth::refresh::{self, RefreshConfig};
 use crate::auth::sms::Lockout;
 use crate::auth::tokens::Tokens;
-use crate::types::{BodyProfileStatus, ClientType, LoginMethod};
 use crate::auth::wechat::WechatUser;
+use crate::http::envelope::Reply;
+use crate::http::error::ErrorCode;
+use crate::http::error::{ApiError, ApiResult};
+use crate::profile;
+use crate::store::db::{Db, Tx, encode};
+use crate::store::idempotency::{Claimed, Idempotency, Replay, Replays, key_reused};
+use crate::store::keys::{self, Key};
+use crate::types::{BodyProfileStatus, ClientType, LoginMethod};
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
@@ -134,7 +135,7 @@ impl Accounts {
         let mut existing = attempt.existing_user.clone();
         // Twice at most: a first login that loses the race for its identity joins the winner's user.
         for _ in 0..2 {
-            let user_id = existing.clone().unwrap_or_else(|| format!("usr_{}", ulid::Ulid::new().to_string().to_lowercase()));
+            let user_id = existing.clone().unwrap_or_else(|| crate::ids::mint("usr"));
             let (refresh_token, refresh_put) =
                 refresh::issue(&self.db, &self.refresh, &user_id, attempt.client_type, attempt.device_id, None, now);
             let status_read = async {
@@ -204,7 +205,7 @@ impl Accounts {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(ApiError::conflict("request_in_progress", "another login for this account is in progress; retry"))
+        Err(ApiError::of(ErrorCode::RequestInProgress).saying("another login for this account is in progress; retry"))
     }
 }
 

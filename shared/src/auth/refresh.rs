@@ -3,8 +3,9 @@
 
 use crate::config::{self, ConfigError};
 use crate::crypto;
-use crate::store::db::{Db, Tx, TxError, encode, n, s};
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult};
+use crate::store::db::{Db, Tx, TxError, encode, n, s};
 use crate::store::keys;
 use crate::types::ClientType;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
@@ -65,7 +66,7 @@ pub fn issue(
         user_id: user_id.into(),
         client_type,
         device_id: device_id.into(),
-        family_id: family_id.map(str::to_owned).unwrap_or_else(|| format!("fam_{}", ulid::Ulid::new())),
+        family_id: family_id.map(str::to_owned).unwrap_or_else(|| crate::ids::mint("fam")),
         issued_at: now,
         expires_at: now + cfg.ttl_sec,
         used_at: None,
@@ -81,7 +82,7 @@ pub fn issue(
 }
 
 fn invalid() -> ApiError {
-    ApiError::new(lambda_http::http::StatusCode::UNAUTHORIZED, "refresh_token_invalid", "refresh token is not valid; log in again")
+    ApiError::of(ErrorCode::RefreshTokenInvalid)
 }
 
 /// What a valid refresh yields: whose token it was and, with rotation, its successor.
@@ -101,11 +102,7 @@ pub async fn redeem(db: &Db, cfg: &RefreshConfig, token: &str, client_type: Clie
         return Err(invalid());
     }
     if item.expires_at <= now {
-        return Err(ApiError::new(
-            lambda_http::http::StatusCode::UNAUTHORIZED,
-            "refresh_token_expired",
-            "refresh token expired; log in again",
-        ));
+        return Err(ApiError::of(ErrorCode::RefreshTokenExpired));
     }
     if !cfg.rotation {
         return Ok(Refreshed { item, rotated: None });
@@ -154,11 +151,7 @@ pub async fn redeem(db: &Db, cfg: &RefreshConfig, token: &str, client_type: Clie
 }
 
 fn reused() -> ApiError {
-    ApiError::new(
-        lambda_http::http::StatusCode::UNAUTHORIZED,
-        "refresh_token_reused",
-        "refresh token was already used; every token of this login is revoked",
-    )
+    ApiError::of(ErrorCode::RefreshTokenReused)
 }
 
 async fn revoke_family(db: &Db, family_id: &str, now: i64) -> ApiResult<()> {

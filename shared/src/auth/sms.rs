@@ -5,13 +5,13 @@
 use crate::clock;
 use crate::config::{self, ConfigError};
 use crate::crypto;
-use crate::store::db::{self, Db, Tx, TxError, n, s};
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult};
+use crate::store::db::{self, Db, Tx, TxError, n, s};
 use crate::store::keys::{self, Key, SmsCapScope};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use aws_sdk_sns::types::MessageAttributeValue;
-use lambda_http::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -264,7 +264,7 @@ pub async fn send(db: &Db, sns: &aws_sdk_sns::Client, cfg: &SmsConfig, e164: &st
         if let Err(e) = db.transact(undo).await {
             tracing::error!(?e, "could not undo a failed SMS send");
         }
-        return Err(ApiError::new(StatusCode::BAD_GATEWAY, "sms_send_failed", "the SMS could not be sent; try again"));
+        return Err(ApiError::of(ErrorCode::SmsSendFailed));
     }
     Ok(Sent { cooldown_sec: cfg.cooldown_sec, expires_in_sec: cfg.code_ttl_sec })
 }
@@ -280,13 +280,13 @@ async fn refusal(db: &Db, cfg: &SmsConfig, code_key: &Key, failed: &[&str], now:
             Ok(code) => code.map(|c| c.sent_at).unwrap_or(now),
             Err(e) => return e,
         };
-        ApiError::too_many("sms_cooldown", "a code was sent moments ago; wait before asking again", sent_at + cfg.cooldown_sec - now)
+        ApiError::too_many(ErrorCode::SmsCooldown, sent_at + cfg.cooldown_sec - now)
     } else if [MOBILE_DAY, DEVICE_DAY, KNOWN_DEVICE, KNOWN_DEVICE_DAY].iter().any(|l| failed.contains(l)) {
-        ApiError::too_many("sms_daily_limit", "daily SMS limit reached", clock::until_midnight(now))
+        ApiError::too_many(ErrorCode::SmsDailyLimit, clock::until_midnight(now))
     } else if failed.contains(&IP_HOUR) {
-        ApiError::too_many("sms_ip_limit", "too many codes requested from this network; try again later", clock::until_next_hour(now))
+        ApiError::too_many(ErrorCode::SmsIpLimit, clock::until_next_hour(now))
     } else {
-        ApiError::too_many("sms_global_limit", "SMS sending is paused for a while; try again later", clock::until_next_hour(now))
+        ApiError::too_many(ErrorCode::SmsGlobalLimit, clock::until_next_hour(now))
     }
 }
 
@@ -351,7 +351,7 @@ pub async fn verify(
         return Err(code_invalid(None));
     }
     if stored.expires_at <= now {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "sms_code_expired", "the code has expired; ask for a new one"));
+        return Err(ApiError::of(ErrorCode::SmsCodeExpired));
     }
     let consume = Update::builder()
         .table_name(&db.table)
@@ -391,7 +391,7 @@ pub fn spent_meanwhile() -> ApiError {
 }
 
 fn code_invalid(attempts_remaining: Option<i64>) -> ApiError {
-    let err = ApiError::new(StatusCode::UNAUTHORIZED, "sms_code_invalid", "the code is not valid");
+    let err = ApiError::of(ErrorCode::SmsCodeInvalid);
     match attempts_remaining {
         Some(left) => err.with_details(json!({ "field": "sms_code", "attempts_remaining": left })),
         None => err.with_details(json!({ "field": "sms_code" })),
@@ -399,7 +399,7 @@ fn code_invalid(attempts_remaining: Option<i64>) -> ApiError {
 }
 
 fn locked(retry_after: i64) -> ApiError {
-    ApiError::too_many("sms_code_attempts_exceeded", "too many wrong codes; try again later", retry_after)
+    ApiError::too_many(ErrorCode::SmsCodeAttemptsExceeded, retry_after)
 }
 
 /// A mobile's wrong-code lock, as seen by a login whose `login_request_id` comes back: a login's
@@ -426,8 +426,8 @@ impl Lockout<'_> {
             return e;
         }
         match record_failure(self.db, self.cfg, self.e164, now).await {
-            Ok(err) if err.code == "sms_code_attempts_exceeded" => err,
-            Ok(err) => ApiError::conflict("idempotency_key_reused", "this request id was already used with a different payload")
+            Ok(err) if err.code == ErrorCode::SmsCodeAttemptsExceeded => err,
+            Ok(err) => ApiError::of(ErrorCode::IdempotencyKeyReused)
                 .with_details(json!({ "attempts_remaining": err.details["attempts_remaining"] })),
             Err(e) => e,
         }
@@ -480,4 +480,48 @@ async fn record_failure(db: &Db, cfg: &SmsConfig, e164: &str, now: i64) -> ApiRe
         Err(e) => return Err(db::fault(e)),
     }
     Ok(locked(cfg.lock_sec))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(countries: &[&str]) -> SmsConfig {
+        SmsConfig {
+            hash_key: b"unit-test-key".to_vec(),
+            code_ttl_sec: 300,
+            cooldown_sec: 60,
+            max_attempts: 5,
+            lock_sec: 900,
+            daily_per_mobile: 10,
+            daily_per_device: 20,
+            daily_reserve_per_known_device: 3,
+            hourly_per_ip: 20,
+            hourly_global: 1000,
+            allowed_country_codes: countries.iter().map(|c| c.to_string()).collect(),
+            template: "{code}".into(),
+            test_numbers: HashMap::new(),
+            sender_id: None,
+        }
+    }
+
+    #[test]
+    fn mobiles_become_e164_only_for_allowed_countries_and_their_formats() {
+        let cfg = config(&["86", "852"]);
+        assert_eq!(cfg.e164("86", "15168870729").unwrap(), "+8615168870729");
+        assert_eq!(cfg.e164("852", "91234567").unwrap(), "+85291234567");
+        let field = |r: ApiResult<String>| r.unwrap_err().details["field"].as_str().unwrap().to_string();
+        assert_eq!(field(cfg.e164("1", "2025550123")), "country_code");
+        for bad in ["1516887072", "151688707290", "12168870729", "1516887072x", "+8615168870"] {
+            assert_eq!(field(cfg.e164("86", bad)), "mobile", "{bad}");
+        }
+        assert_eq!(field(cfg.e164("852", "123")), "mobile");
+    }
+
+    #[test]
+    fn codes_are_keyed_hashes_bound_to_the_mobile() {
+        let cfg = config(&["86"]);
+        assert_ne!(cfg.code_hash("+8615168870729", "123456"), cfg.code_hash("+8615168870728", "123456"));
+        assert!(!cfg.code_hash("+8615168870729", "123456").contains("123456"));
+    }
 }

@@ -2,6 +2,7 @@
 //! launch session token — a different kind (`typ`, `aud`) that is never accepted in its place.
 
 use crate::config::{self, ConfigError};
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::request::Call;
 use crate::types::ClientType;
@@ -136,9 +137,7 @@ impl Tokens {
         validation.leeway = 0;
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
             .map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => {
-                    ApiError::new(lambda_http::http::StatusCode::UNAUTHORIZED, "token_expired", "access token expired; refresh it")
-                }
+                ErrorKind::ExpiredSignature => ApiError::of(ErrorCode::TokenExpired),
                 _ => ApiError::unauthorized("access token is not valid"),
             })?
             .claims;
@@ -194,10 +193,10 @@ mod tests {
         let now = crate::clock::now();
         let token = t.issue_access("usr_1", ClientType::App, "dev_1", now);
         assert_eq!(t.verify_access(&token).unwrap().sub, "usr_1");
-        assert_eq!(t.verify_session(&token).unwrap_err().code, "unauthorized");
+        assert_eq!(t.verify_session(&token).unwrap_err().code, ErrorCode::Unauthorized);
         let (session, _) = t.issue_session("usr_1", ClientType::App, "dev_1", "ses_1", now);
         assert_eq!(t.verify_session(&session).unwrap().sid.as_deref(), Some("ses_1"));
-        assert_eq!(t.verify_access(&session).unwrap_err().code, "unauthorized");
+        assert_eq!(t.verify_access(&session).unwrap_err().code, ErrorCode::Unauthorized);
     }
 
     #[test]
@@ -206,9 +205,9 @@ mod tests {
         let now = crate::clock::now();
         let at = |c: Claims| t.verify_at(&t.sign(&c), &t.audience, ACCESS_TYP, now);
         assert!(at(Claims { iat: now + CLOCK_SKEW_SEC, ..claims(now) }).is_ok());
-        assert_eq!(at(Claims { iat: now + CLOCK_SKEW_SEC + 1, ..claims(now) }).unwrap_err().code, "unauthorized");
-        assert_eq!(at(Claims { nbf: Some(now + 600), ..claims(now) }).unwrap_err().code, "unauthorized");
+        assert_eq!(at(Claims { iat: now + CLOCK_SKEW_SEC + 1, ..claims(now) }).unwrap_err().code, ErrorCode::Unauthorized);
+        assert_eq!(at(Claims { nbf: Some(now + 600), ..claims(now) }).unwrap_err().code, ErrorCode::Unauthorized);
         assert!(at(Claims { nbf: Some(now - 10), ..claims(now) }).is_ok());
-        assert_eq!(at(Claims { exp: now - 1, ..claims(now) }).unwrap_err().code, "token_expired");
+        assert_eq!(at(Claims { exp: now - 1, ..claims(now) }).unwrap_err().code, ErrorCode::TokenExpired);
     }
 }

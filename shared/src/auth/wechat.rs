@@ -3,9 +3,9 @@
 //! `session_key` and WeChat's access token are read and dropped, never stored or returned.
 
 use crate::config::{self, ConfigError};
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult};
 use crate::types::ClientType;
-use lambda_http::http::StatusCode;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -65,7 +65,7 @@ struct Answer {
 }
 
 fn unavailable() -> ApiError {
-    ApiError::new(StatusCode::BAD_GATEWAY, "wechat_unavailable", "WeChat did not answer; try again")
+    ApiError::of(ErrorCode::WechatUnavailable)
 }
 
 impl Wechat {
@@ -80,11 +80,7 @@ impl Wechat {
             ClientType::App => (&self.config.mobile_app, "/sns/oauth2/access_token", "code"),
         };
         let Some(app) = app else {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "wechat_not_configured",
-                "WeChat login is not configured for this client type",
-            ));
+            return Err(ApiError::of(ErrorCode::WechatNotConfigured));
         };
         let res = self
             .http
@@ -119,13 +115,9 @@ impl Wechat {
         match answer.errcode {
             0 => {}
             40029 | 40163 => {
-                return Err(ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "wechat_code_invalid",
-                    "the WeChat login code is invalid or already used",
-                ));
+                return Err(ApiError::of(ErrorCode::WechatCodeInvalid));
             }
-            45011 => return Err(ApiError::too_many("wechat_rate_limited", "WeChat is rate limiting logins; retry shortly", 1)),
+            45011 => return Err(ApiError::too_many(ErrorCode::WechatRateLimited, 1)),
             other => {
                 tracing::error!(errcode = other, "WeChat refused the exchange");
                 return Err(unavailable());

@@ -4,8 +4,8 @@
 //! summary (with its current release) is copied into its map, the event list and every competition
 //! that links it. Field names are the contract's, so a reader maps them one to one.
 
-use crate::store::db::{Db, Item, encode, fault, s};
 use crate::http::error::ApiResult;
+use crate::store::db::{Db, Item, encode, fault, s};
 use crate::store::keys::{self, Key};
 use aws_sdk_dynamodb::types::Select;
 use serde::{Deserialize, Serialize};

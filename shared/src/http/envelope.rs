@@ -37,7 +37,7 @@ pub fn request_id(req: &Request) -> String {
             _ => {}
         }
     }
-    format!("req_{}", ulid::Ulid::new())
+    crate::ids::mint("req")
 }
 
 pub fn success(request_id: &str, reply: Reply) -> Response<Body> {

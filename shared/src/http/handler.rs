@@ -2,10 +2,10 @@
 //! end in the envelope; nothing a client sends can make the invocation itself fail.
 
 use crate::http::envelope::{self, Reply};
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::request::Call;
 use crate::http::routes::{self, Matched};
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response, service_fn};
 use serde_json::json;
 use std::convert::Infallible;
@@ -53,16 +53,14 @@ async fn dispatch<F: Function>(function: &F, req: &Request, request_id: &str) ->
         // Deployed, API Gateway only sends this function its own routes; under `cargo lambda
         // watch` a path's every method comes here, so the route table decides.
         Matched::Route(..) | Matched::NotFound => {
-            return Err(ApiError::not_found("not_found", "no such route"));
+            return Err(ApiError::of(ErrorCode::NotFound));
         }
         Matched::MethodNotAllowed(allowed) => {
-            return Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
-                .with_details(json!({ "allowed": allowed })));
+            return Err(ApiError::of(ErrorCode::MethodNotAllowed).with_details(json!({ "allowed": allowed })));
         }
     };
     if req.body().len() > MAX_BODY_BYTES {
-        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body too large")
-            .with_details(json!({ "field": "body", "max_bytes": MAX_BODY_BYTES })));
+        return Err(ApiError::of(ErrorCode::PayloadTooLarge).with_details(json!({ "field": "body", "max_bytes": MAX_BODY_BYTES })));
     }
     let result = function.call(Call { route, params, req, request_id }).await;
     if let Err(err) = &result

@@ -1,9 +1,10 @@
 //! A routed call and what a handler reads from it: the JSON body, path and query parameters,
 //! the bearer token — each failure a 400 that names the field.
 
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::routes::{Params, Route};
-use lambda_http::http::{StatusCode, header};
+use lambda_http::http::header;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde::de::DeserializeOwned;
@@ -22,12 +23,7 @@ impl Call<'_> {
         if let Some(ct) = self.req.headers().get(header::CONTENT_TYPE) {
             let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
             if !(ct.starts_with("application/json") || ct.contains("+json")) {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "send Content-Type: application/json",
-                )
-                .with_details(json!({ "field": "Content-Type" })));
+                return Err(ApiError::of(ErrorCode::UnsupportedMediaType).with_details(json!({ "field": "Content-Type" })));
             }
         }
         let body: &[u8] = self.req.body().as_ref();

@@ -10,12 +10,12 @@
 //! (fields can be changed but never unset, so completeness cannot be lost anyway).
 
 use crate::clock;
-use crate::store::db::{Db, Tx, TxError, jitter, n, s};
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult};
+use crate::store::db::{Db, Tx, TxError, jitter, n, s};
 use crate::store::keys::{self, Key};
 use crate::types::BodyProfileStatus;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
-use lambda_http::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -331,7 +331,7 @@ pub async fn update(db: &Db, user_id: &str, change: &ProfileChange, now: i64) ->
             tokio::time::sleep(Duration::from_millis(jitter((5 * u64::from(attempt)).min(100)))).await;
         }
         let Some(mut profile) = db.get::<ProfileItem>(&key).await? else {
-            return Err(ApiError::not_found("user_not_found", "no such user"));
+            return Err(ApiError::of(ErrorCode::UserNotFound));
         };
         let read_version = profile.version;
         profile.apply(change);
@@ -358,5 +358,5 @@ pub async fn update(db: &Db, user_id: &str, change: &ProfileChange, now: i64) ->
         }
     }
     tracing::warn!(user_id, attempts = MAX_ATTEMPTS, "profile update kept losing the version race");
-    Err(ApiError::new(StatusCode::CONFLICT, "profile_update_conflict", "the profile is being updated by other requests; retry"))
+    Err(ApiError::of(ErrorCode::ProfileUpdateConflict))
 }

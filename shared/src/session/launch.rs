@@ -2,15 +2,15 @@
 //! event (inside a competition or by direct entry), and the session record that freezes the
 //! release and route for the session chain that follows.
 
+use crate::auth::tokens::{Claims, Tokens};
 use crate::catalog::{CompetitionEvent, CompetitionMeta, EventMeta, Registration};
 use crate::crypto;
-use crate::store::db::{self, Db, Tx, encode};
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult};
+use crate::store::db::{self, Db, Tx, encode};
 use crate::store::keys;
-use crate::auth::tokens::{Claims, Tokens};
 use crate::types::ClientType;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
-use lambda_http::http::StatusCode;
 use serde::Serialize;
 use serde_json::json;
 
@@ -30,16 +30,15 @@ pub struct Cleared {
 }
 
 fn stale(current_release_id: &str) -> ApiError {
-    ApiError::conflict("EVENT_RELEASE_STALE", "the release you hold is no longer current; download the current one")
-        .with_details(json!({ "current_release_id": current_release_id }))
+    ApiError::of(ErrorCode::EventReleaseStale).with_details(json!({ "current_release_id": current_release_id }))
 }
 
 fn event_not_found() -> ApiError {
-    ApiError::not_found("event_not_found", "no such event")
+    ApiError::of(ErrorCode::EventNotFound)
 }
 
 fn registration_required() -> ApiError {
-    ApiError::forbidden("registration_required", "register for the competition before launching")
+    ApiError::of(ErrorCode::RegistrationRequired)
 }
 
 // The items of the launch transaction, by name.
@@ -70,10 +69,7 @@ pub async fn clear(
             let [event] = db.batch_get([keys::event(event_id)]).await?;
             let event: EventMeta = db::decode_opt(event)?.ok_or_else(event_not_found)?;
             if !event.direct_entry_enabled {
-                return Err(ApiError::forbidden(
-                    "direct_entry_disabled",
-                    "this event cannot be entered directly; enter it through its competition",
-                ));
+                return Err(ApiError::of(ErrorCode::DirectEntryDisabled));
             }
             event
         }
@@ -86,17 +82,15 @@ pub async fn clear(
                     keys::registration(competition_id, user_id),
                 ])
                 .await?;
-            let competition: CompetitionMeta =
-                db::decode_opt(competition)?.ok_or_else(|| ApiError::not_found("competition_not_found", "no such competition"))?;
+            let competition: CompetitionMeta = db::decode_opt(competition)?.ok_or_else(|| ApiError::of(ErrorCode::CompetitionNotFound))?;
             let _: CompetitionEvent = db::decode_opt(link)?.ok_or_else(event_not_found)?;
             let event: EventMeta = db::decode_opt(event)?.ok_or_else(event_not_found)?;
             if !competition.in_play(now) {
-                return Err(ApiError::forbidden("competition_not_active", "the competition is not running now; launch inside its dates")
-                    .with_details(json!({
-                        "competition_status": competition.competition_status,
-                        "competition_start_at": competition.competition_start_at,
-                        "competition_end_at": competition.competition_end_at,
-                    })));
+                return Err(ApiError::of(ErrorCode::CompetitionNotActive).with_details(json!({
+                    "competition_status": competition.competition_status,
+                    "competition_start_at": competition.competition_start_at,
+                    "competition_end_at": competition.competition_end_at,
+                })));
             }
             if competition.registration_required {
                 let _: Registration = db::decode_opt(registration)?.ok_or_else(registration_required)?;
@@ -112,8 +106,9 @@ pub async fn clear(
     let route_code = match route_code {
         Some(code) if event.route_codes.iter().any(|c| c == code) => code.to_owned(),
         Some(_) => {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "route_code_unknown", "route_code is not a route of this release")
-                .with_details(json!({ "field": "route_code", "route_codes": event.route_codes })));
+            return Err(
+                ApiError::of(ErrorCode::RouteCodeUnknown).with_details(json!({ "field": "route_code", "route_codes": event.route_codes }))
+            );
         }
         // None given: the release's first (default) route.
         None => event.route_codes.first().cloned().unwrap_or_default(),
@@ -168,7 +163,7 @@ pub struct Session {
 
 impl Session {
     pub fn new(claims: &Claims, venue: Venue<'_>, event_id: &str, device_id: &str, cleared: &Cleared, now: i64) -> Self {
-        let session_id = format!("ses_{}", ulid::Ulid::new().to_string().to_lowercase());
+        let session_id = crate::ids::mint("ses");
         let key = keys::session(&session_id);
         Self {
             pk: key.pk,

@@ -4,9 +4,10 @@
 
 use crate::config::{self, ConfigError};
 use crate::crypto;
-use crate::store::db::{self, Db, n, s};
 use crate::http::envelope::Reply;
+use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult};
+use crate::store::db::{self, Db, n, s};
 use crate::store::keys::{self, Key};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
@@ -61,7 +62,7 @@ pub struct AsStored;
 impl Replays for AsStored {}
 
 pub fn key_reused() -> ApiError {
-    ApiError::conflict("idempotency_key_reused", "this request id was already used with a different payload")
+    ApiError::of(ErrorCode::IdempotencyKeyReused)
 }
 
 /// A claim this request holds; only its holder can complete or release it.
@@ -166,7 +167,7 @@ impl Idempotency {
 }
 
 fn in_progress() -> ApiError {
-    ApiError::conflict("request_in_progress", "a request with this id is still being processed; retry shortly")
+    ApiError::of(ErrorCode::RequestInProgress)
 }
 
 impl Claimed {
