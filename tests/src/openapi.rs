@@ -110,7 +110,8 @@ pub fn documented_errors(doc: &Value, op: &Value) -> BTreeMap<u16, BTreeSet<Stri
 /// The error codes an operation documents for `status`, by the route table's path pattern:
 /// `None` when the operation does not document that status at all.
 pub fn documented(method: &str, route_path: &str, status: u16) -> Option<BTreeSet<String>> {
-    static ERRORS: OnceLock<BTreeMap<(String, String), BTreeMap<u16, BTreeSet<String>>>> = OnceLock::new();
+    type ByStatus = BTreeMap<u16, BTreeSet<String>>;
+    static ERRORS: OnceLock<BTreeMap<(String, String), ByStatus>> = OnceLock::new();
     let errors = ERRORS.get_or_init(|| {
         let doc = openapi();
         openapi_operations(&doc).into_iter().map(|(route, op)| (route, documented_errors(&doc, &op))).collect()
