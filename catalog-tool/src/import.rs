@@ -5,12 +5,11 @@
 
 use crate::file::CatalogFile;
 use crate::items::{self, Desired};
-use aws_sdk_dynamodb::error::DisplayErrorContext;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
-use shared::catalog::{self, ENTITY_TYPE, REGISTERED_COUNT, Range, entity};
-use shared::store::db::{Db, Item, jitter, n};
+use shared::catalog::{self, entity};
+use shared::store::catalog::{self as store, REGISTERED_COUNT};
+use shared::store::db::{Db, ENTITY_TYPE, Item, Range, text};
 use shared::store::keys::{self, ALL_REGIONS, Key};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -96,63 +95,15 @@ pub async fn apply(db: &Db, changes: &[Change]) -> Result<(), TableError> {
     for c in changes {
         match c.action {
             Action::Unchanged => {}
-            Action::Delete => {
-                db.client
-                    .delete_item()
-                    .table_name(&db.table)
-                    .set_key(Some(c.key.to_map()))
-                    .send()
-                    .await
-                    .map_err(|e| TableError(format!("{}: {}", c.key.pk, DisplayErrorContext(&e))))?;
+            Action::Delete => store::remove(db, &c.key).await.map_err(TableError)?,
+            Action::Create | Action::Update => {
+                store::upsert(db, &c.key, &c.set, &c.remove, c.entity_type == entity::COMPETITION).await.map_err(TableError)?
             }
-            Action::Create | Action::Update => upsert(db, c).await?,
         }
     }
     Ok(())
 }
 
-async fn upsert(db: &Db, c: &Change) -> Result<(), TableError> {
-    let mut names = HashMap::new();
-    let mut values = HashMap::new();
-    let mut sets = Vec::new();
-    for (i, (name, value)) in c.set.iter().filter(|(name, _)| !is_key(name)).enumerate() {
-        names.insert(format!("#a{i}"), name.clone());
-        values.insert(format!(":v{i}"), value.clone());
-        sets.push(format!("#a{i} = :v{i}"));
-    }
-    if c.entity_type == entity::COMPETITION {
-        // Present from the start so the capacity condition can compare it; never overwritten.
-        names.insert("#count".into(), REGISTERED_COUNT.into());
-        values.insert(":zero".into(), n(0));
-        sets.push("#count = if_not_exists(#count, :zero)".into());
-    }
-    let mut expression = format!("SET {}", sets.join(", "));
-    if !c.remove.is_empty() {
-        let removes: Vec<String> = c
-            .remove
-            .iter()
-            .enumerate()
-            .map(|(i, name)| {
-                names.insert(format!("#r{i}"), name.clone());
-                format!("#r{i}")
-            })
-            .collect();
-        expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
-    }
-    db.client
-        .update_item()
-        .table_name(&db.table)
-        .set_key(Some(c.key.to_map()))
-        .update_expression(expression)
-        .set_expression_attribute_names(Some(names))
-        .set_expression_attribute_values(Some(values))
-        .send()
-        .await
-        .map_err(|e| TableError(format!("{} / {}: {}", c.key.pk, c.key.sk, DisplayErrorContext(&e))))?;
-    Ok(())
-}
-
-/// Create, update or unchanged: the item compared with what is stored, runtime attributes aside.
 fn change(d: &Desired, old: Option<&Item>) -> Change {
     let (action, remove) = match old {
         None => (Action::Create, Vec::new()),
@@ -189,7 +140,7 @@ async fn stale_cards(db: &Db, file: &CatalogFile) -> Result<Vec<Key>, TableError
         return Ok(Vec::new());
     }
     let ids: HashSet<&str> = file.cards.iter().map(|c| c.card_id.as_str()).collect();
-    let all = catalog::query(db, &keys::cards_pk(ALL_REGIONS), Range::All, None).await?;
+    let all = db.query(&keys::cards_pk(ALL_REGIONS), Range::All, None).await?;
     let mut keys_found = Vec::new();
     for item in all.iter().filter(|i| text(i, "card_id").is_some_and(|id| ids.contains(id))) {
         let (pk, sk) = (text(item, keys::PK).unwrap_or_default(), text(item, keys::SK).unwrap_or_default());
@@ -206,7 +157,7 @@ async fn stale_links(db: &Db, file: &CatalogFile) -> Result<Vec<Key>, TableError
     let mut found = Vec::new();
     for c in &file.competitions {
         let below = catalog::registrations_start(&c.competition_id);
-        for item in catalog::query(db, &keys::competition_pk(&c.competition_id), Range::Below(&below), None).await? {
+        for item in db.query(&keys::competition_pk(&c.competition_id), Range::Below(&below), None).await? {
             if let Some(event_id) = text(&item, "event_id").filter(|_| text(&item, ENTITY_TYPE) == Some(entity::COMPETITION_EVENT)) {
                 found.push(keys::competition_event(&c.competition_id, event_id));
             }
@@ -216,52 +167,9 @@ async fn stale_links(db: &Db, file: &CatalogFile) -> Result<Vec<Key>, TableError
 }
 
 /// The stored items at `wanted`, in order (strongly consistent BatchGetItem, 100 keys at a time).
+/// The stored items at `wanted`, in order; patient under throttling (an import is not a request).
 async fn get_all(db: &Db, wanted: Vec<Key>) -> Result<Vec<Option<Item>>, TableError> {
-    let mut found: HashMap<(String, String), Item> = HashMap::new();
-    for chunk in wanted.chunks(100) {
-        let mut pending: Vec<Item> = chunk.iter().map(Key::to_map).collect();
-        for attempt in 0u64..=30 {
-            if pending.is_empty() {
-                break;
-            }
-            if attempt > 0 {
-                // Unprocessed keys come back under throttling.
-                tokio::time::sleep(std::time::Duration::from_millis(jitter(50 * attempt.min(20)))).await;
-            }
-            let request = KeysAndAttributes::builder()
-                .set_keys(Some(std::mem::take(&mut pending)))
-                .consistent_read(true)
-                .build()
-                .map_err(|e| TableError(e.to_string()))?;
-            let out = db
-                .client
-                .batch_get_item()
-                .request_items(&db.table, request)
-                .send()
-                .await
-                .map_err(|e| TableError(DisplayErrorContext(&e).to_string()))?;
-            for item in out.responses.and_then(|mut r| r.remove(&db.table)).unwrap_or_default() {
-                let at = (text(&item, keys::PK).unwrap_or_default().to_string(), text(&item, keys::SK).unwrap_or_default().to_string());
-                found.insert(at, item);
-            }
-            pending = out.unprocessed_keys.and_then(|mut u| u.remove(&db.table)).map(|k| k.keys).unwrap_or_default();
-        }
-        if !pending.is_empty() {
-            return Err(TableError("reads still throttled after 30 retries".into()));
-        }
-    }
-    Ok(wanted.iter().map(|k| found.remove(&pair(k))).collect())
-}
-
-fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    match item.get(name) {
-        Some(AttributeValue::S(s)) => Some(s.as_str()),
-        _ => None,
-    }
-}
-
-fn is_key(name: &str) -> bool {
-    name == keys::PK || name == keys::SK
+    Ok(db.get_many_within(&wanted, 30).await?)
 }
 
 fn pair(k: &Key) -> (String, String) {

@@ -1,11 +1,9 @@
 //! A validated catalog file as the table items that serve it, denormalized for one-round-trip reads.
 
 use crate::file::{CatalogFile, EventDef, MapDef, ReleaseDef};
-use shared::catalog::{
-    self, Card, CompetitionEvent, CompetitionMeta, CompetitionStatus, EventMeta, EventSummary, MapListing, MapMeta, Release, entity,
-};
+use shared::catalog::{Card, CompetitionEvent, CompetitionMeta, CompetitionStatus, EventMeta, EventSummary, MapListing, MapMeta, Release};
 use shared::clock::parse_rfc3339;
-use shared::store::db::Item;
+use shared::store::db::{self, Item, Record};
 use shared::store::keys::{self, ALL_REGIONS, Key};
 use std::collections::HashMap;
 
@@ -18,9 +16,8 @@ pub struct Desired {
 }
 
 impl Desired {
-    fn new<T: serde::Serialize>(key: Key, entity_type: &'static str, record: &T) -> Self {
-        let item = catalog::item(&key, entity_type, record);
-        Self { key, entity_type, item }
+    fn new<R: Record>(key: Key, record: &R) -> Self {
+        Self { item: db::item(&key, record), key, entity_type: R::ENTITY }
     }
 }
 
@@ -34,24 +31,24 @@ pub fn desired(file: &CatalogFile) -> Vec<Desired> {
     let mut out = Vec::new();
 
     for m in &file.maps {
-        out.push(Desired::new(keys::map(&m.map_id), entity::MAP, &map_meta(m)));
+        out.push(Desired::new(keys::map(&m.map_id), &map_meta(m)));
         let listing = map_listing(m);
         for region in [m.region_code.as_str(), ALL_REGIONS] {
-            out.push(Desired::new(keys::map_listing(region, &m.map_id), entity::MAP_LISTING, &listing));
+            out.push(Desired::new(keys::map_listing(region, &m.map_id), &listing));
         }
     }
     for e in &file.events {
         for r in &e.releases {
-            out.push(Desired::new(keys::release(&e.event_id, &r.release_id), entity::RELEASE, &release(e, r)));
+            out.push(Desired::new(keys::release(&e.event_id, &r.release_id), &release(e, r)));
         }
     }
     for e in &file.events {
         let (_, current) = events[e.event_id.as_str()];
         let map = maps[e.map_id.as_str()];
-        out.push(Desired::new(keys::event(&e.event_id), entity::EVENT, &event_meta(e, current, map)));
+        out.push(Desired::new(keys::event(&e.event_id), &event_meta(e, current, map)));
         let summary = event_summary(e, current, map);
-        out.push(Desired::new(keys::event_listing(&e.event_id), entity::EVENT_SUMMARY, &summary));
-        out.push(Desired::new(keys::map_event(&e.map_id, &e.event_id), entity::EVENT_SUMMARY, &summary));
+        out.push(Desired::new(keys::event_listing(&e.event_id), &summary));
+        out.push(Desired::new(keys::map_event(&e.map_id, &e.event_id), &summary));
     }
     for c in &file.competitions {
         let r = &c.registration;
@@ -73,7 +70,7 @@ pub fn desired(file: &CatalogFile) -> Vec<Desired> {
             // Never written from here: `registered_count` is not serialized.
             registered_count: 0,
         };
-        out.push(Desired::new(keys::competition(&c.competition_id), entity::COMPETITION, &meta));
+        out.push(Desired::new(keys::competition(&c.competition_id), &meta));
         for link in &c.events {
             let (e, current) = events[link.event_id.as_str()];
             let map = maps[e.map_id.as_str()];
@@ -96,7 +93,7 @@ pub fn desired(file: &CatalogFile) -> Vec<Desired> {
                 map_cover_url: map.cover_url.clone(),
                 map_scale_text: map.scale_text.clone(),
             };
-            out.push(Desired::new(keys::competition_event(&c.competition_id, &e.event_id), entity::COMPETITION_EVENT, &record));
+            out.push(Desired::new(keys::competition_event(&c.competition_id, &e.event_id), &record));
         }
     }
     for c in &file.cards {
@@ -112,7 +109,7 @@ pub fn desired(file: &CatalogFile) -> Vec<Desired> {
             region_code: c.region_code.clone(),
         };
         for region in [c.region_code.as_str(), ALL_REGIONS] {
-            out.push(Desired::new(keys::card(region, c.display_priority, &c.card_id), entity::CARD, &card));
+            out.push(Desired::new(keys::card(region, c.display_priority, &c.card_id), &card));
         }
     }
     out

@@ -95,7 +95,7 @@ pub async fn db() -> Db {
 /// `AWS_ENDPOINT_URL` from the environment over the shared config's endpoint.
 pub async fn db_at(endpoint: &str) -> Db {
     let conf = aws_sdk_dynamodb::config::Builder::from(&sdk_config_for(endpoint).await).endpoint_url(endpoint).build();
-    Db { client: aws_sdk_dynamodb::Client::from_conf(conf), table: table_name() }
+    Db::with_client(aws_sdk_dynamodb::Client::from_conf(conf), table_name())
 }
 
 /// A unique suffix, so tests sharing one table never see each other's data.

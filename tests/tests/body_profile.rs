@@ -2,14 +2,13 @@
 //! against moto: partial updates, validation, completion, version history and concurrency.
 
 use aws_config::timeout::TimeoutConfig;
-use aws_sdk_dynamodb::types::AttributeValue;
 use body_profile::BodyProfile;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use shared::auth::tokens::Tokens;
 use shared::clock;
 use shared::profile;
-use shared::store::db::{Db, Item, TxError};
+use shared::store::db::{Db, Item, Range, TxError};
 use shared::store::keys;
 use shared::types::{BodyProfileStatus, ClientType};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -116,7 +115,7 @@ async fn db() -> Db {
             TimeoutConfig::builder().operation_attempt_timeout(Duration::from_secs(20)).operation_timeout(Duration::from_secs(60)).build(),
         )
         .build();
-    Db { client: aws_sdk_dynamodb::Client::from_conf(conf), table: tests::table_name() }
+    Db::with_client(aws_sdk_dynamodb::Client::from_conf(conf), tests::table_name())
 }
 
 async fn function() -> (BodyProfile, Db) {
@@ -140,25 +139,12 @@ async fn put(f: &BodyProfile, token: &str, body: Value) -> (StatusCode, Value) {
 }
 
 async fn stored(db: &Db, user_id: &str) -> Option<Item> {
-    let key = keys::body_profile(user_id);
-    db.client.get_item().table_name(&db.table).set_key(Some(key.to_map())).consistent_read(true).send().await.unwrap().item
+    db.get_many(&[keys::body_profile(user_id)]).await.unwrap().pop().flatten()
 }
 
 /// Every version item of the user, oldest first.
 async fn versions(db: &Db, user_id: &str) -> Vec<Item> {
-    let out = db
-        .client
-        .query()
-        .table_name(&db.table)
-        .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-        .expression_attribute_values(":pk", AttributeValue::S(keys::user_pk(user_id)))
-        .expression_attribute_values(":prefix", AttributeValue::S(keys::PROFILE_VERSION_PREFIX.into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap();
-    assert!(out.last_evaluated_key.is_none(), "version history spans pages");
-    out.items.unwrap_or_default()
+    db.query(&keys::user_pk(user_id), Range::Prefix(keys::PROFILE_VERSION_PREFIX), None).await.unwrap()
 }
 
 fn num(item: &Item, attr: &str) -> Option<f64> {

@@ -75,7 +75,7 @@ impl Small {
 
 /// Everything the table holds under `pk`.
 async fn partition(pk: &str) -> Vec<shared::store::db::Item> {
-    shared::catalog::query(&tests::db().await, pk, shared::catalog::Range::All, None).await.unwrap()
+    tests::db().await.query(pk, shared::store::db::Range::All, None).await.unwrap()
 }
 
 async fn read(event: &str, path: &str, query: &str) -> Value {

@@ -578,3 +578,20 @@ fn the_error_codes_in_code_are_exactly_the_published_table() {
     }
     assert_no_problems("error codes in code vs x-error-codes", problems);
 }
+
+#[test]
+fn each_route_names_its_operation_as_openapi_does() {
+    // given the operations of docs/openapi.yaml and the route table
+    let doc = openapi();
+    let ops = openapi_operations(&doc);
+    // when each route's operation is compared with the operationId of its path and method
+    let problems: Vec<String> = ROUTES
+        .iter()
+        .filter_map(|r| {
+            let id = ops.get(&(r.method.to_string(), r.path.to_string())).and_then(|op| op["operationId"].as_str());
+            (id != Some(r.operation.as_str())).then(|| format!("{} {}: route says {}, openapi says {id:?}", r.method, r.path, r.operation.as_str()))
+        })
+        .collect();
+    // then they agree
+    assert_no_problems("operation names", problems);
+}

@@ -120,7 +120,7 @@ async fn sdk_at(endpoint: &str) -> aws_config::SdkConfig {
 /// `AWS_ENDPOINT_URL` would otherwise win over the shared config).
 async fn db_at(endpoint: &str) -> Db {
     let conf = aws_sdk_dynamodb::config::Builder::from(&sdk_at(endpoint).await).endpoint_url(endpoint).build();
-    Db { client: aws_sdk_dynamodb::Client::from_conf(conf), table: TABLE.into() }
+    Db::with_client(aws_sdk_dynamodb::Client::from_conf(conf), TABLE)
 }
 
 async fn sns_at(endpoint: &str) -> aws_sdk_sns::Client {
@@ -397,31 +397,12 @@ fn all_unavailable(phase: &str, answers: &[(&'static str, StatusCode, Value, Dur
     worst
 }
 
-async fn sessions_of(db: &Db, user_id: &str) -> i32 {
-    db.client
-        .query()
-        .table_name(&db.table)
-        .index_name(keys::GSI1)
-        .key_condition_expression("GSI1PK = :pk")
-        .expression_attribute_values(":pk", shared::store::db::s(keys::user_pk(user_id)))
-        .send()
-        .await
-        .expect("GSI1 query")
-        .count
+async fn sessions_of(db: &Db, user_id: &str) -> usize {
+    shared::store::session::of_user(db, user_id).await.expect("sessions").len()
 }
 
-async fn profile_versions(db: &Db, user_id: &str) -> i32 {
-    db.client
-        .query()
-        .table_name(&db.table)
-        .key_condition_expression("PK = :pk AND begins_with(SK, :v)")
-        .expression_attribute_values(":pk", shared::store::db::s(keys::user_pk(user_id)))
-        .expression_attribute_values(":v", shared::store::db::s(keys::PROFILE_VERSION_PREFIX))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("query")
-        .count
+async fn profile_versions(db: &Db, user_id: &str) -> usize {
+    shared::store::profile::versions(db, user_id).await.expect("versions").len()
 }
 
 fn code(body: &Value) -> &str {
@@ -505,10 +486,19 @@ async fn dynamodb_out_of_reach_is_a_503_within_3_s_and_leaves_nothing_half_writt
     assert_eq!((profile["version"].as_i64(), profile["weight_kg"].as_f64()), (Some(2), Some(60.0)));
     assert_eq!(sessions_of(&direct, &user).await, 1, "a failed launch left a session");
     let test_e164 = format!("+86{TEST_NUMBER}");
-    assert!(direct.get::<Value>(&keys::idempotency("login", &sms_login_key(&test_e164, &login_key))).await.unwrap().is_none());
     assert!(
         direct
-            .get::<Value>(&keys::idempotency("launch", &shared::session::launch::launch_key(&user, &launch_key)))
+            .get::<Value>(&keys::idempotency(shared::store::keys::IdempotencyScope::Login, &sms_login_key(&test_e164, &login_key)))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        direct
+            .get::<Value>(&keys::idempotency(
+                shared::store::keys::IdempotencyScope::Launch,
+                &shared::session::launch::launch_key(&user, &launch_key)
+            ))
             .await
             .unwrap()
             .is_none()
@@ -524,9 +514,10 @@ async fn dynamodb_out_of_reach_is_a_503_within_3_s_and_leaves_nothing_half_writt
     assert_eq!((sessions_of(&direct, &user).await, profile_versions(&direct, &user).await), (2, 3));
     // the requests cut after their claim keep it until its lease ends (30 s): a retry is told
     // to retry, never served an answer that was not committed
-    for (scope, key) in
-        [("launch", shared::session::launch::launch_key(&user, &cut_launch_key)), ("login", sms_login_key(&test_e164, &cut_login_key))]
-    {
+    for (scope, key) in [
+        (keys::IdempotencyScope::Launch, shared::session::launch::launch_key(&user, &cut_launch_key)),
+        (keys::IdempotencyScope::Login, sms_login_key(&test_e164, &cut_login_key)),
+    ] {
         let claim: Value = direct.get(&keys::idempotency(scope, &key)).await.unwrap().expect("the cut request's claim");
         assert_eq!(claim["status"], "INPROGRESS");
         assert!(claim["lease_until"].as_i64().unwrap() <= shared::clock::now() + 30);
@@ -710,8 +701,16 @@ async fn wechat_timing_out_is_a_502_within_its_timeout_and_the_login_can_be_retr
     );
     assert!(!answer.to_string().contains("secret-value"));
     // and nothing was kept: no user, the request id released
-    assert!(db.get::<Value>(&keys::identity("wechat_union", &unionid)).await.unwrap().is_none());
-    assert!(db.get::<Value>(&keys::idempotency("login", &key)).await.unwrap().is_none());
+    assert!(db.get::<Value>(&keys::identity(shared::store::keys::IdentityKind::WechatUnion, &unionid)).await.unwrap().is_none());
+    assert!(
+        db.get::<Value>(&keys::idempotency(
+            shared::store::keys::IdempotencyScope::Login,
+            &shared::auth::accounts::wechat_login_key("wx-code-1", &key)
+        ))
+        .await
+        .unwrap()
+        .is_none()
+    );
 
     // when the client retries with the same login_request_id, WeChat answering
     let (status, answer) = invoke(&f, "wechat-login", |e| with_body(e, body.clone())).await;

@@ -88,41 +88,13 @@ fn route(method: &str, path: &str) -> &'static Route {
         .unwrap_or_else(|| panic!("{method} {path} is not in shared::http::routes::ROUTES"))
 }
 
-/// Items of a Query on the table: `PK = pk AND begins_with(SK, prefix)`.
-async fn count_prefix(pk: &str, prefix: &str) -> i32 {
-    tests::db()
-        .await
-        .client
-        .query()
-        .table_name(tests::table_name())
-        .key_condition_expression("PK = :pk AND begins_with(SK, :p)")
-        .expression_attribute_values(":pk", shared::store::db::s(pk))
-        .expression_attribute_values(":p", shared::store::db::s(prefix))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("query")
-        .count
-}
-
-async fn profile_versions(user_id: &str) -> i32 {
-    count_prefix(&keys::user_pk(user_id), keys::PROFILE_VERSION_PREFIX).await
+async fn profile_versions(user_id: &str) -> usize {
+    shared::store::profile::versions(&tests::db().await, user_id).await.expect("versions").len()
 }
 
 /// The user's sessions, through the GSI every session is indexed in.
-async fn sessions_of(user_id: &str) -> Vec<Value> {
-    let out = tests::db()
-        .await
-        .client
-        .query()
-        .table_name(tests::table_name())
-        .index_name(keys::GSI1)
-        .key_condition_expression("GSI1PK = :pk")
-        .expression_attribute_values(":pk", shared::store::db::s(keys::user_pk(user_id)))
-        .send()
-        .await
-        .expect("GSI1 query");
-    out.items.unwrap_or_default().into_iter().map(|i| shared::store::db::decode::<Value>(i).unwrap()).collect()
+async fn sessions_of(user_id: &str) -> Vec<shared::session::launch::Session> {
+    shared::store::session::of_user(&tests::db().await, user_id).await.expect("sessions")
 }
 
 async fn stored(key: &keys::Key) -> Option<Value> {
@@ -130,7 +102,7 @@ async fn stored(key: &keys::Key) -> Option<Value> {
 }
 
 async fn registered_count(competition_id: &str) -> i64 {
-    stored(&keys::competition(competition_id)).await.expect("competition")[shared::catalog::REGISTERED_COUNT].as_i64().unwrap_or(0)
+    shared::catalog::competition(&tests::db().await, competition_id).await.expect("read").expect("competition").registered_count
 }
 
 fn launch_body(request_id: &str, release: &str) -> Value {
@@ -703,10 +675,27 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
         "a malformed send spent the device's daily cap"
     );
     let login_e164 = format!("+86{login_mobile}");
-    assert!(stored(&keys::identity("mobile", &login_e164)).await.is_none(), "a malformed login created a user");
+    assert!(
+        stored(&keys::identity(shared::store::keys::IdentityKind::Mobile, &login_e164)).await.is_none(),
+        "a malformed login created a user"
+    );
     assert!(stored(&keys::sms_guard(&login_e164)).await.is_none(), "a malformed login counted as a wrong code");
-    assert!(stored(&keys::idempotency("login", &login_key)).await.is_none());
-    assert!(stored(&keys::idempotency("login", &wechat_key)).await.is_none());
+    assert!(
+        stored(&keys::idempotency(
+            shared::store::keys::IdempotencyScope::Login,
+            &shared::auth::accounts::sms_login_key(&login_e164, &login_key)
+        ))
+        .await
+        .is_none()
+    );
+    assert!(
+        stored(&keys::idempotency(
+            shared::store::keys::IdempotencyScope::Login,
+            &shared::auth::accounts::wechat_login_key("wx-code", &wechat_key)
+        ))
+        .await
+        .is_none()
+    );
     assert_eq!(profile_versions(&user).await, versions_before, "a malformed profile update wrote a version");
     assert_eq!(stored(&keys::body_profile(&user)).await.expect("profile"), profile_before);
     assert_eq!(registered_count(&world.competition).await, count_before, "a malformed registration was counted");
@@ -717,7 +706,11 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     );
     assert!(stored(&keys::competition(&unknown_competition)).await.is_none(), "counting a registration created a phantom competition");
     assert!(sessions_of(&user).await.is_empty(), "a malformed launch created a session");
-    assert!(stored(&keys::idempotency("launch", &shared::session::launch::launch_key(&user, &launch_key))).await.is_none());
+    assert!(
+        stored(&keys::idempotency(shared::store::keys::IdempotencyScope::Launch, &shared::session::launch::launch_key(&user, &launch_key)))
+            .await
+            .is_none()
+    );
 
     let normal: usize = table.iter().map(|(_, c)| c.len()).sum();
     let reserved_n: usize = reserved_table.iter().map(|(_, c)| c.len()).sum();
@@ -1053,7 +1046,7 @@ async fn one_user_can_never_read_or_change_anothers_profile_registration_or_sess
     assert_eq!((claims.sub.as_str(), claims.sid.as_deref()), (b.as_str(), sb["session_id"].as_str()));
     assert_eq!(sessions_of(&a).await.len(), 1);
     let b_sessions = sessions_of(&b).await;
-    assert_eq!((b_sessions.len(), b_sessions[0]["user_id"].as_str()), (1, Some(b.as_str())));
+    assert_eq!((b_sessions.len(), Some(b_sessions[0].user_id.as_str())), (1, Some(b.as_str())));
     for field in ["user_id", "sub"] {
         let mut body = launch_body(&unique("l_"), &world.release);
         body[field] = a.clone().into();
@@ -1169,7 +1162,7 @@ async fn sms_abuse_meets_the_cooldown_the_daily_device_cap_and_the_lockout() {
     let (status, body) = api.post("/client/v1/auth/login/sms", None, login(&right)).await;
     assert_eq!((status, code(&body)), (StatusCode::TOO_MANY_REQUESTS, "sms_code_attempts_exceeded"));
     assert!(body["error"]["details"]["retry_after_sec"].as_i64().unwrap() > 800);
-    assert!(stored(&keys::identity("mobile", &e164)).await.is_none(), "a locked mobile got a user");
+    assert!(stored(&keys::identity(shared::store::keys::IdentityKind::Mobile, &e164)).await.is_none(), "a locked mobile got a user");
 
     println!(
         "sms abuse: 12 concurrent sends to one mobile → {sent} sent, {} sms_cooldown; 25 mobiles from one device → 20 sent, 5 sms_daily_limit; 5 wrong codes → locked, then right code 429, resend 429 sms_cooldown, lock holds",

@@ -153,18 +153,7 @@ async fn fifty_launches_with_one_key_make_one_session_and_twenty_profile_updates
     }))
     .await;
     assert!(updates.iter().all(|(s, _)| *s == StatusCode::OK), "{updates:?}");
-    let versions = tests::db()
-        .await
-        .client
-        .query()
-        .table_name(tests::table_name())
-        .key_condition_expression("PK = :pk AND begins_with(SK, :v)")
-        .expression_attribute_values(":pk", shared::store::db::s(shared::store::keys::user_pk(&user_id)))
-        .expression_attribute_values(":v", shared::store::db::s(shared::store::keys::PROFILE_VERSION_PREFIX))
-        .send()
-        .await
-        .unwrap()
-        .count;
+    let versions = shared::store::profile::versions(&tests::db().await, &user_id).await.unwrap().len();
     // version 1 is written at first login
     assert_eq!(versions, 21);
     println!("launch: 50 simultaneous launches over HTTP with one key → {} session", sessions.len());

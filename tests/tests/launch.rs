@@ -286,18 +286,8 @@ async fn launch_request_id_is_idempotent_and_fifty_concurrent_launches_make_one_
     assert_eq!(sessions.len(), 1, "{answers:?}");
     assert_eq!(answers.iter().filter(|(s, _)| *s == StatusCode::OK).count() + in_progress, 50);
     // exactly one session item exists for the user
-    let out = db()
-        .await
-        .client
-        .query()
-        .table_name(tests::table_name())
-        .index_name("GSI1")
-        .key_condition_expression("GSI1PK = :pk")
-        .expression_attribute_values(":pk", shared::store::db::s(shared::store::keys::user_pk(&user)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(out.count, 1);
+    let stored = shared::store::session::of_user(&db().await, &user).await.unwrap();
+    assert_eq!(stored.len(), 1);
     println!(
         "launch: 50 concurrent launches with one key → {} session ({} replays, {in_progress} in progress)",
         sessions.len(),

@@ -79,7 +79,11 @@ async fn full_flow_sends_a_code_by_sms_and_the_first_login_creates_the_user() {
     assert!(data["refresh_token"].as_str().unwrap().len() >= 43);
     // and the user, its identity, its profile and first profile version exist
     let db = db().await;
-    let identity: Value = db.get(&shared::store::keys::identity("mobile", &format!("+86{mobile}"))).await.unwrap().expect("identity");
+    let identity: Value = db
+        .get(&shared::store::keys::identity(shared::store::keys::IdentityKind::Mobile, &format!("+86{mobile}")))
+        .await
+        .unwrap()
+        .expect("identity");
     assert_eq!(identity["user_id"], user_id);
     assert!(db.get::<Value>(&shared::store::keys::user(user_id)).await.unwrap().is_some());
     assert!(db.get::<Value>(&shared::store::keys::body_profile(user_id)).await.unwrap().is_some());
@@ -276,8 +280,14 @@ async fn login_request_ids_are_scoped_to_the_mobile() {
     assert_eq!(status, StatusCode::OK, "{b}");
     assert_ne!(b["data"]["user_id"], a["data"]["user_id"]);
     // and the record is stored under B's mobile
-    let stored: Option<Value> =
-        db().await.get(&shared::store::keys::idempotency("login", &sms_login_key(&format!("+86{mobile_b}"), &key))).await.unwrap();
+    let stored: Option<Value> = db()
+        .await
+        .get(&shared::store::keys::idempotency(
+            shared::store::keys::IdempotencyScope::Login,
+            &sms_login_key(&format!("+86{mobile_b}"), &key),
+        ))
+        .await
+        .unwrap();
     assert!(stored.is_some());
 }
 
@@ -391,7 +401,11 @@ async fn a_login_still_in_flight_answers_request_in_progress() {
     let payload = [format!("+86{mobile}"), "123456".into(), "app".into(), "dev_test_1".into()];
     let payload: Vec<&str> = payload.iter().map(String::as_str).collect();
     let scoped = sms_login_key(&format!("+86{mobile}"), &key);
-    let claim = accounts.idempotency.claim(&accounts.db, "login", &scoped, &payload, shared::clock::now()).await.unwrap();
+    let claim = accounts
+        .idempotency
+        .claim(&accounts.db, shared::store::keys::IdempotencyScope::Login, &scoped, &payload, shared::clock::now())
+        .await
+        .unwrap();
     assert!(matches!(claim, Claim::Fresh(_)));
 
     let (status, body) = login(&login_fn, &key, &mobile, "123456").await;
@@ -420,7 +434,12 @@ async fn twenty_concurrent_first_logins_of_one_mobile_make_exactly_one_user() {
             .filter(|(s, _)| *s != StatusCode::OK)
             .all(|(s, b)| *s == StatusCode::UNAUTHORIZED && code_of(b) == "sms_code_invalid")
     );
-    let identity: Value = db().await.get(&shared::store::keys::identity("mobile", &format!("+86{mobile}"))).await.unwrap().unwrap();
+    let identity: Value = db()
+        .await
+        .get(&shared::store::keys::identity(shared::store::keys::IdentityKind::Mobile, &format!("+86{mobile}")))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(identity["user_id"], winners[0]["data"]["user_id"]);
     println!("sms login: 20 concurrent first logins of one mobile → 1 user, 19 refused");
 }

@@ -93,8 +93,12 @@ async fn without_unionid_the_person_is_appid_plus_openid() {
     assert!(a["data"]["user_id"].is_string(), "{a}");
     assert_eq!(a["data"]["user_id"], b["data"]["user_id"]);
     assert_ne!(a["data"]["user_id"], c["data"]["user_id"]);
-    let identity: Value =
-        tests::db().await.get(&shared::store::keys::identity("wechat_open", &format!("{MINI_APP}:{openid}"))).await.unwrap().unwrap();
+    let identity: Value = tests::db()
+        .await
+        .get(&shared::store::keys::identity(shared::store::keys::IdentityKind::WechatOpen, &format!("{MINI_APP}:{openid}")))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(identity["user_id"], a["data"]["user_id"]);
 }
 

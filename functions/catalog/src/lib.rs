@@ -3,11 +3,13 @@
 mod views;
 
 use shared::auth::tokens::Tokens;
-use shared::catalog::{self, Card, CompetitionEvent, CompetitionMeta, EventMeta, EventSummary, MapListing, MapMeta, Range, Registration};
+use shared::catalog::{self, Card, CompetitionEvent, CompetitionMeta, EventMeta, EventSummary, MapListing, MapMeta, Registration};
 use shared::config::ConfigError;
 use shared::http::error::ErrorCode;
 use shared::http::page::Page;
 use shared::http::request::check_id;
+use shared::http::routes::Operation;
+use shared::store::db::Range;
 use shared::store::db::{self, Db, Item, decode};
 use shared::store::keys;
 use shared::{ApiError, ApiResult, Call, Function, Reply};
@@ -32,14 +34,14 @@ impl Function for Catalog {
     const NAME: &'static str = "catalog";
 
     async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
-        match call.route.path {
-            "/client/v1/cards" => self.cards(&call).await,
-            "/client/v1/competitions/{competition_id}" => self.competition(&call).await,
-            "/client/v1/competitions/{competition_id}/events/{event_id}" => self.competition_event(&call).await,
-            "/client/v1/maps" => self.maps(&call).await,
-            "/client/v1/maps/{map_id}" => self.map(&call).await,
-            "/client/v1/events" => self.events(&call).await,
-            "/client/v1/events/{event_id}" => self.event(&call).await,
+        match call.route.operation {
+            Operation::ListCards => self.cards(&call).await,
+            Operation::GetCompetition => self.competition(&call).await,
+            Operation::GetCompetitionEvent => self.competition_event(&call).await,
+            Operation::ListMaps => self.maps(&call).await,
+            Operation::GetMap => self.map(&call).await,
+            Operation::ListEvents => self.events(&call).await,
+            Operation::GetEvent => self.event(&call).await,
             _ => Err(ApiError::of(ErrorCode::NotFound)),
         }
     }
@@ -48,7 +50,7 @@ impl Function for Catalog {
 impl Catalog {
     async fn cards(&self, call: &Call<'_>) -> ApiResult<Reply> {
         let region = region(call)?;
-        let items = catalog::query(&self.db, &keys::cards_pk(&region), Range::All, None).await?;
+        let items = self.db.query(&keys::cards_pk(&region), Range::All, None).await?;
         let cards = decode_all::<Card>(items)?;
         Ok(Reply::ok(views::items(cards.iter().map(CardView::from).collect())))
     }
@@ -59,7 +61,7 @@ impl Catalog {
         let below_registrations = catalog::registrations_start(competition_id);
         let pk = keys::competition_pk(competition_id);
         let (collection, registration) = tokio::join!(
-            catalog::query(&self.db, &pk, Range::Below(&below_registrations), None),
+            self.db.query(&pk, Range::Below(&below_registrations), None),
             self.registration_of(competition_id, caller.as_ref().map(|c| c.sub.as_str())),
         );
         let mut collection = collection?.into_iter();
@@ -98,7 +100,7 @@ impl Catalog {
     async fn maps(&self, call: &Call<'_>) -> ApiResult<Reply> {
         let region = region(call)?;
         let page = Page::of(call)?;
-        let items = catalog::query(&self.db, &keys::maps_pk(&region), Range::All, Some(page.end())).await?;
+        let items = self.db.query(&keys::maps_pk(&region), Range::All, Some(page.end())).await?;
         let maps = decode_all::<MapListing>(page.slice(items))?;
         Ok(Reply::ok(views::items(maps.iter().map(MapListItem::from).collect())))
     }
@@ -117,7 +119,7 @@ impl Catalog {
                 check_id("map_id", map_id)?;
                 self.map_collection(map_id, Some(page.end())).await?.1
             }
-            None => catalog::query(&self.db, keys::EVENTS_PK, Range::All, Some(page.end())).await?,
+            None => self.db.query(keys::EVENTS_PK, Range::All, Some(page.end())).await?,
         };
         let events = decode_all::<EventSummary>(page.slice(items))?;
         // A stored summary is exactly the contract's list item.
@@ -132,7 +134,7 @@ impl Catalog {
 
     /// A map's record and its first `limit` event summaries, in one Query of its collection.
     async fn map_collection(&self, map_id: &str, limit: Option<usize>) -> ApiResult<(MapMeta, Vec<Item>)> {
-        let mut items = catalog::query(&self.db, &keys::map_pk(map_id), Range::All, limit.map(|l| l + 1)).await?.into_iter();
+        let mut items = self.db.query(&keys::map_pk(map_id), Range::All, limit.map(|l| l + 1)).await?.into_iter();
         let meta = match items.next() {
             Some(item) if is_meta(&item) => decode(item)?,
             _ => return Err(ApiError::of(ErrorCode::MapNotFound)),

@@ -8,6 +8,8 @@ use shared::http::request::{check_id, check_token};
 use shared::session::launch::{self, Venue};
 use shared::store::db::Db;
 use shared::store::idempotency::{AsStored, Idempotency};
+use shared::http::routes::Operation;
+use shared::store::keys::IdempotencyScope;
 use shared::types::ClientType;
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
 
@@ -45,9 +47,9 @@ impl Function for Launch {
 
     async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
         let claims = self.tokens.require(&call)?;
-        let venue = match call.params.contains_key("competition_id") {
-            true => Venue::Competition(call.id("competition_id")?),
-            false => Venue::Direct,
+        let venue = match call.route.operation {
+            Operation::LaunchCompetitionEvent => Venue::Competition(call.id("competition_id")?),
+            _ => Venue::Direct,
         };
         let event_id = call.id("event_id")?;
         let req: LaunchRequest = call.json()?;
@@ -69,7 +71,7 @@ impl Function for Launch {
             [competition_id, event_id, &req.device_id, req.client_type.as_str(), &req.release_id, req.route_code.as_deref().unwrap_or("")];
         let key = launch::launch_key(&claims.sub, &req.launch_request_id);
         self.idempotency
-            .once(&self.db, "launch", &key, &payload, now, &AsStored, async |claimed| {
+            .once(&self.db, IdempotencyScope::Launch, &key, &payload, now, &AsStored, async |claimed| {
                 let cleared =
                     launch::clear(&self.db, venue, event_id, &claims.sub, &req.release_id, req.route_code.as_deref(), now).await?;
                 let session = launch::Session::new(&claims, venue, event_id, &req.device_id, &cleared, now);

@@ -4,6 +4,7 @@ use serde::Deserialize;
 use shared::auth::accounts::{Accounts, Attempt, Identity, LoginReplays, sms_login_key, user_of};
 use shared::auth::sms::{self, Lockout, SmsConfig};
 use shared::http::request::check_token;
+use shared::store::keys::IdempotencyScope;
 use shared::types::{ClientType, LoginMethod};
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
 
@@ -47,7 +48,7 @@ impl Function for SmsLogin {
         let replays = LoginReplays { lockout: Some(Lockout { db, cfg: &self.sms, e164: &e164 }) };
         self.accounts
             .idempotency
-            .once(db, "login", &key, &payload, now, &replays, async |claimed| {
+            .once(db, IdempotencyScope::Login, &key, &payload, now, &replays, async |claimed| {
                 let identity = Identity::mobile(&e164);
                 let [code_key, guard_key] = sms::verify_keys(&e164);
                 let [code, guard, known] = db.batch_get([code_key, guard_key, identity.key()]).await?;

@@ -5,6 +5,7 @@ use shared::auth::accounts::{Accounts, Attempt, Identity, LoginReplays, user_of,
 use shared::auth::wechat::{Wechat, WechatConfig};
 use shared::http::request::check_token;
 use shared::store::db::Tx;
+use shared::store::keys::IdempotencyScope;
 use shared::types::{ClientType, LoginMethod};
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
 
@@ -47,7 +48,7 @@ impl Function for WechatLogin {
         let key = wechat_login_key(&req.wechat_login_code, &req.login_request_id);
         self.accounts
             .idempotency
-            .once(db, "login", &key, &payload, now, &LoginReplays { lockout: None }, async |claimed| {
+            .once(db, IdempotencyScope::Login, &key, &payload, now, &LoginReplays { lockout: None }, async |claimed| {
                 let person = self.wechat.exchange(req.client_type, &req.wechat_login_code).await?;
                 let identity = Identity::wechat(&person);
                 let [known] = db.batch_get([identity.key()]).await?;

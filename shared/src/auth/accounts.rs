@@ -10,11 +10,10 @@ use crate::http::envelope::Reply;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult};
 use crate::profile;
-use crate::store::db::{Db, Tx, encode};
+use crate::store::db::{Db, Record, Tx};
 use crate::store::idempotency::{Claimed, Idempotency, Replay, Replays, key_reused};
-use crate::store::keys::{self, Key};
+use crate::store::keys::{self, IdentityKind, Key};
 use crate::types::{BodyProfileStatus, ClientType, LoginMethod};
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 /// What every login function needs besides its own credential check.
@@ -40,20 +39,20 @@ impl Accounts {
 /// A login identity: the mobile in E.164, the WeChat unionid, or (without unionid) appid+openid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Identity {
-    kind: &'static str,
+    kind: IdentityKind,
     value: String,
 }
 
 impl Identity {
     pub fn mobile(e164: &str) -> Self {
-        Self { kind: "mobile", value: e164.to_owned() }
+        Self { kind: IdentityKind::Mobile, value: e164.to_owned() }
     }
 
     /// unionid is the same person across the mini-program and the app; openid only within one appid.
     pub fn wechat(user: &WechatUser) -> Self {
         match &user.unionid {
-            Some(unionid) => Self { kind: "wechat_union", value: unionid.clone() },
-            None => Self { kind: "wechat_open", value: format!("{}:{}", user.app_id, user.openid) },
+            Some(unionid) => Self { kind: IdentityKind::WechatUnion, value: unionid.clone() },
+            None => Self { kind: IdentityKind::WechatOpen, value: format!("{}:{}", user.app_id, user.openid) },
         }
     }
 
@@ -62,28 +61,28 @@ impl Identity {
     }
 }
 
+/// A login identity's owner (`keys::identity`): one user per identity.
 #[derive(Serialize, Deserialize)]
 struct IdentityItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity_type: String,
-    kind: String,
+    kind: IdentityKind,
     user_id: String,
     created_at: i64,
 }
 
-#[derive(Serialize)]
+impl Record for IdentityItem {
+    const ENTITY: &'static str = "login_identity";
+}
+
+/// A user's own record (`keys::user`).
+#[derive(Serialize, Deserialize)]
 struct UserItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity_type: &'static str,
     user_id: String,
     created_at: i64,
     first_login_method: LoginMethod,
+}
+
+impl Record for UserItem {
+    const ENTITY: &'static str = "user";
 }
 
 /// The contract's login answer.
@@ -118,16 +117,6 @@ pub struct Attempt<'a> {
 /// The login transaction's item that makes an identity one user's.
 const IDENTITY: &str = "identity";
 
-fn put(db: &Db, item: impl Serialize) -> TransactWriteItem {
-    let put = Put::builder()
-        .table_name(&db.table)
-        .set_item(Some(encode(&item)))
-        .condition_expression("attribute_not_exists(PK)")
-        .build()
-        .expect("put is complete");
-    TransactWriteItem::builder().put(put).build()
-}
-
 impl Accounts {
     /// Logs the identity in (creating the user on first login) and completes the idempotency
     /// claim, all in one transaction; the reply is what a replay will answer.
@@ -159,36 +148,10 @@ impl Accounts {
             tx.push("refresh_token", refresh_put);
             tx.push("idempotency", claimed.complete(&self.db, &reply));
             if existing.is_none() {
-                let identity_key = attempt.identity.key();
-                tx.push(
-                    IDENTITY,
-                    put(
-                        &self.db,
-                        IdentityItem {
-                            pk: identity_key.pk,
-                            sk: identity_key.sk,
-                            entity_type: "login_identity".into(),
-                            kind: attempt.identity.kind.into(),
-                            user_id: user_id.clone(),
-                            created_at: now,
-                        },
-                    ),
-                );
-                let user_key = keys::user(&user_id);
-                tx.push(
-                    "user",
-                    put(
-                        &self.db,
-                        UserItem {
-                            pk: user_key.pk,
-                            sk: user_key.sk,
-                            entity_type: "user",
-                            user_id: user_id.clone(),
-                            created_at: now,
-                            first_login_method: attempt.method,
-                        },
-                    ),
-                );
+                let identity = IdentityItem { kind: attempt.identity.kind, user_id: user_id.clone(), created_at: now };
+                tx.push(IDENTITY, self.db.put_new(&attempt.identity.key(), &identity));
+                let user = UserItem { user_id: user_id.clone(), created_at: now, first_login_method: attempt.method };
+                tx.push("user", self.db.put_new(&keys::user(&user_id), &user));
                 tx.append(profile::initial_items(&self.db, &user_id, now));
             }
             match self.db.transact(tx).await {

@@ -5,10 +5,10 @@ use crate::config::{self, ConfigError};
 use crate::crypto;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult};
-use crate::store::db::{Db, Tx, TxError, encode, n, s};
+use crate::store::db::{Db, Record, Tx, TxError, Write};
 use crate::store::keys;
+use crate::store::refresh as store;
 use crate::types::ClientType;
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone)]
@@ -24,13 +24,9 @@ impl RefreshConfig {
     }
 }
 
+/// A refresh token as stored, under `keys::refresh_token` of its hash.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RefreshItem {
-    #[serde(rename = "PK")]
-    pub pk: String,
-    #[serde(rename = "SK")]
-    pub sk: String,
-    pub entity_type: String,
     pub user_id: String,
     pub client_type: ClientType,
     pub device_id: String,
@@ -41,6 +37,10 @@ pub struct RefreshItem {
     pub used_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<i64>,
+}
+
+impl Record for RefreshItem {
+    const ENTITY: &'static str = "refresh_token";
 }
 
 fn token_hash(token: &str) -> String {
@@ -56,13 +56,10 @@ pub fn issue(
     device_id: &str,
     family_id: Option<&str>,
     now: i64,
-) -> (String, TransactWriteItem) {
+) -> (String, Write) {
     let token = format!("rt_{}", crypto::random_token());
     let key = keys::refresh_token(&token_hash(&token));
     let item = RefreshItem {
-        pk: key.pk,
-        sk: key.sk,
-        entity_type: "refresh_token".into(),
         user_id: user_id.into(),
         client_type,
         device_id: device_id.into(),
@@ -72,13 +69,7 @@ pub fn issue(
         used_at: None,
         revoked_at: None,
     };
-    let put = Put::builder()
-        .table_name(&db.table)
-        .set_item(Some(encode(&item)))
-        .condition_expression("attribute_not_exists(PK)")
-        .build()
-        .expect("put has table and item");
-    (token, TransactWriteItem::builder().put(put).build())
+    (token, db.put_new(&key, &item))
 }
 
 fn invalid() -> ApiError {
@@ -111,21 +102,6 @@ pub async fn redeem(db: &Db, cfg: &RefreshConfig, token: &str, client_type: Clie
         revoke_family(db, &item.family_id, now).await?;
         return Err(reused());
     }
-    let family = keys::refresh_family(&item.family_id);
-    let spend = Update::builder()
-        .table_name(&db.table)
-        .set_key(Some(key.to_map()))
-        .update_expression("SET used_at = :now")
-        .condition_expression("attribute_not_exists(used_at) AND attribute_not_exists(revoked_at)")
-        .expression_attribute_values(":now", n(now))
-        .build()
-        .expect("update is complete");
-    let family_alive = ConditionCheck::builder()
-        .table_name(&db.table)
-        .set_key(Some(family.to_map()))
-        .condition_expression("attribute_not_exists(revoked_at)")
-        .build()
-        .expect("check is complete");
     let (successor, put) = issue(
         db,
         &RefreshConfig { ttl_sec: item.expires_at - now, ..cfg.clone() },
@@ -136,8 +112,8 @@ pub async fn redeem(db: &Db, cfg: &RefreshConfig, token: &str, client_type: Clie
         now,
     );
     let tx = Tx::new()
-        .with("refresh_token", TransactWriteItem::builder().update(spend).build())
-        .with("refresh_family", TransactWriteItem::builder().condition_check(family_alive).build())
+        .with("refresh_token", store::spend(db, &key, now))
+        .with("refresh_family", store::family_alive(db, &item.family_id))
         .with("successor", put);
     match db.transact(tx).await {
         Ok(()) => Ok(Refreshed { item, rotated: Some(successor) }),
@@ -155,16 +131,7 @@ fn reused() -> ApiError {
 }
 
 async fn revoke_family(db: &Db, family_id: &str, now: i64) -> ApiResult<()> {
-    db.client
-        .update_item()
-        .table_name(&db.table)
-        .set_key(Some(keys::refresh_family(family_id).to_map()))
-        .update_expression("SET revoked_at = if_not_exists(revoked_at, :now), entity_type = :t")
-        .expression_attribute_values(":now", n(now))
-        .expression_attribute_values(":t", s("refresh_family"))
-        .send()
-        .await
-        .map_err(crate::store::db::fault)?;
+    store::revoke_family(db, family_id, now).await?;
     tracing::warn!(family_id, "refresh token reuse: family revoked");
     Ok(())
 }

@@ -7,12 +7,10 @@ use crate::config::{self, ConfigError};
 use crate::crypto;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult};
-use crate::store::db::{self, Db, Tx, TxError, n, s};
+use crate::store::db::{self, Db, Tx, TxError, Write};
 use crate::store::keys::{self, Key, SmsCapScope};
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
+use crate::store::sms::{self as store, CodeItem, Counter, GuardItem, KnownDevice};
 use aws_sdk_sns::types::MessageAttributeValue;
-use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -129,31 +127,8 @@ impl Cap {
         Self { label, key: keys::sms_cap(scope, value, &clock::hour(now)), limit, expires_at }
     }
 
-    fn claim(&self, db: &Db) -> TransactWriteItem {
-        let update = Update::builder()
-            .table_name(&db.table)
-            .set_key(Some(self.key.to_map()))
-            .update_expression("ADD sent :one SET expires_at = :expires")
-            .condition_expression("attribute_not_exists(sent) OR sent < :cap")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":cap", n(self.limit))
-            .expression_attribute_values(":expires", n(self.expires_at))
-            .build()
-            .expect("update is complete");
-        TransactWriteItem::builder().update(update).build()
-    }
-
-    fn undo(&self, db: &Db) -> TransactWriteItem {
-        let update = Update::builder()
-            .table_name(&db.table)
-            .set_key(Some(self.key.to_map()))
-            .update_expression("ADD sent :minus")
-            .condition_expression("sent > :zero")
-            .expression_attribute_values(":minus", n(-1))
-            .expression_attribute_values(":zero", n(0))
-            .build()
-            .expect("update is complete");
-        TransactWriteItem::builder().update(update).build()
+    fn claim(&self, db: &Db) -> Write {
+        store::count(db, &Counter { key: &self.key, limit: self.limit, expires_at: self.expires_at })
     }
 }
 
@@ -166,25 +141,8 @@ const KNOWN_DEVICE_DAY: &str = "known_device_daily_cap";
 const IP_HOUR: &str = "source_ip_hourly_cap";
 const GLOBAL_HOUR: &str = "global_hourly_cap";
 
-#[derive(Deserialize)]
-struct CodeItem {
-    code_hash: String,
-    sent_at: i64,
-    expires_at: i64,
-    #[serde(default)]
-    consumed_at: Option<i64>,
-}
-
-impl CodeItem {
-    fn active(&self, now: i64) -> bool {
-        self.consumed_at.is_none() && self.expires_at > now
-    }
-}
-
-#[derive(Deserialize, Default)]
-struct GuardItem {
-    #[serde(default)]
-    locked_until: Option<i64>,
+fn active(code: &CodeItem, now: i64) -> bool {
+    code.consumed_at.is_none() && code.expires_at > now
 }
 
 /// Issues a code to `e164`: claims the cooldown and every cap in one transaction, then delivers
@@ -199,20 +157,8 @@ pub async fn send(db: &Db, sns: &aws_sdk_sns::Client, cfg: &SmsConfig, e164: &st
     let code = test_code.cloned().unwrap_or_else(|| crypto::random_digits(6));
     let code_hash = cfg.code_hash(e164, &code);
     let code_key = keys::sms_code(e164);
-    let mut item = code_key.to_map();
-    item.extend([
-        ("entity_type".into(), s("sms_code")),
-        ("code_hash".into(), s(&code_hash)),
-        ("sent_at".into(), n(now)),
-        (keys::TTL.into(), n(now + cfg.code_ttl_sec)),
-    ]);
-    let claim_code = Put::builder()
-        .table_name(&db.table)
-        .set_item(Some(item))
-        .condition_expression("attribute_not_exists(PK) OR sent_at <= :cooled")
-        .expression_attribute_values(":cooled", n(now - cfg.cooldown_sec))
-        .build()
-        .expect("put is complete");
+    let stored = CodeItem { code_hash: code_hash.clone(), sent_at: now, expires_at: now + cfg.code_ttl_sec, consumed_at: None };
+    let claim_code = store::claim_code(db, e164, &stored, now - cfg.cooldown_sec);
     let always = [
         Cap::daily(DEVICE_DAY, SmsCapScope::Device, who.device_id, cfg.daily_per_device, now),
         Cap::hourly(IP_HOUR, SmsCapScope::SourceIp, who.source_ip, cfg.hourly_per_ip, now),
@@ -223,22 +169,16 @@ pub async fn send(db: &Db, sns: &aws_sdk_sns::Client, cfg: &SmsConfig, e164: &st
     let reserve = Cap::daily(KNOWN_DEVICE_DAY, SmsCapScope::KnownDevice, &pair, cfg.daily_reserve_per_known_device, now);
     let mut claimed = Vec::new();
     for pool in [mobile, reserve] {
-        let mut tx = Tx::new().with(COOLDOWN, TransactWriteItem::builder().put(claim_code.clone()).build());
+        let mut tx = Tx::new().with(COOLDOWN, claim_code.clone());
         if pool.label == KNOWN_DEVICE_DAY {
-            let known = ConditionCheck::builder()
-                .table_name(&db.table)
-                .set_key(Some(keys::sms_known_device(e164, who.device_id).to_map()))
-                .condition_expression("attribute_exists(PK)")
-                .build()
-                .expect("check is complete");
-            tx.push(KNOWN_DEVICE, TransactWriteItem::builder().condition_check(known).build());
+            tx.push(KNOWN_DEVICE, store::known_device(db, e164, who.device_id));
         }
         for cap in always.iter().chain([&pool]) {
             tx.push(cap.label, cap.claim(db));
         }
         match db.transact(tx).await {
             Ok(()) => {
-                claimed = always.iter().chain([&pool]).map(|cap| cap.undo(db)).collect();
+                claimed = always.iter().chain([&pool]).map(|cap| store::uncount(db, &cap.key)).collect();
                 break;
             }
             Err(TxError::Conditions(failed)) if failed == [MOBILE_DAY] => continue,
@@ -250,14 +190,7 @@ pub async fn send(db: &Db, sns: &aws_sdk_sns::Client, cfg: &SmsConfig, e164: &st
         && let Err(e) = deliver(sns, cfg, e164, &code).await
     {
         tracing::error!(error = %aws_sdk_sns::error::DisplayErrorContext(&e), "SMS delivery failed; undoing the send");
-        let undo_code = Delete::builder()
-            .table_name(&db.table)
-            .set_key(Some(code_key.to_map()))
-            .condition_expression("code_hash = :h")
-            .expression_attribute_values(":h", s(&code_hash))
-            .build()
-            .expect("delete is complete");
-        let mut undo = Tx::new().with(COOLDOWN, TransactWriteItem::builder().delete(undo_code).build());
+        let mut undo = Tx::new().with(COOLDOWN, store::unclaim_code(db, e164, &code_hash));
         for item in claimed {
             undo.push("cap", item);
         }
@@ -341,7 +274,7 @@ pub async fn verify(
     let hash = cfg.code_hash(e164, code);
     let matches = stored.as_ref().is_some_and(|c| crypto::equal(&c.code_hash, &hash));
     if !matches {
-        return Err(match stored.is_some_and(|c| c.active(now)) {
+        return Err(match stored.is_some_and(|c| active(&c, now)) {
             true => record_failure(db, cfg, e164, now).await?,
             false => code_invalid(None),
         });
@@ -353,35 +286,11 @@ pub async fn verify(
     if stored.expires_at <= now {
         return Err(ApiError::of(ErrorCode::SmsCodeExpired));
     }
-    let consume = Update::builder()
-        .table_name(&db.table)
-        .set_key(Some(keys::sms_code(e164).to_map()))
-        .update_expression("SET consumed_at = :now")
-        .condition_expression("code_hash = :h AND attribute_not_exists(consumed_at) AND expires_at > :now")
-        .expression_attribute_values(":now", n(now))
-        .expression_attribute_values(":h", s(&hash))
-        .build()
-        .expect("update is complete");
-    let clear_streak = Update::builder()
-        .table_name(&db.table)
-        .set_key(Some(keys::sms_guard(e164).to_map()))
-        .update_expression("SET failures = :zero REMOVE locked_until")
-        .condition_expression("attribute_not_exists(locked_until) OR locked_until <= :now")
-        .expression_attribute_values(":zero", n(0))
-        .expression_attribute_values(":now", n(now))
-        .build()
-        .expect("update is complete");
-    let mut known = keys::sms_known_device(e164, device_id).to_map();
-    known.extend([
-        ("entity_type".into(), s("sms_known_device")),
-        ("logged_in_at".into(), n(now)),
-        (keys::TTL.into(), n(now + KNOWN_DEVICE_TTL_SEC)),
-    ]);
-    let remember_device = Put::builder().table_name(&db.table).set_item(Some(known)).build().expect("put is complete");
+    let known = KnownDevice { logged_in_at: now, expires_at: now + KNOWN_DEVICE_TTL_SEC };
     let consume = Tx::new()
-        .with("sms_code", TransactWriteItem::builder().update(consume).build())
-        .with("sms_guard", TransactWriteItem::builder().update(clear_streak).build())
-        .with("sms_known_device", TransactWriteItem::builder().put(remember_device).build());
+        .with("sms_code", store::consume_code(db, e164, &hash, now))
+        .with("sms_guard", store::clear_streak(db, e164, now))
+        .with("sms_known_device", db.put(&keys::sms_known_device(e164, device_id), &known));
     Ok(Verified { consume })
 }
 
@@ -434,51 +343,14 @@ impl Lockout<'_> {
     }
 }
 
-/// Counts a wrong try (atomically); the try that reaches the limit starts the lock window.
+/// Counts a wrong try; the try that reaches the limit starts the lock window.
 async fn record_failure(db: &Db, cfg: &SmsConfig, e164: &str, now: i64) -> ApiResult<ApiError> {
-    let key = keys::sms_guard(e164);
-    let out = db
-        .client
-        .update_item()
-        .table_name(&db.table)
-        .set_key(Some(key.to_map()))
-        .update_expression("ADD failures :one SET entity_type = :t, expires_at = :expires")
-        .expression_attribute_values(":one", n(1))
-        .expression_attribute_values(":t", s("sms_guard"))
-        .expression_attribute_values(":expires", n(now + cfg.lock_sec + 86_400))
-        .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
-        .send()
-        .await
-        .map_err(db::fault)?;
-    let failures = out
-        .attributes
-        .as_ref()
-        .and_then(|a| a.get("failures"))
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(1);
+    let failures = store::count_failure(db, e164, now + cfg.lock_sec + 86_400).await?;
     if failures < cfg.max_attempts {
         return Ok(code_invalid(Some(cfg.max_attempts - failures)));
     }
-    // Lock, and start the next streak from zero once the window is over.
-    let lock = db
-        .client
-        .update_item()
-        .table_name(&db.table)
-        .set_key(Some(key.to_map()))
-        .update_expression("SET locked_until = :until, failures = :zero")
-        .condition_expression("failures >= :max")
-        .expression_attribute_values(":until", n(now + cfg.lock_sec))
-        .expression_attribute_values(":zero", n(0))
-        .expression_attribute_values(":max", n(cfg.max_attempts))
-        .send()
-        .await;
-    match lock {
-        Ok(_) => {}
-        // Another wrong try locked it first: same outcome.
-        Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {}
-        Err(e) => return Err(db::fault(e)),
-    }
+    // Whether this try or a concurrent one set the lock, the mobile is locked.
+    store::lock(db, e164, now + cfg.lock_sec, cfg.max_attempts).await?;
     Ok(locked(cfg.lock_sec))
 }
 

@@ -5,9 +5,8 @@
 //! that links it. Field names are the contract's, so a reader maps them one to one.
 
 use crate::http::error::ApiResult;
-use crate::store::db::{Db, Item, encode, fault, s};
-use crate::store::keys::{self, Key};
-use aws_sdk_dynamodb::types::Select;
+use crate::store::db::{Db, Record};
+use crate::store::keys;
 use serde::{Deserialize, Serialize};
 
 /// The `entity_type` attribute of each kind of item.
@@ -22,14 +21,8 @@ pub mod entity {
     pub const COMPETITION_EVENT: &str = "competition_event";
     pub const REGISTRATION: &str = "registration";
 }
-pub const ENTITY_TYPE: &str = "entity_type";
 
-/// The only attribute of a catalog item that is not the catalog's: registration counts it, and
-/// the catalog tool must never overwrite it.
-pub const REGISTERED_COUNT: &str = "registered_count";
-
-/// The one status a registration has today.
-pub const REGISTERED: &str = "registered";
+pub mod registration;
 
 /// A home-page card, in `CARDS#<region>` and `CARDS#*` under `keys::card`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -213,64 +206,39 @@ pub struct Registration {
     pub registration_id: String,
     pub competition_id: String,
     pub user_id: String,
-    pub status: String,
+    pub status: registration::RegistrationStatus,
     pub group_id: Option<String>,
     /// The client's form, as the JSON text it sent (opaque to us, and no nesting limits to hit).
     pub form_payload: Option<String>,
     pub created_at: i64,
 }
 
-/// A full item: the key, the entity type, then the record's fields.
-pub fn item<T: Serialize>(key: &Key, entity_type: &str, record: &T) -> Item {
-    let mut item = encode(record);
-    item.extend(key.to_map());
-    item.insert(ENTITY_TYPE.to_string(), s(entity_type));
-    item
+impl Record for Card {
+    const ENTITY: &'static str = entity::CARD;
 }
-
-/// Which part of an item collection a Query reads.
-#[derive(Debug, Clone, Copy)]
-pub enum Range<'a> {
-    All,
-    /// Sort keys below this one (a competition's own record and links, not its registrations).
-    Below(&'a str),
-    Prefix(&'a str),
+impl Record for MapListing {
+    const ENTITY: &'static str = entity::MAP_LISTING;
 }
-
-/// A strongly consistent Query of one partition in sort-key order, up to `limit` items. One
-/// round trip unless the partition's answer exceeds DynamoDB's 1 MB page.
-pub async fn query(db: &Db, pk: &str, range: Range<'_>, limit: Option<usize>) -> ApiResult<Vec<Item>> {
-    let (condition, sk) = match range {
-        Range::All => ("#pk = :pk", None),
-        Range::Below(sk) => ("#pk = :pk AND #sk < :sk", Some(sk)),
-        Range::Prefix(sk) => ("#pk = :pk AND begins_with(#sk, :sk)", Some(sk)),
-    };
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let mut q = db
-            .client
-            .query()
-            .table_name(&db.table)
-            .consistent_read(true)
-            .select(Select::AllAttributes)
-            .key_condition_expression(condition)
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_values(":pk", s(pk))
-            .set_exclusive_start_key(start);
-        if let Some(sk) = sk {
-            q = q.expression_attribute_names("#sk", keys::SK).expression_attribute_values(":sk", s(sk));
-        }
-        if let Some(limit) = limit {
-            q = q.limit(i32::try_from(limit - items.len()).unwrap_or(i32::MAX));
-        }
-        let out = q.send().await.map_err(fault)?;
-        items.extend(out.items.unwrap_or_default());
-        start = out.last_evaluated_key.filter(|k| !k.is_empty());
-        if start.is_none() || limit.is_some_and(|l| items.len() >= l) {
-            return Ok(items);
-        }
-    }
+impl Record for MapMeta {
+    const ENTITY: &'static str = entity::MAP;
+}
+impl Record for EventSummary {
+    const ENTITY: &'static str = entity::EVENT_SUMMARY;
+}
+impl Record for EventMeta {
+    const ENTITY: &'static str = entity::EVENT;
+}
+impl Record for Release {
+    const ENTITY: &'static str = entity::RELEASE;
+}
+impl Record for CompetitionMeta {
+    const ENTITY: &'static str = entity::COMPETITION;
+}
+impl Record for CompetitionEvent {
+    const ENTITY: &'static str = entity::COMPETITION_EVENT;
+}
+impl Record for Registration {
+    const ENTITY: &'static str = entity::REGISTRATION;
 }
 
 // The single-item reads of registration and launch.

@@ -5,42 +5,73 @@
 
 use std::collections::HashMap;
 
+crate::plain_enum! {
+    /// Each operation of the API, named as its `operationId` in docs/openapi.yaml.
+    pub enum Operation {
+        SendSmsCode = "sendSmsCode",
+        LoginWithSms = "loginWithSms",
+        LoginWithWechat = "loginWithWechat",
+        RefreshAccessToken = "refreshAccessToken",
+        UpdateBodyProfile = "updateBodyProfile",
+        ListCards = "listCards",
+        GetCompetition = "getCompetition",
+        GetCompetitionEvent = "getCompetitionEvent",
+        ListMaps = "listMaps",
+        GetMap = "getMap",
+        ListEvents = "listEvents",
+        GetEvent = "getEvent",
+        RegisterForCompetition = "registerForCompetition",
+        LaunchCompetitionEvent = "launchCompetitionEvent",
+        LaunchEvent = "launchEvent",
+        UploadSession = "uploadSession",
+        SubmitPunches = "submitPunches",
+        FinishSession = "finishSession",
+        GetSessionResult = "getSessionResult",
+        GetSessionReplaySummary = "getSessionReplaySummary",
+        GetSessionGpsTrack = "getSessionGpsTrack",
+        GetSessionHeartRate = "getSessionHeartRate",
+        ListMySessions = "listMySessions",
+        GetOpenApi = "getOpenApi",
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
     pub function: &'static str,
+    pub operation: Operation,
 }
 
-const fn r(method: &'static str, path: &'static str, function: &'static str) -> Route {
-    Route { method, path, function }
+const fn r(method: &'static str, path: &'static str, function: &'static str, operation: Operation) -> Route {
+    Route { method, path, function, operation }
 }
 
 pub const ROUTES: &[Route] = &[
-    r("POST", "/client/v1/auth/sms/send", "sms-send"),
-    r("POST", "/client/v1/auth/login/sms", "sms-login"),
-    r("POST", "/client/v1/auth/login/wechat", "wechat-login"),
-    r("POST", "/client/v1/auth/refresh", "token-refresh"),
-    r("PUT", "/client/v1/me/body-profile", "body-profile"),
-    r("GET", "/client/v1/cards", "catalog"),
-    r("GET", "/client/v1/competitions/{competition_id}", "catalog"),
-    r("GET", "/client/v1/competitions/{competition_id}/events/{event_id}", "catalog"),
-    r("GET", "/client/v1/maps", "catalog"),
-    r("GET", "/client/v1/maps/{map_id}", "catalog"),
-    r("GET", "/client/v1/events", "catalog"),
-    r("GET", "/client/v1/events/{event_id}", "catalog"),
-    r("POST", "/client/v1/competitions/{competition_id}/registrations", "registration"),
-    r("POST", "/client/v1/competitions/{competition_id}/events/{event_id}/launch", "launch"),
-    r("POST", "/client/v1/events/{event_id}/launch", "launch"),
-    r("POST", "/client/v1/session-uploads", "sessions"),
-    r("POST", "/client/v1/punches", "sessions"),
-    r("POST", "/client/v1/sessions/{session_id}/finish", "sessions"),
-    r("GET", "/client/v1/sessions/{session_id}/result", "sessions"),
-    r("GET", "/client/v1/sessions/{session_id}/replay-summary", "sessions"),
-    r("GET", "/client/v1/sessions/{session_id}/gps-track", "sessions"),
-    r("GET", "/client/v1/sessions/{session_id}/heart-rate", "sessions"),
-    r("GET", "/client/v1/me/sessions", "sessions"),
-    r("GET", "/client/v1/openapi.yaml", "sessions"),
+    r("POST", "/client/v1/auth/sms/send", "sms-send", Operation::SendSmsCode),
+    r("POST", "/client/v1/auth/login/sms", "sms-login", Operation::LoginWithSms),
+    r("POST", "/client/v1/auth/login/wechat", "wechat-login", Operation::LoginWithWechat),
+    r("POST", "/client/v1/auth/refresh", "token-refresh", Operation::RefreshAccessToken),
+    r("PUT", "/client/v1/me/body-profile", "body-profile", Operation::UpdateBodyProfile),
+    r("GET", "/client/v1/cards", "catalog", Operation::ListCards),
+    r("GET", "/client/v1/competitions/{competition_id}", "catalog", Operation::GetCompetition),
+    r("GET", "/client/v1/competitions/{competition_id}/events/{event_id}", "catalog", Operation::GetCompetitionEvent),
+    r("GET", "/client/v1/maps", "catalog", Operation::ListMaps),
+    r("GET", "/client/v1/maps/{map_id}", "catalog", Operation::GetMap),
+    r("GET", "/client/v1/events", "catalog", Operation::ListEvents),
+    r("GET", "/client/v1/events/{event_id}", "catalog", Operation::GetEvent),
+    r("POST", "/client/v1/competitions/{competition_id}/registrations", "registration", Operation::RegisterForCompetition),
+    r("POST", "/client/v1/competitions/{competition_id}/events/{event_id}/launch", "launch", Operation::LaunchCompetitionEvent),
+    r("POST", "/client/v1/events/{event_id}/launch", "launch", Operation::LaunchEvent),
+    r("POST", "/client/v1/session-uploads", "sessions", Operation::UploadSession),
+    r("POST", "/client/v1/punches", "sessions", Operation::SubmitPunches),
+    r("POST", "/client/v1/sessions/{session_id}/finish", "sessions", Operation::FinishSession),
+    r("GET", "/client/v1/sessions/{session_id}/result", "sessions", Operation::GetSessionResult),
+    r("GET", "/client/v1/sessions/{session_id}/replay-summary", "sessions", Operation::GetSessionReplaySummary),
+    r("GET", "/client/v1/sessions/{session_id}/gps-track", "sessions", Operation::GetSessionGpsTrack),
+    r("GET", "/client/v1/sessions/{session_id}/heart-rate", "sessions", Operation::GetSessionHeartRate),
+    r("GET", "/client/v1/me/sessions", "sessions", Operation::ListMySessions),
+    r("GET", "/client/v1/openapi.yaml", "sessions", Operation::GetOpenApi),
 ];
 
 /// The catch-all (`ANY /client/v1/{proxy+}` deployed) that turns every other path into an

@@ -12,16 +12,12 @@
 use crate::clock;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult};
-use crate::store::db::{Db, Tx, TxError, jitter, n, s};
+use crate::store::db::{Db, Record, Tx, TxError, Write, jitter};
 use crate::store::keys::{self, Key};
+use crate::store::profile as store;
 use crate::types::BodyProfileStatus;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::time::Duration;
-
-pub const ENTITY_PROFILE: &str = "body_profile";
-pub const ENTITY_PROFILE_VERSION: &str = "body_profile_version";
 
 /// Optimistic-concurrency attempts before answering 409: each lost race means another write
 /// committed, so 40 covers dozens of simultaneous writers to one profile.
@@ -39,13 +35,6 @@ crate::plain_enum! {
         Female = "female",
         Other = "other",
         Unknown = "unknown",
-    }
-}
-
-fn status_str(status: BodyProfileStatus) -> &'static str {
-    match status {
-        BodyProfileStatus::Pending => "pending",
-        BodyProfileStatus::Completed => "completed",
     }
 }
 
@@ -118,26 +107,44 @@ fn check_birth_date(value: &str, now: i64) -> ApiResult<()> {
 }
 
 /// The `PROFILE` item as stored (and, after [`ProfileItem::apply`], the merged snapshot).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProfileItem {
     pub user_id: String,
     pub status: BodyProfileStatus,
     pub version: u64,
     /// Epoch seconds of the first completion.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<Gender>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height_cm: Option<f64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight_kg: Option<f64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resting_heart_rate_bpm: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_heart_rate_bpm: Option<u32>,
+    /// Set once, when the user is created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
+    #[serde(default)]
+    pub updated_at: i64,
+}
+
+impl Record for ProfileItem {
+    const ENTITY: &'static str = "body_profile";
+}
+
+/// One immutable snapshot of the profile per accepted write (`keys::body_profile_version`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ProfileVersion(pub ProfileItem);
+
+impl Record for ProfileVersion {
+    const ENTITY: &'static str = "body_profile_version";
 }
 
 impl ProfileItem {
@@ -159,30 +166,6 @@ impl ProfileItem {
         set(&mut self.weight_kg, &change.weight_kg);
         set(&mut self.resting_heart_rate_bpm, &change.resting_heart_rate_bpm);
         set(&mut self.max_heart_rate_bpm, &change.max_heart_rate_bpm);
-    }
-
-    /// The profile fields that are set, as attributes.
-    fn field_values(&self) -> Vec<(&'static str, AttributeValue)> {
-        let mut values = Vec::new();
-        if let Some(g) = self.gender {
-            values.push(("gender", s(g.as_str())));
-        }
-        if let Some(d) = &self.birth_date {
-            values.push(("birth_date", s(d)));
-        }
-        if let Some(h) = self.height_cm {
-            values.push(("height_cm", n(h)));
-        }
-        if let Some(w) = self.weight_kg {
-            values.push(("weight_kg", n(w)));
-        }
-        if let Some(r) = self.resting_heart_rate_bpm {
-            values.push(("resting_heart_rate_bpm", n(r)));
-        }
-        if let Some(m) = self.max_heart_rate_bpm {
-            values.push(("max_heart_rate_bpm", n(m)));
-        }
-        values
     }
 
     /// What the API answers about this profile.
@@ -213,29 +196,9 @@ fn check_heart_rates(merged: &ProfileItem, change: &ProfileChange) -> ApiResult<
 }
 
 /// The version item of `profile` (which already carries its new `version`).
-fn version_item(profile: &ProfileItem, now: i64) -> HashMap<String, AttributeValue> {
-    let mut item = keys::body_profile_version(&profile.user_id, profile.version).to_map();
-    item.insert("entity_type".into(), s(ENTITY_PROFILE_VERSION));
-    item.insert("user_id".into(), s(&profile.user_id));
-    item.insert("version".into(), n(profile.version));
-    item.insert("status".into(), s(status_str(profile.status)));
-    if let Some(at) = profile.completed_at {
-        item.insert("completed_at".into(), n(at));
-    }
-    item.insert("updated_at".into(), n(now));
-    item.extend(profile.field_values().into_iter().map(|(k, v)| (k.to_string(), v)));
-    item
-}
-
-/// A Put that only creates: versions and profiles are never overwritten by one.
-fn put_new(db: &Db, item: HashMap<String, AttributeValue>) -> TransactWriteItem {
-    let put = Put::builder()
-        .table_name(&db.table)
-        .set_item(Some(item))
-        .condition_expression("attribute_not_exists(PK)")
-        .build()
-        .expect("table name and item are set");
-    TransactWriteItem::builder().put(put).build()
+fn put_version(db: &Db, profile: &ProfileItem) -> Write {
+    let snapshot = ProfileVersion(ProfileItem { created_at: None, ..profile.clone() });
+    db.put_new(&keys::body_profile_version(&profile.user_id, profile.version), &snapshot)
 }
 
 /// What the login transaction adds when it creates a user: the `pending` profile (version 1)
@@ -252,15 +215,10 @@ pub fn initial_items(db: &Db, user_id: &str, now: i64) -> Tx {
         weight_kg: None,
         resting_heart_rate_bpm: None,
         max_heart_rate_bpm: None,
+        created_at: Some(now),
+        updated_at: now,
     };
-    let mut item = keys::body_profile(user_id).to_map();
-    item.insert("entity_type".into(), s(ENTITY_PROFILE));
-    item.insert("user_id".into(), s(user_id));
-    item.insert("status".into(), s(status_str(profile.status)));
-    item.insert("version".into(), n(1));
-    item.insert("created_at".into(), n(now));
-    item.insert("updated_at".into(), n(now));
-    Tx::new().with(PROFILE, put_new(db, item)).with(PROFILE_VERSION, put_new(db, version_item(&profile, now)))
+    Tx::new().with(PROFILE, db.put_new(&keys::body_profile(user_id), &profile)).with(PROFILE_VERSION, put_version(db, &profile))
 }
 
 // The items of a profile transaction, by name.
@@ -285,41 +243,6 @@ pub async fn status(db: &Db, user_id: &str) -> ApiResult<BodyProfileStatus> {
     }
 }
 
-/// The conditional update of the `PROFILE` item from version `read_version` to `merged`.
-fn update_profile(db: &Db, merged: &ProfileItem, read_version: u64, now: i64) -> TransactWriteItem {
-    let mut names = HashMap::new();
-    let mut values = HashMap::new();
-    let mut sets = Vec::new();
-    let fields = merged.field_values().into_iter().chain([
-        ("version", n(merged.version)),
-        ("status", s(status_str(merged.status))),
-        ("updated_at", n(now)),
-    ]);
-    for (i, (name, value)) in fields.enumerate() {
-        names.insert(format!("#a{i}"), name.to_string());
-        values.insert(format!(":a{i}"), value);
-        sets.push(format!("#a{i} = :a{i}"));
-    }
-    if let Some(at) = merged.completed_at {
-        // if_not_exists: a stored completion time is never overwritten, whatever this write holds.
-        names.insert("#completed_at".into(), "completed_at".into());
-        values.insert(":completed_at".into(), n(at));
-        sets.push("#completed_at = if_not_exists(#completed_at, :completed_at)".into());
-    }
-    names.insert("#read_version".into(), "version".into());
-    values.insert(":read_version".into(), n(read_version));
-    let update = Update::builder()
-        .table_name(&db.table)
-        .set_key(Some(keys::body_profile(&merged.user_id).to_map()))
-        .update_expression(format!("SET {}", sets.join(", ")))
-        .condition_expression("#read_version = :read_version")
-        .set_expression_attribute_names(Some(names))
-        .set_expression_attribute_values(Some(values))
-        .build()
-        .expect("table, key and expression are set");
-    TransactWriteItem::builder().update(update).build()
-}
-
 /// Applies a validated change to the user's profile: read, merge, check, then one transaction
 /// (profile update conditional on the version read + a new version item). A lost race re-reads
 /// and retries with jitter; after [`MAX_ATTEMPTS`] the caller gets 409 `profile_update_conflict`.
@@ -341,9 +264,8 @@ pub async fn update(db: &Db, user_id: &str, change: &ProfileChange, now: i64) ->
             profile.completed_at = Some(now);
         }
         profile.version = read_version + 1;
-        let tx = Tx::new()
-            .with(PROFILE, update_profile(db, &profile, read_version, now))
-            .with(PROFILE_VERSION, put_new(db, version_item(&profile, now)));
+        profile.updated_at = now;
+        let tx = Tx::new().with(PROFILE, store::update_from(db, &profile, read_version)).with(PROFILE_VERSION, put_version(db, &profile));
         match db.transact(tx).await {
             Ok(()) => return Ok(profile),
             // Another write moved the version on: merge over its result.

@@ -7,11 +7,11 @@ use crate::catalog::{CompetitionEvent, CompetitionMeta, EventMeta, Registration}
 use crate::crypto;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult};
-use crate::store::db::{self, Db, Tx, encode};
+use crate::store;
+use crate::store::db::{self, Db, Record, Tx, Write};
 use crate::store::keys;
 use crate::types::ClientType;
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// Where the launch happens: inside a competition, or on the map by direct entry.
@@ -44,14 +44,6 @@ fn registration_required() -> ApiError {
 // The items of the launch transaction, by name.
 const REGISTRATION_GUARD: &str = "registration";
 const RELEASE_GUARD: &str = "current_release";
-
-fn check(db: &Db, key: keys::Key, condition: &str, values: &[(&str, &str)]) -> TransactWriteItem {
-    let mut check = ConditionCheck::builder().table_name(&db.table).set_key(Some(key.to_map())).condition_expression(condition);
-    for (name, value) in values {
-        check = check.expression_attribute_values(*name, db::s(*value));
-    }
-    TransactWriteItem::builder().condition_check(check.build().expect("check is complete")).build()
-}
 
 /// Reads what the launch depends on (one round trip) and applies the contract's rules in order.
 pub async fn clear(
@@ -94,7 +86,7 @@ pub async fn clear(
             }
             if competition.registration_required {
                 let _: Registration = db::decode_opt(registration)?.ok_or_else(registration_required)?;
-                guards.push(REGISTRATION_GUARD, check(db, keys::registration(competition_id, user_id), "attribute_exists(PK)", &[]));
+                guards.push(REGISTRATION_GUARD, db.exists(&keys::registration(competition_id, user_id)));
             }
             event
         }
@@ -114,7 +106,7 @@ pub async fn clear(
         None => event.route_codes.first().cloned().unwrap_or_default(),
     };
     // A release published between this read and the write must still fail the launch.
-    guards.push(RELEASE_GUARD, check(db, keys::event(event_id), "current_release_id = :release", &[(":release", release_id)]));
+    guards.push(RELEASE_GUARD, store::catalog::release_is_current(db, event_id, release_id));
     Ok(Cleared { event, route_code, guards })
 }
 
@@ -134,18 +126,8 @@ pub fn participant_id(user_id: &str, venue: Venue<'_>, event_id: &str) -> String
 }
 
 /// A launched game session: what is stored for the session chain, and what the client is told.
-#[derive(Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    /// The user's sessions, newest last (for `GET /me/sessions` once it opens).
-    #[serde(rename = "GSI1PK")]
-    gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    gsi1sk: String,
-    entity_type: &'static str,
     pub session_id: String,
     pub user_id: String,
     pub participant_id: String,
@@ -157,20 +139,25 @@ pub struct Session {
     pub route_code: String,
     pub client_type: ClientType,
     pub device_id: String,
-    pub status: &'static str,
+    pub status: SessionStatus,
     pub created_at: i64,
+}
+
+impl Record for Session {
+    const ENTITY: &'static str = "session";
+}
+
+crate::plain_enum! {
+    /// Where a session is in its chain.
+    pub enum SessionStatus {
+        Launched = "launched",
+    }
 }
 
 impl Session {
     pub fn new(claims: &Claims, venue: Venue<'_>, event_id: &str, device_id: &str, cleared: &Cleared, now: i64) -> Self {
         let session_id = crate::ids::mint("ses");
-        let key = keys::session(&session_id);
         Self {
-            pk: key.pk,
-            sk: key.sk,
-            gsi1pk: keys::user_pk(&claims.sub),
-            gsi1sk: format!("SESSION#{now:012}#{session_id}"),
-            entity_type: "session",
             participant_id: participant_id(&claims.sub, venue, event_id),
             session_id,
             user_id: claims.sub.clone(),
@@ -184,7 +171,7 @@ impl Session {
             route_code: cleared.route_code.clone(),
             client_type: claims.client_type,
             device_id: device_id.to_owned(),
-            status: "launched",
+            status: SessionStatus::Launched,
             created_at: now,
         }
     }
@@ -214,15 +201,9 @@ impl Session {
 
 /// Writes the session with the launch's guards and the idempotency completion in one
 /// transaction; a guard that no longer holds is answered as the rule it protects.
-pub async fn commit(db: &Db, cleared: Cleared, session: &Session, done: TransactWriteItem) -> ApiResult<()> {
-    let put = Put::builder()
-        .table_name(&db.table)
-        .set_item(Some(encode(session)))
-        .condition_expression("attribute_not_exists(PK)")
-        .build()
-        .expect("put is complete");
+pub async fn commit(db: &Db, cleared: Cleared, session: &Session, done: Write) -> ApiResult<()> {
     let mut tx = cleared.guards;
-    tx.push("session", TransactWriteItem::builder().put(put).build());
+    tx.push("session", store::session::put_new(db, session));
     tx.push("idempotency", done);
     match db.transact(tx).await {
         Ok(()) => Ok(()),

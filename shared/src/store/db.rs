@@ -1,5 +1,6 @@
-//! DynamoDB access: the client (built once per cold start, with bounded timeouts and retries)
-//! and the mapping of SDK failures onto API errors.
+//! DynamoDB access: the client (built once per cold start, with bounded timeouts and retries),
+//! typed records and the generic reads and writes every concern uses, labelled transactions, and
+//! the mapping of SDK failures onto API errors.
 
 use crate::http::error::ApiError;
 use crate::store::keys::Key;
@@ -8,14 +9,35 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, KeysAndAttributes, Put, Select, TransactWriteItem};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::time::Duration;
 
+/// An item as DynamoDB holds it. Outside the store it is only read (the catalog tool diffs them).
 pub type Item = HashMap<String, AttributeValue>;
+
+/// One write of a transaction, built by a named operation of the store.
+pub type Write = TransactWriteItem;
+
+/// A stored record: one Rust type per kind of item, read and written through the same
+/// serde mapping. The store adds its key and its `entity_type`; the record never holds them.
+pub trait Record: Serialize + DeserializeOwned {
+    const ENTITY: &'static str;
+}
+
+pub const ENTITY_TYPE: &str = "entity_type";
+
+/// The item of `record` at `key`.
+pub fn item<R: Record>(key: &Key, record: &R) -> Item {
+    let mut item = encode(record);
+    item.extend(key.to_map());
+    item.insert(ENTITY_TYPE.to_string(), s(R::ENTITY));
+    item
+}
 
 /// How long a DynamoDB call may take: per attempt, and in all (two attempts at most).
 #[derive(Debug, Clone, Copy)]
@@ -57,13 +79,21 @@ pub async fn sdk_config_with(timeouts: Timeouts) -> SdkConfig {
 
 #[derive(Clone, Debug)]
 pub struct Db {
-    pub client: Client,
-    pub table: String,
+    pub(super) client: Client,
+    pub(super) table: String,
 }
 
 impl Db {
     pub fn new(sdk: &SdkConfig, table: impl Into<String>) -> Self {
-        Self { client: Client::new(sdk), table: table.into() }
+        Self::with_client(Client::new(sdk), table)
+    }
+
+    pub fn with_client(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
     }
 
     /// The table named by `TABLE_NAME`, through a client built from `sdk`.
@@ -96,26 +126,34 @@ pub fn encode<T: serde::Serialize>(value: &T) -> Item {
     serde_dynamo::to_item(value).expect("item encodes")
 }
 
-pub fn s(v: impl Into<String>) -> AttributeValue {
+pub(super) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
-pub fn n(v: impl ToString) -> AttributeValue {
+pub(super) fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
+}
+
+/// The text of an attribute, if it is one.
+pub fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+/// The key of a stored item.
+pub fn key_of(item: &Item) -> Option<Key> {
+    Some(Key { pk: text(item, crate::store::keys::PK)?.to_string(), sk: text(item, crate::store::keys::SK)?.to_string() })
 }
 
 /// Maps an SDK failure: out of reach, throttled or a server fault → 503; anything else is a bug
 /// of ours → 500. Either way the cause is logged here and never shown to the client.
-pub fn fault<E>(err: SdkError<E, HttpResponse>) -> ApiError
+pub(super) fn fault<E>(err: SdkError<E, HttpResponse>) -> ApiError
 where
-    E: std::error::Error + Send + Sync + 'static,
+    E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
 {
+    const THROTTLED: &[&str] = &["ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"];
     let unavailable = match &err {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
-        SdkError::ServiceError(e) => {
-            let text = format!("{:?}", e.err());
-            e.raw().status().is_server_error() || text.contains("Throttl") || text.contains("RequestLimitExceeded")
-        }
+        SdkError::ServiceError(e) => e.raw().status().is_server_error() || e.err().code().is_some_and(|c| THROTTLED.contains(&c)),
         _ => false,
     };
     tracing::error!(error = %DisplayErrorContext(&err), unavailable, "dynamodb call failed");
@@ -226,33 +264,172 @@ pub fn jitter(max_ms: u64) -> u64 {
 impl Db {
     /// Reads several items in one round trip (strongly consistent), answered in the order asked.
     pub async fn batch_get<const N: usize>(&self, keys: [Key; N]) -> Result<[Option<Item>; N], ApiError> {
-        let mut found: [Option<Item>; N] = std::array::from_fn(|_| None);
-        let mut pending: Vec<HashMap<String, AttributeValue>> = keys.iter().map(Key::to_map).collect();
-        // Unprocessed keys come back under throttling; a few quick retries, then a 503.
-        for attempt in 0..4 {
-            if pending.is_empty() {
-                return Ok(found);
-            }
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(jitter(20 * attempt))).await;
-            }
-            let request = KeysAndAttributes::builder()
-                .set_keys(Some(std::mem::take(&mut pending)))
-                .consistent_read(true)
-                .build()
-                .expect("keys are set");
-            let out = self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(fault)?;
-            for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
-                let at = keys.iter().position(|k| {
-                    item.get(crate::store::keys::PK).and_then(|v| v.as_s().ok()) == Some(&k.pk)
-                        && item.get(crate::store::keys::SK).and_then(|v| v.as_s().ok()) == Some(&k.sk)
-                });
-                if let Some(at) = at {
-                    found[at] = Some(item);
+        let mut found = self.get_many(&keys).await?.into_iter();
+        Ok(std::array::from_fn(|_| found.next().flatten()))
+    }
+
+    /// Reads any number of items (strongly consistent, 100 a request), answered in the order
+    /// asked. Unprocessed keys come back under throttling: a few quick retries, then a 503.
+    pub async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, ApiError> {
+        self.get_many_within(keys, 4).await
+    }
+
+    /// The same with `attempts` tries per 100 keys, backing off up to a second between them: for
+    /// bulk reads (the catalog tool), where waiting out throttling beats failing.
+    pub async fn get_many_within(&self, keys: &[Key], attempts: u64) -> Result<Vec<Option<Item>>, ApiError> {
+        let mut found: HashMap<Key, Item> = HashMap::new();
+        for chunk in keys.chunks(100) {
+            let mut pending: Vec<Item> = chunk.iter().map(Key::to_map).collect();
+            for attempt in 0..attempts {
+                if pending.is_empty() {
+                    break;
                 }
+                if attempt > 0 {
+                    tokio::time::sleep(Duration::from_millis(jitter((20 * attempt).min(1000)))).await;
+                }
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut pending)))
+                    .consistent_read(true)
+                    .build()
+                    .expect("keys are set");
+                let out = self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(fault)?;
+                for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                    if let Some(key) = key_of(&item) {
+                        found.insert(key, item);
+                    }
+                }
+                pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).map(|k| k.keys).unwrap_or_default();
             }
-            pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).map(|k| k.keys).unwrap_or_default();
+            if !pending.is_empty() {
+                return Err(ApiError::unavailable());
+            }
         }
-        if pending.is_empty() { Ok(found) } else { Err(ApiError::unavailable()) }
+        Ok(keys.iter().map(|k| found.remove(k)).collect())
+    }
+
+    /// A strongly consistent Query of one partition in sort-key order, up to `limit` items. One
+    /// round trip unless the partition's answer exceeds DynamoDB's 1 MB page.
+    pub async fn query(&self, pk: &str, range: Range<'_>, limit: Option<usize>) -> Result<Vec<Item>, ApiError> {
+        self.query_on(None, pk, range, limit).await
+    }
+
+    /// The same on the GSI1 index (eventually consistent, as every GSI read).
+    pub async fn query_gsi1(&self, pk: &str, range: Range<'_>, limit: Option<usize>) -> Result<Vec<Item>, ApiError> {
+        self.query_on(Some(crate::store::keys::GSI1), pk, range, limit).await
+    }
+
+    async fn query_on(&self, index: Option<&str>, pk: &str, range: Range<'_>, limit: Option<usize>) -> Result<Vec<Item>, ApiError> {
+        use crate::store::keys::{GSI1PK, GSI1SK, PK, SK};
+        let (pk_name, sk_name) = if index.is_some() { (GSI1PK, GSI1SK) } else { (PK, SK) };
+        let (condition, sk) = match range {
+            Range::All => ("#pk = :pk", None),
+            Range::Below(sk) => ("#pk = :pk AND #sk < :sk", Some(sk)),
+            Range::Prefix(sk) => ("#pk = :pk AND begins_with(#sk, :sk)", Some(sk)),
+        };
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(index.map(str::to_owned))
+                .consistent_read(index.is_none())
+                .select(Select::AllAttributes)
+                .key_condition_expression(condition)
+                .expression_attribute_names("#pk", pk_name)
+                .expression_attribute_values(":pk", s(pk))
+                .set_exclusive_start_key(start);
+            if let Some(sk) = sk {
+                q = q.expression_attribute_names("#sk", sk_name).expression_attribute_values(":sk", s(sk));
+            }
+            if let Some(limit) = limit {
+                q = q.limit(i32::try_from(limit - items.len()).unwrap_or(i32::MAX));
+            }
+            let out = q.send().await.map_err(fault)?;
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() || limit.is_some_and(|l| items.len() >= l) {
+                return Ok(items);
+            }
+        }
+    }
+}
+
+/// Which part of an item collection a Query reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Range<'a> {
+    All,
+    /// Sort keys below this one (a competition's own record and links, not its registrations).
+    Below(&'a str),
+    Prefix(&'a str),
+}
+
+// The writes every concern uses, each written once.
+impl Db {
+    /// Creates `record` at `key`; the condition fails if an item is there already.
+    pub fn put_new<R: Record>(&self, key: &Key, record: &R) -> Write {
+        self.put_item(item(key, record), Some("attribute_not_exists(PK)"))
+    }
+
+    /// Writes `record` at `key`, whatever was there.
+    pub fn put<R: Record>(&self, key: &Key, record: &R) -> Write {
+        self.put_item(item(key, record), None)
+    }
+
+    pub(super) fn put_item(&self, item: Item, condition: Option<&str>) -> Write {
+        let put = Put::builder().table_name(&self.table).set_item(Some(item)).set_condition_expression(condition.map(str::to_owned));
+        TransactWriteItem::builder().put(put.build().expect("table and item are set")).build()
+    }
+
+    /// A transaction's condition that an item exists at `key`.
+    pub fn exists(&self, key: &Key) -> Write {
+        let check =
+            ConditionCheck::builder().table_name(&self.table).set_key(Some(key.to_map())).condition_expression("attribute_exists(PK)");
+        TransactWriteItem::builder().condition_check(check.build().expect("table, key and condition are set")).build()
+    }
+
+    /// Deletes the item at `key`, if any.
+    pub async fn delete(&self, key: &Key) -> Result<(), ApiError> {
+        self.client.delete_item().table_name(&self.table).set_key(Some(key.to_map())).send().await.map_err(fault)?;
+        Ok(())
+    }
+}
+
+/// An update of named attributes: SET these, SET those only where absent, REMOVE others. The
+/// one place attribute names become expression placeholders.
+#[derive(Debug, Clone, Default)]
+pub struct Assign {
+    pub set: Item,
+    pub set_if_absent: Item,
+    pub remove: Vec<String>,
+}
+
+impl Assign {
+    /// The update expression with its names and values (placeholders `#aN`, `:aN`).
+    pub(super) fn expression(&self) -> (String, HashMap<String, String>, Item) {
+        let (mut names, mut values, mut sets) = (HashMap::new(), Item::new(), Vec::new());
+        let mut sorted: Vec<(&String, &AttributeValue, bool)> =
+            self.set.iter().map(|(k, v)| (k, v, false)).chain(self.set_if_absent.iter().map(|(k, v)| (k, v, true))).collect();
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        for (i, (name, value, if_absent)) in sorted.into_iter().enumerate() {
+            names.insert(format!("#a{i}"), name.clone());
+            values.insert(format!(":a{i}"), value.clone());
+            sets.push(if if_absent { format!("#a{i} = if_not_exists(#a{i}, :a{i})") } else { format!("#a{i} = :a{i}") });
+        }
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !self.remove.is_empty() {
+            let removes: Vec<String> = self
+                .remove
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    names.insert(format!("#r{i}"), name.clone());
+                    format!("#r{i}")
+                })
+                .collect();
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        (expression, names, values)
     }
 }

@@ -8,7 +8,7 @@ use crate::http::envelope::Reply;
 use crate::http::error::ErrorCode;
 use crate::http::error::{ApiError, ApiResult};
 use crate::store::db::{self, Db, n, s};
-use crate::store::keys::{self, Key};
+use crate::store::keys::{self, IdempotencyScope, Key};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use lambda_http::http::StatusCode;
@@ -99,9 +99,9 @@ impl Idempotency {
     }
 
     /// Claims `key` within `scope` for a request whose meaningful fields are `payload`.
-    pub async fn claim(&self, db: &Db, scope: &str, key: &str, payload: &[&str], now: i64) -> ApiResult<Claim> {
+    pub async fn claim(&self, db: &Db, scope: IdempotencyScope, key: &str, payload: &[&str], now: i64) -> ApiResult<Claim> {
         let record_key = keys::idempotency(scope, key);
-        let mut parts = vec![scope];
+        let mut parts = vec![scope.as_str()];
         parts.extend_from_slice(payload);
         let payload_hash = crypto::keyed_hash(&self.secret, &parts);
         let claim_id = crypto::random_token();
@@ -219,7 +219,7 @@ impl Idempotency {
     pub async fn once(
         &self,
         db: &Db,
-        scope: &str,
+        scope: IdempotencyScope,
         key: &str,
         payload: &[&str],
         now: i64,

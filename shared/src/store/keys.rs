@@ -14,7 +14,7 @@ pub const TTL: &str = "expires_at";
 /// The sort key of an entity's own record inside its item collection (sorts before the rest).
 pub const META: &str = "#META";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
     pub pk: String,
     pub sk: String,
@@ -45,9 +45,18 @@ pub fn body_profile_version(user_id: &str, version: u64) -> Key {
 }
 pub const PROFILE_VERSION_PREFIX: &str = "PROFILE#V#";
 
-/// A login identity (mobile in E.164, WeChat unionid, or WeChat appid+openid): one user each.
-pub fn identity(kind: &str, value: &str) -> Key {
-    Key::new(format!("IDENTITY#{kind}#{value}"), META)
+crate::plain_enum! {
+    /// What a login identity is: a mobile in E.164, a WeChat unionid, or a WeChat appid+openid.
+    pub enum IdentityKind {
+        Mobile = "mobile",
+        WechatUnion = "wechat_union",
+        WechatOpen = "wechat_open",
+    }
+}
+
+/// A login identity: one user each.
+pub fn identity(kind: IdentityKind, value: &str) -> Key {
+    Key::new(format!("IDENTITY#{}#{value}", kind.as_str()), META)
 }
 
 // SMS verification.
@@ -97,8 +106,17 @@ pub fn refresh_token(token_hash: &str) -> Key {
 pub fn refresh_family(family_id: &str) -> Key {
     Key::new(format!("REFRESHFAMILY#{family_id}"), META)
 }
-pub fn idempotency(scope: &str, key: &str) -> Key {
-    Key::new(format!("IDEM#{scope}#{key}"), META)
+crate::plain_enum! {
+    /// What an idempotency key belongs to.
+    pub enum IdempotencyScope {
+        Login = "login",
+        Launch = "launch",
+    }
+}
+
+/// The record of an idempotent request, by its scoped key (`accounts::sms_login_key`, …).
+pub fn idempotency(scope: IdempotencyScope, key: &str) -> Key {
+    Key::new(format!("IDEM#{}#{key}", scope.as_str()), META)
 }
 
 // Catalog.
@@ -162,3 +180,8 @@ pub fn release(event_id: &str, release_id: &str) -> Key {
 pub fn session(session_id: &str) -> Key {
     Key::new(format!("SESSION#{session_id}"), META)
 }
+/// A session's place in its user's history (the GSI1 key): oldest first.
+pub fn user_session(user_id: &str, created_at: i64, session_id: &str) -> Key {
+    Key::new(user_pk(user_id), format!("{USER_SESSION_PREFIX}{created_at:012}#{session_id}"))
+}
+pub const USER_SESSION_PREFIX: &str = "SESSION#";

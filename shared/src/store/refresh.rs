@@ -1,0 +1,44 @@
+//! The refresh-token items: one per token (by its hash), and the family a rotation chain shares.
+
+use crate::store::db::{Db, Write, fault, n, s};
+use crate::store::keys::{self, Key};
+use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem, Update};
+
+/// Marks the token spent — once, and only while it is not revoked.
+pub fn spend(db: &Db, token: &Key, now: i64) -> Write {
+    let update = Update::builder()
+        .table_name(&db.table)
+        .set_key(Some(token.to_map()))
+        .update_expression("SET used_at = :now")
+        .condition_expression("attribute_not_exists(used_at) AND attribute_not_exists(revoked_at)")
+        .expression_attribute_values(":now", n(now))
+        .build()
+        .expect("update is complete");
+    TransactWriteItem::builder().update(update).build()
+}
+
+/// A transaction's condition that the family is not revoked.
+pub fn family_alive(db: &Db, family_id: &str) -> Write {
+    let check = ConditionCheck::builder()
+        .table_name(&db.table)
+        .set_key(Some(keys::refresh_family(family_id).to_map()))
+        .condition_expression("attribute_not_exists(revoked_at)")
+        .build()
+        .expect("check is complete");
+    TransactWriteItem::builder().condition_check(check).build()
+}
+
+/// Revokes every token of the family (the first revocation time stays).
+pub async fn revoke_family(db: &Db, family_id: &str, now: i64) -> Result<(), crate::ApiError> {
+    db.client
+        .update_item()
+        .table_name(&db.table)
+        .set_key(Some(keys::refresh_family(family_id).to_map()))
+        .update_expression("SET revoked_at = if_not_exists(revoked_at, :now), entity_type = :t")
+        .expression_attribute_values(":now", n(now))
+        .expression_attribute_values(":t", s("refresh_family"))
+        .send()
+        .await
+        .map_err(fault)?;
+    Ok(())
+}
