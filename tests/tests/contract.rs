@@ -589,7 +589,8 @@ fn each_route_names_its_operation_as_openapi_does() {
         .iter()
         .filter_map(|r| {
             let id = ops.get(&(r.method.to_string(), r.path.to_string())).and_then(|op| op["operationId"].as_str());
-            (id != Some(r.operation.as_str())).then(|| format!("{} {}: route says {}, openapi says {id:?}", r.method, r.path, r.operation.as_str()))
+            (id != Some(r.operation.as_str()))
+                .then(|| format!("{} {}: route says {}, openapi says {id:?}", r.method, r.path, r.operation.as_str()))
         })
         .collect();
     // then they agree

@@ -3,8 +3,7 @@
 
 use crate::config::{self, ConfigError};
 use crate::crypto;
-use crate::http::error::ErrorCode;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::db::{Db, Record, Tx, TxError, Write};
 use crate::store::keys;
 use crate::store::refresh as store;

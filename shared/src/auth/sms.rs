@@ -5,8 +5,7 @@
 use crate::clock;
 use crate::config::{self, ConfigError};
 use crate::crypto;
-use crate::http::error::ErrorCode;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::db::{self, Db, Tx, TxError, Write};
 use crate::store::keys::{self, Key, SmsCapScope};
 use crate::store::sms::{self as store, CodeItem, Counter, GuardItem, KnownDevice};

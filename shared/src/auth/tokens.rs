@@ -2,18 +2,23 @@
 //! launch session token — a different kind (`typ`, `aud`) that is never accepted in its place.
 
 use crate::config::{self, ConfigError};
-use crate::http::error::ErrorCode;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::request::Call;
 use crate::types::ClientType;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-pub const ACCESS_TYP: &str = "access";
+crate::plain_enum! {
+    /// What a token is for (its `typ` claim): one kind is never accepted in place of the other.
+    pub enum TokenKind {
+        Access = "access",
+        Session = "session",
+    }
+}
+
 /// How far in the future `iat` / `nbf` may be: the clock skew between two of our own hosts.
 pub const CLOCK_SKEW_SEC: i64 = 30;
-pub const SESSION_TYP: &str = "session";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Claims {
@@ -25,7 +30,7 @@ pub struct Claims {
     /// Never set by us; honoured when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<i64>,
-    pub typ: String,
+    pub typ: TokenKind,
     pub client_type: ClientType,
     pub device_id: String,
     /// Session tokens only: the session they open.
@@ -86,7 +91,7 @@ impl Tokens {
             iat: now,
             exp: now + self.access_ttl_sec,
             nbf: None,
-            typ: ACCESS_TYP.into(),
+            typ: TokenKind::Access,
             client_type,
             device_id: device_id.to_owned(),
             sid: None,
@@ -102,7 +107,7 @@ impl Tokens {
             iat: now,
             exp,
             nbf: None,
-            typ: SESSION_TYP.into(),
+            typ: TokenKind::Session,
             client_type,
             device_id: device_id.to_owned(),
             sid: Some(session_id.to_owned()),
@@ -118,18 +123,18 @@ impl Tokens {
     /// Verifies an access token: HS256 only (so `alg: none` or a swapped algorithm fails),
     /// our issuer and audience, not expired, `typ` = access.
     pub fn verify_access(&self, token: &str) -> ApiResult<Claims> {
-        self.verify(token, &self.audience, ACCESS_TYP)
+        self.verify(token, &self.audience, TokenKind::Access)
     }
 
     pub fn verify_session(&self, token: &str) -> ApiResult<Claims> {
-        self.verify(token, &self.session_audience(), SESSION_TYP)
+        self.verify(token, &self.session_audience(), TokenKind::Session)
     }
 
-    fn verify(&self, token: &str, audience: &str, typ: &str) -> ApiResult<Claims> {
+    fn verify(&self, token: &str, audience: &str, typ: TokenKind) -> ApiResult<Claims> {
         self.verify_at(token, audience, typ, crate::clock::now())
     }
 
-    fn verify_at(&self, token: &str, audience: &str, typ: &str, now: i64) -> ApiResult<Claims> {
+    fn verify_at(&self, token: &str, audience: &str, typ: TokenKind, now: i64) -> ApiResult<Claims> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[audience]);
@@ -180,7 +185,7 @@ mod tests {
             iat: now,
             exp: now + 3600,
             nbf: None,
-            typ: ACCESS_TYP.into(),
+            typ: TokenKind::Access,
             client_type: ClientType::App,
             device_id: "dev_1".into(),
             sid: None,
@@ -203,7 +208,7 @@ mod tests {
     fn future_dated_tokens_are_refused_beyond_the_skew() {
         let t = tokens();
         let now = crate::clock::now();
-        let at = |c: Claims| t.verify_at(&t.sign(&c), &t.audience, ACCESS_TYP, now);
+        let at = |c: Claims| t.verify_at(&t.sign(&c), &t.audience, TokenKind::Access, now);
         assert!(at(Claims { iat: now + CLOCK_SKEW_SEC, ..claims(now) }).is_ok());
         assert_eq!(at(Claims { iat: now + CLOCK_SKEW_SEC + 1, ..claims(now) }).unwrap_err().code, ErrorCode::Unauthorized);
         assert_eq!(at(Claims { nbf: Some(now + 600), ..claims(now) }).unwrap_err().code, ErrorCode::Unauthorized);

@@ -3,8 +3,7 @@
 //! `session_key` and WeChat's access token are read and dropped, never stored or returned.
 
 use crate::config::{self, ConfigError};
-use crate::http::error::ErrorCode;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::types::ClientType;
 use serde::Deserialize;
 use std::time::Duration;

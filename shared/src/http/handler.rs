@@ -2,8 +2,7 @@
 //! end in the envelope; nothing a client sends can make the invocation itself fail.
 
 use crate::http::envelope::{self, Reply};
-use crate::http::error::ErrorCode;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::request::Call;
 use crate::http::routes::{self, Matched};
 use lambda_http::{Body, Request, Response, service_fn};

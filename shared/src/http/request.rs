@@ -1,8 +1,7 @@
 //! A routed call and what a handler reads from it: the JSON body, path and query parameters,
 //! the bearer token — each failure a 400 that names the field.
 
-use crate::http::error::ErrorCode;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::routes::{Params, Route};
 use lambda_http::http::header;
 use lambda_http::request::RequestContext;

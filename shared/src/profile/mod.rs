@@ -10,8 +10,7 @@
 //! (fields can be changed but never unset, so completeness cannot be lost anyway).
 
 use crate::clock;
-use crate::http::error::ErrorCode;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::db::{Db, Record, Tx, TxError, Write, jitter};
 use crate::store::keys::{self, Key};
 use crate::store::profile as store;
@@ -281,4 +280,61 @@ pub async fn update(db: &Db, user_id: &str, change: &ProfileChange, now: i64) ->
     }
     tracing::warn!(user_id, attempts = MAX_ATTEMPTS, "profile update kept losing the version race");
     Err(ApiError::of(ErrorCode::ProfileUpdateConflict))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_795_996_799; // 2026-11-29T23:59:59Z
+
+    fn field(change: ProfileChange) -> String {
+        change.validate(NOW).unwrap_err().details["field"].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn each_field_is_checked_on_its_own() {
+        assert!(ProfileChange { height_cm: Some(180.0), gender: Some(Gender::Female), ..Default::default() }.validate(NOW).is_ok());
+        assert_eq!(field(ProfileChange::default()), "body");
+        assert_eq!(field(ProfileChange { height_cm: Some(49.9), ..Default::default() }), "height_cm");
+        assert_eq!(field(ProfileChange { weight_kg: Some(f64::NAN), ..Default::default() }), "weight_kg");
+        assert_eq!(field(ProfileChange { resting_heart_rate_bpm: Some(151), ..Default::default() }), "resting_heart_rate_bpm");
+        assert_eq!(field(ProfileChange { max_heart_rate_bpm: Some(59), ..Default::default() }), "max_heart_rate_bpm");
+    }
+
+    #[test]
+    fn a_birth_date_is_a_real_past_day_from_1900() {
+        let date = |d: &str| ProfileChange { birth_date: Some(d.into()), ..Default::default() }.validate(NOW);
+        assert!(date("1990-02-28").is_ok());
+        assert!(date("2026-11-30").is_ok(), "already today east of UTC");
+        for bad in ["1990-2-28", "1990-02-30", "1899-12-31", "2026-12-01", "19900228", "1990-02-28T00:00:00Z"] {
+            assert_eq!(date(bad).unwrap_err().details["field"], "birth_date", "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_change_merges_over_the_stored_profile_and_completes_it_once_all_four_are_set() {
+        let mut profile = ProfileItem {
+            user_id: "usr_1".into(),
+            status: BodyProfileStatus::Pending,
+            version: 1,
+            completed_at: None,
+            gender: Some(Gender::Male),
+            birth_date: Some("1990-01-01".into()),
+            height_cm: None,
+            weight_kg: None,
+            resting_heart_rate_bpm: Some(60),
+            max_heart_rate_bpm: None,
+            created_at: None,
+            updated_at: 0,
+        };
+        profile.apply(&ProfileChange { height_cm: Some(175.0), ..Default::default() });
+        assert!(!profile.is_complete());
+        profile.apply(&ProfileChange { weight_kg: Some(70.0), ..Default::default() });
+        assert!(profile.is_complete());
+        assert_eq!((profile.gender, profile.resting_heart_rate_bpm), (Some(Gender::Male), Some(60)), "untouched fields stay");
+        let change = ProfileChange { max_heart_rate_bpm: Some(55), ..Default::default() };
+        profile.apply(&change);
+        assert_eq!(check_heart_rates(&profile, &change).unwrap_err().details["field"], "max_heart_rate_bpm");
+    }
 }

@@ -5,8 +5,7 @@
 use crate::auth::tokens::{Claims, Tokens};
 use crate::catalog::{CompetitionEvent, CompetitionMeta, EventMeta, Registration};
 use crate::crypto;
-use crate::http::error::ErrorCode;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::store;
 use crate::store::db::{self, Db, Record, Tx, Write};
 use crate::store::keys;

@@ -365,11 +365,14 @@ pub enum Range<'a> {
     Prefix(&'a str),
 }
 
+/// The condition of a write that only creates.
+pub(super) const ABSENT: &str = "attribute_not_exists(PK)";
+
 // The writes every concern uses, each written once.
 impl Db {
     /// Creates `record` at `key`; the condition fails if an item is there already.
     pub fn put_new<R: Record>(&self, key: &Key, record: &R) -> Write {
-        self.put_item(item(key, record), Some("attribute_not_exists(PK)"))
+        self.put_item(item(key, record), Some(ABSENT))
     }
 
     /// Writes `record` at `key`, whatever was there.

@@ -5,14 +5,13 @@
 use crate::config::{self, ConfigError};
 use crate::crypto;
 use crate::http::envelope::Reply;
-use crate::http::error::ErrorCode;
-use crate::http::error::{ApiError, ApiResult};
-use crate::store::db::{self, Db, n, s};
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::store::db::{self, Db, Record, item, n, s};
 use crate::store::keys::{self, IdempotencyScope, Key};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use lambda_http::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::future::Future;
 
 /// How long an in-flight claim blocks a retry before it is presumed dead (the Lambda timeout
@@ -74,18 +73,35 @@ pub struct Claimed {
     claimed_at: i64,
 }
 
-#[derive(Deserialize)]
-struct Record {
-    status: String,
+crate::plain_enum! {
+    /// Where an idempotent request is: claimed and running, or answered.
+    enum Status {
+        InProgress = "INPROGRESS",
+        Completed = "COMPLETED",
+    }
+}
+
+/// An idempotency record (`keys::idempotency`).
+#[derive(Serialize, Deserialize)]
+struct IdempotencyRecord {
+    status: Status,
     payload_hash: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     claim_id: Option<String>,
-    #[serde(default)]
+    /// An in-flight claim blocks retries until then; past it the claimer is presumed dead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lease_until: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     response_status: Option<u16>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     sealed_response: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     completed_at: Option<i64>,
+    expires_at: i64,
+}
+
+impl Record for IdempotencyRecord {
+    const ENTITY: &'static str = "idempotency";
 }
 
 impl Idempotency {
@@ -105,23 +121,25 @@ impl Idempotency {
         parts.extend_from_slice(payload);
         let payload_hash = crypto::keyed_hash(&self.secret, &parts);
         let claim_id = crypto::random_token();
-        let mut item = record_key.to_map();
-        item.extend([
-            ("status".into(), s("INPROGRESS")),
-            ("payload_hash".into(), s(&payload_hash)),
-            ("claim_id".into(), s(&claim_id)),
-            ("lease_until".into(), n(now + LEASE_SEC)),
-            (keys::TTL.into(), n(now + self.ttl_sec)),
-        ]);
+        let record = IdempotencyRecord {
+            status: Status::InProgress,
+            payload_hash: payload_hash.clone(),
+            claim_id: Some(claim_id.clone()),
+            lease_until: Some(now + LEASE_SEC),
+            response_status: None,
+            sealed_response: None,
+            completed_at: None,
+            expires_at: now + self.ttl_sec,
+        };
         let put = db
             .client
             .put_item()
             .table_name(&db.table)
-            .set_item(Some(item))
+            .set_item(Some(item(&record_key, &record)))
             .condition_expression("attribute_not_exists(PK) OR expires_at <= :now OR (#s = :inprogress AND lease_until <= :now)")
             .expression_attribute_names("#s", "status")
             .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":inprogress", s("INPROGRESS"))
+            .expression_attribute_values(":inprogress", s(Status::InProgress.as_str()))
             .send()
             .await;
         match put {
@@ -137,7 +155,7 @@ impl Idempotency {
     }
 
     async fn existing(&self, db: &Db, key: Key, payload_hash: &str, claim_id: String, now: i64) -> ApiResult<Claim> {
-        let Some(record) = db.get::<Record>(&key).await? else {
+        let Some(record) = db.get::<IdempotencyRecord>(&key).await? else {
             // Released between our write and this read: the client may simply retry.
             return Err(in_progress());
         };
@@ -149,7 +167,7 @@ impl Idempotency {
         if !crypto::equal(&record.payload_hash, payload_hash) {
             return Ok(Claim::Reused);
         }
-        if record.status != "COMPLETED" {
+        if record.status != Status::Completed {
             return Err(in_progress());
         }
         let context = format!("{}|{}", key.pk, payload_hash);
@@ -183,7 +201,7 @@ impl Claimed {
             )
             .condition_expression("claim_id = :claim")
             .expression_attribute_names("#s", "status")
-            .expression_attribute_values(":completed", s("COMPLETED"))
+            .expression_attribute_values(":completed", s(Status::Completed.as_str()))
             .expression_attribute_values(":response", s(sealed))
             .expression_attribute_values(":code", n(reply.status.as_u16()))
             .expression_attribute_values(":claim", s(&self.claim_id))
