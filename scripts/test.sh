@@ -11,6 +11,8 @@ export SMS_TEST_NUMBERS="+8613800000000=246810"
 
 echo "==> cfn-lint template.yaml"
 cfn-lint template.yaml
+echo "==> make ci-check (workflows, change detection, SAM template; offline)"
+make --no-print-directory ci-check
 echo "==> openapi-spec-validator docs/openapi.yaml"
 openapi-spec-validator docs/openapi.yaml
 
