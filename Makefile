@@ -1,5 +1,5 @@
 # The two commands: `make dev` (local stack on 127.0.0.1:9000) and `make test` (everything CI runs).
-.PHONY: dev test fuzz venv build
+.PHONY: dev test fuzz venv build dev-stop-test
 SHELL := /bin/bash
 VENV := .venv
 
@@ -48,3 +48,8 @@ test: venv
 
 fuzz: venv
 	bash scripts/fuzz.sh
+
+# Starts and stops `make dev` ROUNDS times (TERM and INT to its process group) and checks nothing is left.
+ROUNDS ?= 10
+dev-stop-test: venv
+	bash scripts/dev_stop_test.sh $(ROUNDS)

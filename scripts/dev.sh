@@ -10,8 +10,7 @@ for port in "$MOTO_PORT" "$API_PORT"; do
     exit 1
   fi
 done
-trap stack_stop EXIT
-trap 'exit 130' INT TERM
+stack_traps
 started=$SECONDS
 
 stack_env "$MOTO_PORT"

@@ -28,8 +28,7 @@ mkdir -p "$REPORTS"
 if [[ $mode == long ]]; then
   # Its own stack, like scripts/test.sh; its logs in .local/fuzz/ so a concurrent `make test` keeps its own.
   STATE="$REPORTS"
-  trap stack_stop EXIT
-  trap 'exit 130' INT TERM
+  stack_traps
   MOTO_PORT="${MOTO_PORT:-$(free_port)}"
   API_PORT="${API_PORT:-$(free_port)}"
   stack_env "$MOTO_PORT"

@@ -1,5 +1,6 @@
 # The local stack, shared by `make dev`, `make test` and `make fuzz` (sourced, not run).
-# Everything started here is stopped by `stack_stop` (installed as an EXIT trap).
+# Everything started here runs in a session of its own (setsid) and is stopped by `stack_stop`,
+# which `stack_traps` runs on exit and on INT, TERM and HUP.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -9,15 +10,39 @@ mkdir -p "$STATE"
 export PATH="$VENV/bin:$PATH"
 PIDS=()
 
+stack_traps() {
+  trap stack_stop EXIT
+  trap 'trap "" INT TERM HUP; exit 130' INT
+  trap 'trap "" INT TERM HUP; exit 143' TERM
+  trap 'trap "" INT TERM HUP; exit 129' HUP
+}
+
+# Stops everything started here: TERM to every session under this shell (moto's, cargo lambda
+# watch's, and the one cargo lambda watch gives each function it starts), then waits until they are
+# empty, and KILLs what is left after 10 s.
 stack_stop() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+  # First ignore further signals: GNU make passes on a TERM it gets, so a TERM to `make dev`'s process
+  # group reaches this script twice, and the second one used to cut this cleanup short.
+  trap '' INT TERM HUP
+  local sid deadline=$((SECONDS + 10))
+  local sids=($(printf '%s\n' "${PIDS[@]}" $(stack_sessions) | sort -u))
+  local children=($(pgrep -P $$)) # one started but not yet in its session when the signal came
+  kill "${children[@]}" 2>/dev/null || true
+  for sid in "${sids[@]}"; do
+    pkill -TERM -s "$sid" || true
   done
-  for pid in "${PIDS[@]}"; do
-    wait "$pid" 2>/dev/null || true
+  for sid in "${sids[@]}"; do
+    while pgrep -s "$sid" >/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+    pkill -KILL -s "$sid" || true
   done
   PIDS=()
+}
+
+# The sessions of the processes under this shell, other than its own session.
+stack_sessions() {
+  ps -eo pid=,ppid=,sid= | awk -v root=$$ '
+    { parent[$1] = $2; sid[$1] = $3 }
+    END { for (p in parent) for (q = parent[p]; q; q = parent[q]) if (q == root) { if (sid[p] != sid[root]) print sid[p]; break } }'
 }
 
 free_port() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: everything CI runs, on its own ports, stopping what it started.
 source "$(dirname "$0")/stack.sh"
-trap stack_stop EXIT
+stack_traps
 started=$SECONDS
 MOTO_PORT=$(free_port)
 API_PORT=$(free_port)
@@ -9,6 +9,8 @@ stack_env "$MOTO_PORT"
 export TABLE_NAME="client-api-test"
 export SMS_TEST_NUMBERS="+8613800000000=246810"
 
+echo "==> moto_serial.py's check of the moto internals it patches"
+python scripts/test_moto_serial_guard.py
 echo "==> cfn-lint template.yaml"
 cfn-lint template.yaml
 echo "==> make ci-check (workflows, change detection, SAM template; offline)"
