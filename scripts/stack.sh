@@ -72,6 +72,9 @@ stack_env() { # MOTO_PORT
   export RUST_LOG="${RUST_LOG:-info}"
   # moto serves one request at a time: under the concurrency tests a call can queue for seconds.
   export DYNAMODB_ATTEMPT_TIMEOUT_MS=15000 DYNAMODB_TIMEOUT_MS=30000
+  # Every local caller is 127.0.0.1, and the suites send hundreds of codes an hour: the per-IP
+  # and global SMS caps are exercised through the Lambda event shape, with their own addresses.
+  export SMS_HOURLY_LIMIT_PER_IP="${SMS_HOURLY_LIMIT_PER_IP:-100000}" SMS_HOURLY_LIMIT_GLOBAL="${SMS_HOURLY_LIMIT_GLOBAL:-100000}"
 }
 
 start_moto() { # PORT
