@@ -64,6 +64,9 @@ wait_http() { # URL SECONDS WHAT
 stack_env() { # MOTO_PORT
   export TABLE_NAME="${TABLE_NAME:-client-api-local}"
   export AWS_ENDPOINT_URL="http://127.0.0.1:$1"
+  # The manifest bucket in moto's S3, read path-style: what a release's manifest_url points at.
+  export MANIFEST_BUCKET="${MANIFEST_BUCKET:-client-api-manifests-local}"
+  export MANIFEST_BASE_URL="http://127.0.0.1:$1/$MANIFEST_BUCKET"
   export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
   export AWS_ACCESS_KEY_ID=local-dev AWS_SECRET_ACCESS_KEY=local-dev
   export JWT_SECRET="dev-only-jwt-secret-NOT-FOR-PRODUCTION-0123456789"
@@ -82,6 +85,7 @@ start_moto() { # PORT
   PIDS+=($!)
   wait_http "http://127.0.0.1:$1/moto-api/" 30 "moto"
   python "$ROOT/scripts/local_table.py" "$ROOT/template.yaml"
+  python "$ROOT/scripts/local_bucket.py"
 }
 
 start_watch() { # PORT

@@ -1,6 +1,7 @@
 //! The catalog file (YAML): what an operator edits to publish maps, events, releases, competitions and cards.
 
 use serde::{Deserialize, Serialize};
+use shared::catalog::Course;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,12 +54,83 @@ pub struct ReleaseDef {
     pub release_id: String,
     /// RFC 3339.
     pub published_at: String,
-    pub manifest_url: String,
-    /// 64 lowercase hex characters.
-    pub manifest_checksum_sha256: String,
     pub playfield_version_id: String,
-    pub control_count: i64,
-    pub route_codes: Vec<String>,
+    /// Its controls and routes. `control_count`, `route_codes`, the manifest, its URL and its
+    /// checksum are all derived from it: none is typed.
+    pub course: CourseDef,
+    /// The course as loaded from `course` (and its IOF file, if it names one), or why it could
+    /// not be: set by `catalog_tool::parse` / `load`, never read from the file.
+    #[serde(skip)]
+    pub loaded: Option<Result<Course, Vec<String>>>,
+}
+
+impl ReleaseDef {
+    /// The loaded course of a validated file.
+    pub fn course(&self) -> &Course {
+        match &self.loaded {
+            Some(Ok(course)) => course,
+            _ => panic!("release {}: the course of a validated file is loaded", self.release_id),
+        }
+    }
+}
+
+/// A release's course: written out here, or read from an IOF XML 3.0 `CourseData` file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CourseDef {
+    /// An IOF XML 3.0 `CourseData` file (Purple Pen, OCAD, Condes export), relative to the
+    /// catalog file. Its controls are the release's; its courses become routes (`routes` below
+    /// picks and names them, and gives score courses their time rules, which IOF does not carry).
+    #[serde(default)]
+    pub iof_xml: Option<String>,
+    /// Without `iof_xml`: the controls.
+    #[serde(default)]
+    pub controls: Vec<ControlDef>,
+    #[serde(default)]
+    pub routes: Vec<RouteDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControlDef {
+    pub code: String,
+    /// `start`, `control` (default) or `finish`.
+    #[serde(default = "control")]
+    pub kind: String,
+    /// WGS-84 degrees.
+    pub lat: f64,
+    pub lng: f64,
+    /// Punch radius, 5–100 m; default 15.
+    #[serde(default)]
+    pub radius_m: Option<i64>,
+    /// Score courses: what the control is worth.
+    #[serde(default)]
+    pub points: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteDef {
+    pub route_code: String,
+    /// With `iof_xml`: the IOF `Course` (by `Name`) this route is; default: `route_code`.
+    #[serde(default)]
+    pub iof_course: Option<String>,
+    /// `classic` or `score`. From an IOF file: `score` when its course controls carry a `Score`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Without `iof_xml`: control codes, start first and finish last.
+    #[serde(default)]
+    pub controls: Vec<String>,
+    #[serde(default)]
+    pub time_limit_s: Option<i64>,
+    #[serde(default)]
+    pub penalty_points_per_started_minute: Option<i64>,
+    #[serde(default)]
+    pub max_late_s: Option<i64>,
+}
+
+fn control() -> String {
+    "control".to_string()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

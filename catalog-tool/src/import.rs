@@ -9,7 +9,7 @@ use shared::catalog::{self, entity};
 use shared::store::catalog::{self as store, REGISTERED_COUNT};
 use shared::store::db::{Db, ENTITY_TYPE, Item, Range, text};
 use shared::store::keys::{self, ALL_REGIONS, Key};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,8 +66,8 @@ impl From<shared::ApiError> for TableError {
 }
 
 /// The changes `file` makes to the table, in the order they are to be written.
-pub async fn plan(db: &Db, file: &CatalogFile) -> Result<Vec<Change>, TableError> {
-    let desired = items::desired(file);
+pub async fn plan(db: &Db, file: &CatalogFile, published: &HashMap<String, items::Published>) -> Result<Vec<Change>, TableError> {
+    let desired = items::desired(file, published);
     let existing = get_all(db, desired.iter().map(|d| d.key.clone()).collect()).await?;
     let mut changes: Vec<Change> = desired.iter().zip(&existing).map(|(d, old)| change(d, old.as_ref())).collect();
 

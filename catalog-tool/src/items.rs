@@ -7,6 +7,13 @@ use shared::store::db::{self, Item, Record};
 use shared::store::keys::{self, ALL_REGIONS, Key};
 use std::collections::HashMap;
 
+/// Where a release's manifest is published, and its checksum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    pub url: String,
+    pub checksum: String,
+}
+
 /// One item the file asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Desired {
@@ -23,8 +30,8 @@ impl Desired {
 
 /// Every item of `file`, in the order they are best written: what is referenced before what
 /// references it (maps, releases, events, competitions, then the cards that point at them).
-/// `file` must have passed validation.
-pub fn desired(file: &CatalogFile) -> Vec<Desired> {
+/// `file` must have passed validation; `published` has every release's manifest.
+pub fn desired(file: &CatalogFile, published: &HashMap<String, Published>) -> Vec<Desired> {
     let maps: HashMap<&str, &MapDef> = file.maps.iter().map(|m| (m.map_id.as_str(), m)).collect();
     let events: HashMap<&str, (&EventDef, &ReleaseDef)> =
         file.events.iter().map(|e| (e.event_id.as_str(), (e, e.current_release().expect("validated: current release exists")))).collect();
@@ -39,14 +46,15 @@ pub fn desired(file: &CatalogFile) -> Vec<Desired> {
     }
     for e in &file.events {
         for r in &e.releases {
-            out.push(Desired::new(keys::release(&e.event_id, &r.release_id), &release(e, r)));
+            out.push(Desired::new(keys::release(&e.event_id, &r.release_id), &release(e, r, &published[&r.release_id])));
         }
     }
     for e in &file.events {
         let (_, current) = events[e.event_id.as_str()];
         let map = maps[e.map_id.as_str()];
-        out.push(Desired::new(keys::event(&e.event_id), &event_meta(e, current, map)));
-        let summary = event_summary(e, current, map);
+        let manifest = &published[&current.release_id];
+        out.push(Desired::new(keys::event(&e.event_id), &event_meta(e, current, map, manifest)));
+        let summary = event_summary(e, current, map, manifest);
         out.push(Desired::new(keys::event_listing(&e.event_id), &summary));
         out.push(Desired::new(keys::map_event(&e.map_id, &e.event_id), &summary));
     }
@@ -74,6 +82,7 @@ pub fn desired(file: &CatalogFile) -> Vec<Desired> {
         for link in &c.events {
             let (e, current) = events[link.event_id.as_str()];
             let map = maps[e.map_id.as_str()];
+            let manifest = &published[&current.release_id];
             let record = CompetitionEvent {
                 competition_id: c.competition_id.clone(),
                 event_id: e.event_id.clone(),
@@ -83,11 +92,11 @@ pub fn desired(file: &CatalogFile) -> Vec<Desired> {
                 direct_entry_enabled: e.direct_entry_enabled,
                 playfield_kind: e.playfield_kind.clone(),
                 current_release_id: current.release_id.clone(),
-                manifest_url: current.manifest_url.clone(),
-                manifest_checksum_sha256: current.manifest_checksum_sha256.clone(),
+                manifest_url: manifest.url.clone(),
+                manifest_checksum_sha256: manifest.checksum.clone(),
                 playfield_version_id: current.playfield_version_id.clone(),
-                control_count: current.control_count,
-                route_count: current.route_codes.len() as i64,
+                control_count: current.course().control_count(),
+                route_count: current.course().routes.len() as i64,
                 map_id: map.map_id.clone(),
                 map_display_name: map.display_name.clone(),
                 map_cover_url: map.cover_url.clone(),
@@ -115,20 +124,22 @@ pub fn desired(file: &CatalogFile) -> Vec<Desired> {
     out
 }
 
-fn release(e: &EventDef, r: &ReleaseDef) -> Release {
+fn release(e: &EventDef, r: &ReleaseDef, manifest: &Published) -> Release {
+    let course = r.course();
     Release {
         event_id: e.event_id.clone(),
         release_id: r.release_id.clone(),
         published_at: r.published_at.clone(),
-        manifest_url: r.manifest_url.clone(),
-        manifest_checksum_sha256: r.manifest_checksum_sha256.clone(),
+        manifest_url: manifest.url.clone(),
+        manifest_checksum_sha256: manifest.checksum.clone(),
         playfield_version_id: r.playfield_version_id.clone(),
-        control_count: r.control_count,
-        route_codes: r.route_codes.clone(),
+        control_count: course.control_count(),
+        route_codes: course.route_codes(),
+        course: course.clone(),
     }
 }
 
-fn event_meta(e: &EventDef, current: &ReleaseDef, map: &MapDef) -> EventMeta {
+fn event_meta(e: &EventDef, current: &ReleaseDef, map: &MapDef, manifest: &Published) -> EventMeta {
     EventMeta {
         event_id: e.event_id.clone(),
         display_name: e.display_name.clone(),
@@ -140,28 +151,28 @@ fn event_meta(e: &EventDef, current: &ReleaseDef, map: &MapDef) -> EventMeta {
         map_cover_url: map.cover_url.clone(),
         map_scale_text: map.scale_text.clone(),
         current_release_id: current.release_id.clone(),
-        manifest_url: current.manifest_url.clone(),
-        manifest_checksum_sha256: current.manifest_checksum_sha256.clone(),
+        manifest_url: manifest.url.clone(),
+        manifest_checksum_sha256: manifest.checksum.clone(),
         playfield_version_id: current.playfield_version_id.clone(),
-        control_count: current.control_count,
-        route_count: current.route_codes.len() as i64,
-        route_codes: current.route_codes.clone(),
+        control_count: current.course().control_count(),
+        route_count: current.course().routes.len() as i64,
+        route_codes: current.course().route_codes(),
     }
 }
 
-fn event_summary(e: &EventDef, current: &ReleaseDef, map: &MapDef) -> EventSummary {
+fn event_summary(e: &EventDef, current: &ReleaseDef, map: &MapDef, manifest: &Published) -> EventSummary {
     EventSummary {
         event_id: e.event_id.clone(),
         display_name: e.display_name.clone(),
         map_id: map.map_id.clone(),
         map_display_name: map.display_name.clone(),
         preview_image_url: e.preview_image_url.clone(),
-        control_count: current.control_count,
-        route_count: current.route_codes.len() as i64,
+        control_count: current.course().control_count(),
+        route_count: current.course().routes.len() as i64,
         direct_entry_enabled: e.direct_entry_enabled,
         current_release_id: current.release_id.clone(),
-        manifest_url: current.manifest_url.clone(),
-        manifest_checksum_sha256: current.manifest_checksum_sha256.clone(),
+        manifest_url: manifest.url.clone(),
+        manifest_checksum_sha256: manifest.checksum.clone(),
         playfield_kind: e.playfield_kind.clone(),
     }
 }

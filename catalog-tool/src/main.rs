@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: catalog-tool import FILE [--dry-run]\n       catalog-tool validate FILE\n\
-                     import reads TABLE_NAME and the usual AWS environment (AWS_ENDPOINT_URL for a local table)";
+                     import reads TABLE_NAME, MANIFEST_BUCKET, MANIFEST_BASE_URL and the usual AWS environment\n\
+                     (AWS_ENDPOINT_URL for a local table and bucket)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -35,8 +36,13 @@ async fn import(file: &str, dry_run: bool) -> ExitCode {
         Ok(c) => c.table_name,
         Err(e) => return fail(e),
     };
-    let db = Db::new(&sdk_config().await, table);
-    match catalog_tool::import_file(&db, &PathBuf::from(file), dry_run).await {
+    let sdk = sdk_config().await;
+    let db = Db::new(&sdk, table);
+    let store = match catalog_tool::ManifestStore::from_env(&sdk) {
+        Ok(store) => store,
+        Err(e) => return fail(e),
+    };
+    match catalog_tool::import_file(&db, &store, &PathBuf::from(file), dry_run).await {
         Ok(report) => {
             print!("{report}");
             ExitCode::SUCCESS

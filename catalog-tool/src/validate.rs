@@ -46,21 +46,12 @@ pub fn problems(file: &CatalogFile) -> Vec<String> {
             let at = format!("{at}.releases[{}]", r.release_id);
             p.id(&at, "release_id", &r.release_id);
             p.time(&at, "published_at", &r.published_at);
-            p.url(&at, "manifest_url", Some(&r.manifest_url));
-            if !is_sha256(&r.manifest_checksum_sha256) {
-                p.add(&at, "manifest_checksum_sha256", "must be 64 lowercase hex characters");
-            }
             p.id(&at, "playfield_version_id", &r.playfield_version_id);
-            if r.control_count < 0 {
-                p.add(&at, "control_count", "must not be negative");
+            match &r.loaded {
+                None => p.add(&at, "course", "not loaded (read the file with catalog_tool::parse or load)"),
+                Some(Err(problems)) => p.0.extend(problems.iter().map(|problem| format!("{at}.{problem}"))),
+                Some(Ok(course)) => p.0.extend(crate::course::problems(course).iter().map(|problem| format!("{at}.{problem}"))),
             }
-            if r.route_codes.is_empty() {
-                p.add(&at, "route_codes", "must list at least one route");
-            }
-            for code in &r.route_codes {
-                p.id(&at, "route_codes", code);
-            }
-            p.unique(&format!("{at}.route_codes"), r.route_codes.iter().map(String::as_str));
         }
     }
 

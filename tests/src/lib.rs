@@ -341,8 +341,52 @@ pub async fn publish(file: &Value) {
 }
 
 pub async fn publish_to(db: &Db, file: &Value) {
-    let file = catalog_tool::parse(&serde_norway::to_string(file).expect("yaml")).expect("a valid catalog");
-    catalog_tool::import(db, &file, false).await.expect("imported");
+    catalog_tool::import(db, &manifest_store().await, &catalog_file(file), false).await.expect("imported");
+}
+
+/// A catalog file given as JSON, parsed and validated by the catalog tool; IOF files it names
+/// are read relative to the repository's `catalog/`, as `catalog/demo.yaml` names them.
+pub fn catalog_file(file: &Value) -> catalog_tool::CatalogFile {
+    catalog_tool::parse_in(&serde_norway::to_string(file).expect("yaml"), &repo_path("catalog")).expect("a valid catalog")
+}
+
+/// The local manifest bucket (moto's S3) that `scripts/stack.sh` creates: `MANIFEST_BUCKET`,
+/// read at `MANIFEST_BASE_URL`.
+pub async fn manifest_store() -> catalog_tool::ManifestStore {
+    moto_url();
+    let bucket = env("MANIFEST_BUCKET", "the local manifest bucket (scripts/stack.sh creates it)");
+    let base_url = env("MANIFEST_BASE_URL", "where the local manifest bucket is read");
+    catalog_tool::ManifestStore::new(&sdk_config().await, bucket, base_url).expect("a manifest store")
+}
+
+/// The manifest the catalog tool publishes for `release_id` of `file` (given as JSON).
+pub fn manifest_of(file: &Value, release_id: &str) -> catalog_tool::manifest::Manifest {
+    catalog_tool::manifests(&catalog_file(file)).into_iter().find(|m| m.release_id == release_id).expect("a release of the file")
+}
+
+/// The public URL of that manifest.
+pub fn manifest_url_of(file: &Value, release_id: &str) -> String {
+    manifest_of(file, release_id).url(&env("MANIFEST_BASE_URL", "where the local manifest bucket is read"))
+}
+
+/// A course written out in a catalog file: start `S1`, `controls` controls (`31`, `32`, …) and
+/// finish `F1` around one park, and one classic route over all of them per route code.
+pub fn course(controls: usize, route_codes: &[&str]) -> Value {
+    let codes: Vec<String> = (0..controls).map(|i| (31 + i).to_string()).collect();
+    let mut list = vec![
+        serde_json::json!({ "code": "S1", "kind": "start", "lat": 31.0400, "lng": 121.2100 }),
+        serde_json::json!({ "code": "F1", "kind": "finish", "lat": 31.0405, "lng": 121.2105 }),
+    ];
+    for (i, code) in codes.iter().enumerate() {
+        list.push(serde_json::json!({ "code": code, "lat": 31.0410 + 0.0005 * i as f64, "lng": 121.2110 + 0.0004 * i as f64 }));
+    }
+    let route = |code: &&str| {
+        let mut order = vec!["S1".to_string()];
+        order.extend(codes.iter().cloned());
+        order.push("F1".into());
+        serde_json::json!({ "route_code": code, "kind": "classic", "controls": order })
+    };
+    serde_json::json!({ "controls": list, "routes": route_codes.iter().map(route).collect::<Vec<_>>() })
 }
 
 /// Ids of a small published world: one map, one event (two routes, release `<event>-rel-1`)
@@ -356,13 +400,12 @@ pub struct World {
 
 impl World {
     /// The catalog file of this world; `registration` is the competition's registration block,
-    /// `current` the event's current release (`-rel-1` or `-rel-2`).
+    /// `current` the event's current release (`-rel-1`, 8 controls, or `-rel-2`, 9 controls).
     pub fn file(&self, registration: Value, direct_entry: bool, current: &str) -> Value {
         let release = |n: u32| {
             serde_json::json!({
                 "release_id": format!("{}-rel-{n}", self.event), "published_at": "2026-03-01T00:00:00Z",
-                "manifest_url": format!("https://cdn.example.com/{}/rel-{n}.json", self.event), "manifest_checksum_sha256": "ab".repeat(32),
-                "playfield_version_id": format!("pfv_{n}"), "control_count": 8, "route_codes": ["route-a", "route-b"],
+                "playfield_version_id": format!("pfv_{n}"), "course": course(7 + n as usize, &["route-a", "route-b"]),
             })
         };
         serde_json::json!({

@@ -30,10 +30,6 @@ async fn get(event: &str, path: &str, query: &str, token: Option<&str>) -> (Stat
     .await
 }
 
-fn sha(c: char) -> String {
-    c.to_string().repeat(64)
-}
-
 /// Ids of one test's catalog, unique so tests never see each other's data.
 struct Ids {
     r1: String,
@@ -75,12 +71,10 @@ impl Ids {
     /// the second current) and e2 (no direct entry, no preview) on m1, competition c1 linking both
     /// (e2 the default), and cards k1..k3 of every priority extreme. Region 2: m3, e3, k4.
     fn file(&self) -> Value {
-        let release = |id: &str, c: char, controls: i64, routes: &[&str]| {
+        let release = |id: &str, controls: usize, routes: &[&str]| {
             json!({
                 "release_id": id, "published_at": "2026-03-01T08:00:00+08:00",
-                "manifest_url": format!("https://cdn.example.com/{id}/manifest.json"),
-                "manifest_checksum_sha256": sha(c), "playfield_version_id": format!("pfv_{id}"),
-                "control_count": controls, "route_codes": routes,
+                "playfield_version_id": format!("pfv_{id}"), "course": tests::course(controls, routes),
             })
         };
         json!({
@@ -94,14 +88,14 @@ impl Ids {
                 { "event_id": self.e1, "map_id": self.m1, "display_name": "Classic", "playfield_kind": "course",
                   "preview_image_url": "https://cdn.example.com/e1.png", "direct_entry_enabled": true,
                   "current_release_id": format!("{}-rel-2", self.e1),
-                  "releases": [release(&format!("{}-rel-1", self.e1), 'a', 10, &["a-1"]),
-                               release(&format!("{}-rel-2", self.e1), 'b', 12, &["a-1", "a-2"])] },
+                  "releases": [release(&format!("{}-rel-1", self.e1), 10, &["a-1"]),
+                               release(&format!("{}-rel-2", self.e1), 12, &["a-1", "a-2"])] },
                 { "event_id": self.e2, "map_id": self.m1, "display_name": "Score", "playfield_kind": "score",
                   "direct_entry_enabled": false, "current_release_id": format!("{}-rel-1", self.e2),
-                  "releases": [release(&format!("{}-rel-1", self.e2), 'c', 20, &["s-60"])] },
+                  "releases": [release(&format!("{}-rel-1", self.e2), 20, &["s-60"])] },
                 { "event_id": self.e3, "map_id": self.m3, "display_name": "Night", "playfield_kind": "course",
                   "direct_entry_enabled": true, "current_release_id": format!("{}-rel-1", self.e3),
-                  "releases": [release(&format!("{}-rel-1", self.e3), 'd', 15, &["n-1"])] },
+                  "releases": [release(&format!("{}-rel-1", self.e3), 15, &["n-1"])] },
             ],
             "competitions": [
                 { "competition_id": self.c1, "display_name": "Cup", "competition_status": "ongoing",
@@ -126,6 +120,17 @@ impl Ids {
     }
 }
 
+impl Ids {
+    /// Where the catalog tool publishes the manifest of `release_id`, and its checksum.
+    fn manifest_url(&self, release_id: &str) -> String {
+        tests::manifest_url_of(&self.file(), release_id)
+    }
+
+    fn checksum(&self, release_id: &str) -> String {
+        tests::manifest_of(&self.file(), release_id).checksum
+    }
+}
+
 /// A catalog published for this test.
 async fn published() -> Ids {
     let ids = Ids::new();
@@ -146,7 +151,9 @@ fn keys_of(object: &Value) -> Vec<&str> {
 #[tokio::test]
 async fn the_demo_catalog_serves_the_spec_ids_end_to_end() {
     // given the repository's demo catalog, imported as every local stack does
-    catalog_tool::import_file(&tests::db().await, &tests::repo_path("catalog/demo.yaml"), false).await.expect("demo imported");
+    catalog_tool::import_file(&tests::db().await, &tests::manifest_store().await, &tests::repo_path("catalog/demo.yaml"), false)
+        .await
+        .expect("demo imported");
     let catalog = catalog().await;
 
     // when the untouched events/ events are sent, then each demo id leads to the next
@@ -326,8 +333,8 @@ async fn map_detail_lists_its_events_with_their_current_release() {
             "event_id": ids.e1, "display_name": "Classic", "preview_image_url": "https://cdn.example.com/e1.png",
             "control_count": 12, "route_count": 2, "direct_entry_enabled": true,
             "current_release_id": format!("{}-rel-2", ids.e1),
-            "manifest_url": format!("https://cdn.example.com/{}-rel-2/manifest.json", ids.e1),
-            "manifest_checksum_sha256": sha('b'), "playfield_kind": "course",
+            "manifest_url": ids.manifest_url(&format!("{}-rel-2", ids.e1)),
+            "manifest_checksum_sha256": ids.checksum(&format!("{}-rel-2", ids.e1)), "playfield_kind": "course",
         })
     );
     assert_eq!(data["events"][1]["preview_image_url"], Value::Null);
@@ -363,8 +370,8 @@ async fn events_are_listed_by_map_a_page_at_a_time() {
             "event_id": ids.e2, "display_name": "Score", "map_id": ids.m1, "map_display_name": "Park One",
             "preview_image_url": null, "control_count": 20, "route_count": 1, "direct_entry_enabled": false,
             "current_release_id": format!("{}-rel-1", ids.e2),
-            "manifest_url": format!("https://cdn.example.com/{}-rel-1/manifest.json", ids.e2),
-            "manifest_checksum_sha256": sha('c'), "playfield_kind": "score",
+            "manifest_url": ids.manifest_url(&format!("{}-rel-1", ids.e2)),
+            "manifest_checksum_sha256": ids.checksum(&format!("{}-rel-1", ids.e2)), "playfield_kind": "score",
         })
     );
 
@@ -390,8 +397,8 @@ async fn event_detail_has_its_current_release_map_and_summary() {
         json!({
             "event_id": ids.e1, "display_name": "Classic", "direct_entry_enabled": true,
             "current_release_id": format!("{}-rel-2", ids.e1),
-            "manifest_url": format!("https://cdn.example.com/{}-rel-2/manifest.json", ids.e1),
-            "manifest_checksum_sha256": sha('b'), "playfield_version_id": format!("pfv_{}-rel-2", ids.e1),
+            "manifest_url": ids.manifest_url(&format!("{}-rel-2", ids.e1)),
+            "manifest_checksum_sha256": ids.checksum(&format!("{}-rel-2", ids.e1)), "playfield_version_id": format!("pfv_{}-rel-2", ids.e1),
             "playfield_kind": "course",
             "map_summary": { "map_id": ids.m1, "display_name": "Park One", "cover_url": "https://cdn.example.com/m1.jpg", "scale_text": "1:4000" },
             "event_summary": { "control_count": 12, "route_count": 2, "playfield_kind": "course" },
@@ -463,8 +470,8 @@ async fn competition_detail_shows_its_events_and_the_callers_registration() {
         json!({
             "event_id": ids.e1, "display_name": "Classic", "is_default": false,
             "current_release_id": format!("{}-rel-2", ids.e1),
-            "manifest_url": format!("https://cdn.example.com/{}-rel-2/manifest.json", ids.e1),
-            "manifest_checksum_sha256": sha('b'), "relation_status": "active",
+            "manifest_url": ids.manifest_url(&format!("{}-rel-2", ids.e1)),
+            "manifest_checksum_sha256": ids.checksum(&format!("{}-rel-2", ids.e1)), "relation_status": "active",
         })
     );
     assert_eq!((data["events"][0]["is_default"].as_bool(), data["events"][0]["relation_status"].as_str()), (Some(true), Some("preview")));
@@ -508,8 +515,8 @@ async fn an_event_in_a_competition_has_its_context_map_and_preview() {
         json!({
             "competition_id": ids.c1, "event_id": ids.e1, "display_name": "Classic",
             "current_release_id": format!("{}-rel-2", ids.e1),
-            "manifest_url": format!("https://cdn.example.com/{}-rel-2/manifest.json", ids.e1),
-            "manifest_checksum_sha256": sha('b'), "direct_entry_enabled": true,
+            "manifest_url": ids.manifest_url(&format!("{}-rel-2", ids.e1)),
+            "manifest_checksum_sha256": ids.checksum(&format!("{}-rel-2", ids.e1)), "direct_entry_enabled": true,
             "playfield_version_id": format!("pfv_{}-rel-2", ids.e1), "playfield_kind": "course",
             "competition_context": {
                 "competition_id": ids.c1, "display_name": "Cup", "competition_status": "ongoing",

@@ -11,22 +11,17 @@ use shared::types::ClientType;
 use tests::{invoke, tokens, unique, with_bearer, with_body};
 
 fn parse(file: &Value) -> CatalogFile {
-    catalog_tool::parse(&serde_norway::to_string(file).unwrap()).expect("a valid catalog")
+    tests::catalog_file(file)
 }
 
 async fn import(file: &Value, dry_run: bool) -> Report {
-    catalog_tool::import(&tests::db().await, &parse(file), dry_run).await.expect("imported")
+    catalog_tool::import(&tests::db().await, &tests::manifest_store().await, &parse(file), dry_run).await.expect("imported")
 }
 
-fn sha(c: char) -> String {
-    c.to_string().repeat(64)
-}
-
-fn release(id: &str, c: char, routes: &[&str]) -> Value {
+fn release(id: &str, routes: &[&str]) -> Value {
     json!({
         "release_id": id, "published_at": "2026-03-01T08:00:00+08:00",
-        "manifest_url": format!("https://cdn.example.com/{id}.json"), "manifest_checksum_sha256": sha(c),
-        "playfield_version_id": format!("pfv_{id}"), "control_count": 9, "route_codes": routes,
+        "playfield_version_id": format!("pfv_{id}"), "course": tests::course(9, routes),
     })
 }
 
@@ -57,7 +52,7 @@ impl Small {
             "events": [{
                 "event_id": self.event, "map_id": self.map, "display_name": "Classic", "playfield_kind": "course",
                 "direct_entry_enabled": true, "current_release_id": format!("{}-rel-1", self.event),
-                "releases": [release(&format!("{}-rel-1", self.event), 'a', &["r-1"])],
+                "releases": [release(&format!("{}-rel-1", self.event), &["r-1"])],
             }],
             "competitions": [{
                 "competition_id": self.competition, "display_name": "Cup", "competition_status": "ongoing",
@@ -101,11 +96,21 @@ async fn an_invalid_file_is_reported_whole_and_nothing_is_written() {
               "direct_entry_enabled": true, "current_release_id": "no-such-release",
               "releases": [
                   { "release_id": format!("rel-{t}"), "published_at": "2026-13-01T00:00:00Z",
-                    "manifest_url": "http://cdn.example.com/m.json", "manifest_checksum_sha256": "AB".repeat(32),
-                    "playfield_version_id": "pfv_1", "control_count": 3, "route_codes": ["r-1"] },
+                    "playfield_version_id": "pfv_1", "course": tests::course(3, &["r-1"]) },
                   { "release_id": format!("rel-{t}"), "published_at": "2026-03-01T00:00:00Z",
-                    "manifest_url": "https://cdn.example.com/m.json", "manifest_checksum_sha256": "abc",
-                    "playfield_version_id": "pfv_1", "control_count": 3, "route_codes": ["r-1"] },
+                    "playfield_version_id": "pfv_1", "course": {
+                        "controls": [
+                            { "code": "S1", "kind": "start", "lat": 31.04, "lng": 121.21 },
+                            { "code": "31", "lat": 91.0, "lng": 121.21, "radius_m": 2 },
+                            { "code": "32", "lat": 31.05, "lng": 181.0, "points": 0 },
+                            { "code": "32", "kind": "checkpoint", "lat": 31.05, "lng": 121.22 },
+                            { "code": "F1", "kind": "finish", "lat": 31.04, "lng": 121.21 },
+                        ],
+                        "routes": [
+                            { "route_code": "c-1", "controls": ["S1", "31", "99", "32"] },
+                            { "route_code": "s-1", "kind": "score", "controls": ["31", "32", "F1"] },
+                        ],
+                    } },
               ] },
         ],
         "competitions": [{
@@ -133,8 +138,15 @@ async fn an_invalid_file_is_reported_whole_and_nothing_is_written() {
         "].current_release_id: \"no-such-release\" is not one of this event's releases".into(),
         "releases: duplicate id".into(),
         "].published_at: \"2026-13-01T00:00:00Z\" is not an RFC 3339 time".into(),
-        "].manifest_url: \"http://cdn.example.com/m.json\" is not an https:// URL".into(),
-        "].manifest_checksum_sha256: must be 64 lowercase hex characters".into(),
+        "].course.controls[31].lat: 91 is outside -90..=90".into(),
+        "].course.controls[31].radius_m: 2 is outside 5..=100 m".into(),
+        "].course.controls[32].lng: 181 is outside -180..=180".into(),
+        "].course.controls[32].points: must be positive".into(),
+        "].course.controls[32].kind: \"checkpoint\" is not one of start, control, finish".into(),
+        "].course.routes[c-1].controls: \"99\" is not a control of this course".into(),
+        "].course.routes[c-1].controls: must end with a finish control (\"32\" is not one)".into(),
+        "].course.routes[s-1].controls: must start with a start control (\"31\" is not one)".into(),
+        "].course.routes[s-1].time_limit_s: a score route needs a positive time limit".into(),
         "].competition_start_at: \"yesterday\" is not an RFC 3339 time".into(),
         "registration.closes_at: is not after registration.opens_at".into(),
         "registration.capacity: must be at least 1".into(),
@@ -147,13 +159,12 @@ async fn an_invalid_file_is_reported_whole_and_nothing_is_written() {
     for problem in &expected {
         assert!(invalid.problems.iter().any(|p| p.contains(problem.as_str())), "missing {problem:?} in {:#?}", invalid.problems);
     }
-    assert_eq!(invalid.problems.iter().filter(|p| p.contains("manifest_checksum_sha256")).count(), 2, "{:#?}", invalid.problems);
     assert!(invalid.to_string().contains("nothing was written"));
 
     // and importing it (from a file, as the CLI does) fails the same way and writes nothing
     let path = std::env::temp_dir().join(format!("catalog-{t}.yaml"));
     std::fs::write(&path, &text).unwrap();
-    let err = catalog_tool::import_file(&tests::db().await, &path, false).await.expect_err("refused");
+    let err = catalog_tool::import_file(&tests::db().await, &tests::manifest_store().await, &path, false).await.expect_err("refused");
     std::fs::remove_file(&path).ok();
     assert!(matches!(&err, ImportError::Invalid(i) if i.problems == invalid.problems), "{err}");
     assert!(partition(&keys::map_pk(&good_map)).await.is_empty(), "the valid map must not be written");
@@ -258,7 +269,7 @@ async fn a_new_current_release_is_what_every_read_serves() {
 
     // when release 2 is added, made current, and the file imported again
     let mut next = small.file();
-    next["events"][0]["releases"].as_array_mut().unwrap().push(release(&rel2, 'e', &["r-1", "r-2", "r-3"]));
+    next["events"][0]["releases"].as_array_mut().unwrap().push(release(&rel2, &["r-1", "r-2", "r-3"]));
     next["events"][0]["current_release_id"] = rel2.clone().into();
     let report = import(&next, false).await;
     assert_eq!(report.count(Action::Create), 1, "only the new release is created: {report}");
@@ -267,7 +278,7 @@ async fn a_new_current_release_is_what_every_read_serves() {
     let event = read("catalog-event", &format!("/client/v1/events/{}", small.event), "").await;
     assert_eq!(
         (event["current_release_id"].as_str(), event["manifest_checksum_sha256"].as_str()),
-        (Some(rel2.as_str()), Some(sha('e').as_str()))
+        (Some(rel2.as_str()), Some(tests::manifest_of(&next, &rel2).checksum.as_str()))
     );
     assert_eq!(
         (event["playfield_version_id"].as_str(), event["event_summary"]["route_count"].as_i64()),
@@ -279,7 +290,7 @@ async fn a_new_current_release_is_what_every_read_serves() {
         read("catalog-competition-event", &format!("/client/v1/competitions/{}/events/{}", small.competition, small.event), "").await;
     assert_eq!(
         (in_competition["current_release_id"].as_str(), in_competition["manifest_url"].as_str()),
-        (Some(rel2.as_str()), Some(format!("https://cdn.example.com/{rel2}.json").as_str()))
+        (Some(rel2.as_str()), Some(tests::manifest_url_of(&next, &rel2).as_str()))
     );
     let map = read("catalog-map", &format!("/client/v1/maps/{}", small.map), "").await;
     assert_eq!(map["events"][0]["current_release_id"], rel2.as_str());
@@ -314,7 +325,7 @@ async fn moved_items_leave_no_copy_behind() {
     let mut second = moved["events"][0].clone();
     second["event_id"] = second_event.clone().into();
     second["current_release_id"] = format!("{second_event}-rel-1").into();
-    second["releases"] = json!([release(&format!("{second_event}-rel-1"), 'f', &["r-9"])]);
+    second["releases"] = json!([release(&format!("{second_event}-rel-1"), &["r-9"])]);
     moved["events"].as_array_mut().unwrap().push(second);
     moved["competitions"][0]["events"] = json!([{ "event_id": second_event, "is_default": true }]);
     let report = import(&moved, false).await;
@@ -342,4 +353,94 @@ async fn moved_items_leave_no_copy_behind() {
 
     // and importing the moved file again changes nothing
     assert!(!import(&moved, false).await.changed());
+}
+
+/// `Small`'s file with its release's course read from an IOF XML fixture of the catalog tool.
+fn with_iof(small: &Small, fixture: &str, routes: Value) -> Value {
+    let mut file = small.file();
+    file["events"][0]["releases"][0]["course"] = json!({ "iof_xml": format!("../catalog-tool/testdata/iof/{fixture}"), "routes": routes });
+    file
+}
+
+/// What moto's S3 holds under `prefix` of the manifest bucket (a ListObjectsV2 of keys).
+async fn stored_keys(prefix: &str) -> Vec<String> {
+    let base = std::env::var("MANIFEST_BASE_URL").expect("MANIFEST_BASE_URL");
+    let listing = reqwest::get(format!("{base}?list-type=2&prefix={prefix}")).await.unwrap().text().await.unwrap();
+    listing.split("<Key>").skip(1).filter_map(|k| k.split("</Key>").next()).map(str::to_owned).collect()
+}
+
+#[tokio::test]
+async fn an_iof_course_is_published_with_a_manifest_that_downloads_and_matches_its_checksum() {
+    // given a release whose course is an IOF XML 3.0 export: two classic courses sharing
+    // controls, a score course, start and finish
+    let small = Small::new();
+    let routes = json!([
+        { "route_code": "long", "iof_course": "Long" },
+        { "route_code": "short", "iof_course": "Short" },
+        { "route_code": "score-60", "iof_course": "Score", "time_limit_s": 3600, "penalty_points_per_started_minute": 10, "max_late_s": 900 },
+    ]);
+    let file = with_iof(&small, "courses.xml", routes);
+
+    // when it is imported
+    let report = import(&file, false).await;
+    assert_eq!((report.uploads(), report.manifests.len()), (1, 1), "{report}");
+
+    // then the release holds the course, and the counts the contract shows are derived from it
+    let db = tests::db().await;
+    let rel = format!("{}-rel-1", small.event);
+    let release = shared::catalog::release(&db, &small.event, &rel).await.unwrap().expect("the release");
+    assert_eq!((release.control_count, release.route_codes.clone()), (4, vec!["long".to_string(), "short".into(), "score-60".into()]));
+    assert_eq!(release.course.route("short").unwrap().controls, ["S1", "31", "33", "F1"]);
+    assert_eq!(release.course.control("32").unwrap().points, Some(20));
+    let event = read("catalog-event", &format!("/client/v1/events/{}", small.event), "").await;
+    assert_eq!((event["event_summary"]["control_count"].as_i64(), event["event_summary"]["route_count"].as_i64()), (Some(4), Some(3)));
+
+    // and the manifest_url the client is given downloads, its bytes hashing to the checksum
+    let (url, checksum) = (event["manifest_url"].as_str().unwrap().to_string(), event["manifest_checksum_sha256"].as_str().unwrap().to_string());
+    assert_eq!(url, tests::manifest_url_of(&file, &rel));
+    let download = reqwest::get(&url).await.unwrap();
+    assert_eq!(download.status(), 200, "{url}");
+    let bytes = download.bytes().await.unwrap();
+    assert_eq!(shared::crypto::sha256_hex(&bytes), checksum);
+    let manifest: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!((manifest["event_id"].as_str(), manifest["release_id"].as_str()), (Some(small.event.as_str()), Some(rel.as_str())));
+    assert_eq!(manifest["routes"][2]["time_limit_s"], 3600);
+
+    // when the unchanged file is imported again, then nothing changes: not the table, not the
+    // bucket, not the URL or the checksum
+    let again = import(&file, false).await;
+    assert!(!again.changed(), "{again}");
+    assert_eq!(again.uploads(), 0);
+    let event = read("catalog-event", &format!("/client/v1/events/{}", small.event), "").await;
+    assert_eq!((event["manifest_url"].as_str(), event["manifest_checksum_sha256"].as_str()), (Some(url.as_str()), Some(checksum.as_str())));
+    assert_eq!(stored_keys(&format!("manifests/{}/", small.event)).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_broken_iof_file_is_refused_naming_the_element_and_nothing_is_written() {
+    for (fixture, routes, mention) in [
+        ("unknown-control.xml", json!([]), "Course \"Short\" CourseControl 3 (line 80): control \"99\" does not exist"),
+        ("not-iof.gpx", json!([]), "not IOF XML 3.0 CourseData: the root element is <gpx>"),
+        ("no-finish.xml", json!([{ "route_code": "short", "iof_course": "Short" }]), "course.routes[short].controls: must end with a finish control (\"33\" is not one)"),
+    ] {
+        // given a catalog whose release names a broken IOF file
+        let small = Small::new();
+        let text = serde_norway::to_string(&with_iof(&small, fixture, routes)).unwrap();
+
+        // when it is imported from a catalog file in the repository's catalog/ (as an operator would)
+        let path = tests::repo_path("catalog").join(format!("test-{}.yaml", small.event));
+        std::fs::write(&path, &text).unwrap();
+        let result = catalog_tool::import_file(&tests::db().await, &tests::manifest_store().await, &path, false).await;
+        std::fs::remove_file(&path).ok();
+
+        // then it is refused with the problem named, under the release it belongs to
+        let Err(ImportError::Invalid(invalid)) = result else { panic!("{fixture}: not refused as invalid: {result:?}") };
+        assert!(invalid.problems.iter().any(|p| p.contains(mention)), "{fixture}: {mention:?} not in {invalid}");
+        assert!(invalid.problems.iter().all(|p| p.contains(&format!("releases[{}-rel-1]", small.event))), "{invalid}");
+
+        // and nothing is written: no item, no manifest
+        assert!(partition(&keys::map_pk(&small.map)).await.is_empty(), "{fixture}: the map was written");
+        assert!(partition(&keys::event_pk(&small.event)).await.is_empty(), "{fixture}: the event was written");
+        assert_eq!(stored_keys(&format!("manifests/{}/", small.event)).await, Vec::<String>::new(), "{fixture}");
+    }
 }

@@ -306,3 +306,29 @@ async fn launch_request_id_is_idempotent_and_fifty_concurrent_launches_make_one_
     assert_eq!(status, StatusCode::OK);
     assert!(!sessions.contains(answer["data"]["session_id"].as_str().unwrap()));
 }
+
+#[tokio::test]
+async fn a_session_keeps_the_course_of_its_release_after_a_new_one_is_published() {
+    // given a session launched on rel-1 (8 controls)
+    let (f, world) = (function().await, World::publish(false, true).await);
+    let token = access_token(&unique("usr_"), ClientType::App);
+    let (status, answer) = launch(&f, &token, Some(&world.competition), &world.event, body(&unique("l_"), &world.release)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let session_id = answer["data"]["session_id"].as_str().unwrap().to_string();
+
+    // when the operator publishes rel-2 (9 controls) as current
+    tests::publish(&world.file(tests::open_registration(false), true, "rel-2")).await;
+
+    // then the session still reads rel-1's course by the release it holds
+    let db = db().await;
+    let session: shared::session::launch::Session =
+        db.get(&shared::store::keys::session(&session_id)).await.unwrap().expect("the session is stored");
+    assert_eq!(session.event_release_id, world.release);
+    let held = shared::catalog::release(&db, &session.event_id, &session.event_release_id).await.unwrap().expect("the held release");
+    assert_eq!((held.course.control_count(), held.control_count), (8, 8));
+    assert_eq!(held.course.route(&session.route_code).unwrap().controls.len(), 10, "start, 8 controls, finish");
+    // while the event now serves rel-2's course
+    let current = shared::catalog::event(&db, &world.event).await.unwrap().unwrap();
+    let now = shared::catalog::release(&db, &world.event, &current.current_release_id).await.unwrap().unwrap();
+    assert_eq!((current.current_release_id, now.course.control_count()), (format!("{}-rel-2", world.event), 9));
+}

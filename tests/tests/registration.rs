@@ -33,8 +33,7 @@ async fn competition_with(registration: Value) -> String {
             "direct_entry_enabled": true, "current_release_id": format!("{event}-rel-1"),
             "releases": [{
                 "release_id": format!("{event}-rel-1"), "published_at": "2026-03-01T00:00:00Z",
-                "manifest_url": "https://cdn.example.com/m.json", "manifest_checksum_sha256": "ab".repeat(32),
-                "playfield_version_id": "pfv_1", "control_count": 8, "route_codes": ["r-1"],
+                "playfield_version_id": "pfv_1", "course": tests::course(8, &["r-1"]),
             }],
         }],
         "competitions": [{
@@ -44,8 +43,7 @@ async fn competition_with(registration: Value) -> String {
             "events": [{ "event_id": event, "is_default": true }],
         }],
     });
-    let file = catalog_tool::parse(&serde_norway::to_string(&file).unwrap()).expect("a valid catalog");
-    catalog_tool::import(&db().await, &file, false).await.expect("imported");
+    tests::publish_to(&db().await, &file).await;
     competition
 }
 

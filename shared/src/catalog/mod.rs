@@ -22,7 +22,10 @@ pub mod entity {
     pub const REGISTRATION: &str = "registration";
 }
 
+pub mod course;
 pub mod registration;
+
+pub use course::Course;
 
 /// A home-page card, in `CARDS#<region>` and `CARDS#*` under `keys::card`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +115,9 @@ pub struct Release {
     pub playfield_version_id: String,
     pub control_count: i64,
     pub route_codes: Vec<String>,
+    /// Its controls and routes: `control_count` and `route_codes` are derived from it.
+    #[serde(default)]
+    pub course: Course,
 }
 
 /// A competition's own record, `keys::competition`.
@@ -253,6 +259,11 @@ pub async fn competition_event(db: &Db, competition_id: &str, event_id: &str) ->
 
 pub async fn event(db: &Db, event_id: &str) -> ApiResult<Option<EventMeta>> {
     db.get(&keys::event(event_id)).await
+}
+
+/// A release of the event, current or superseded, with its course.
+pub async fn release(db: &Db, event_id: &str, release_id: &str) -> ApiResult<Option<Release>> {
+    db.get(&keys::release(event_id, release_id)).await
 }
 
 pub async fn registration(db: &Db, competition_id: &str, user_id: &str) -> ApiResult<Option<Registration>> {

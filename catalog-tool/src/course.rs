@@ -1,0 +1,430 @@
+//! A release's course: loaded from the catalog file (written out, or from an IOF XML 3.0 file),
+//! then checked — every problem at once, each naming its control or route.
+
+use crate::file::CourseDef;
+use crate::iof;
+use shared::catalog::course::{Control, ControlKind, Course, DEFAULT_RADIUS_M, RADIUS_RANGE_M, Route, RouteKind};
+use shared::http::request::check_id;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// The course `def` describes, its IOF file (if any) read relative to `base`.
+pub fn resolve(def: &CourseDef, base: &Path) -> Result<Course, Vec<String>> {
+    match &def.iof_xml {
+        None => inline(def),
+        Some(file) => {
+            let path = base.join(file);
+            let at = format!("course.iof_xml {file:?}");
+            let xml = std::fs::read_to_string(&path).map_err(|e| vec![format!("{at}: cannot read {}: {e}", path.display())])?;
+            from_iof(def, &xml).map_err(|problems| problems.into_iter().map(|p| format!("{at}: {p}")).collect())
+        }
+    }
+}
+
+fn inline(def: &CourseDef) -> Result<Course, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut controls = Vec::new();
+    for c in &def.controls {
+        let kind = ControlKind::parse(&c.kind).unwrap_or_else(|| {
+            problems.push(format!("course.controls[{}].kind: {:?} is not one of start, control, finish", c.code, c.kind));
+            ControlKind::Control
+        });
+        controls.push(Control {
+            code: c.code.clone(),
+            kind,
+            lat: c.lat,
+            lng: c.lng,
+            radius_m: c.radius_m.unwrap_or(DEFAULT_RADIUS_M),
+            points: c.points,
+        });
+    }
+    let mut routes = Vec::new();
+    for r in &def.routes {
+        let at = format!("course.routes[{}]", r.route_code);
+        if r.iof_course.is_some() {
+            problems.push(format!("{at}.iof_course: only with course.iof_xml"));
+        }
+        let kind = route_kind(r.kind.as_deref(), RouteKind::Classic, &at, &mut problems).unwrap_or(RouteKind::Classic);
+        routes.push(Route {
+            route_code: r.route_code.clone(),
+            kind,
+            controls: r.controls.clone(),
+            time_limit_s: r.time_limit_s,
+            penalty_points_per_started_minute: r.penalty_points_per_started_minute,
+            max_late_s: r.max_late_s,
+        });
+    }
+    let course = Course { controls, routes };
+    // Every problem at once: the rest of the course is checked too.
+    if problems.is_empty() { Ok(course) } else { Err(problems.into_iter().chain(self::problems(&course)).collect()) }
+}
+
+fn route_kind(kind: Option<&str>, default: RouteKind, at: &str, problems: &mut Vec<String>) -> Option<RouteKind> {
+    match kind {
+        None => Some(default),
+        Some(text) => {
+            let kind = RouteKind::parse(text);
+            if kind.is_none() {
+                problems.push(format!("{at}.kind: {text:?} is not one of classic, score"));
+            }
+            kind
+        }
+    }
+}
+
+/// The course of an IOF `CourseData` document: its controls, and its courses as routes — all of
+/// them named as they are, or those `def.routes` picks, named and ruled as it says.
+pub fn from_iof(def: &CourseDef, xml: &str) -> Result<Course, Vec<String>> {
+    let data = iof::parse(xml)?;
+    let mut problems = Vec::new();
+    if !def.controls.is_empty() {
+        problems.push("course.controls: give the controls in the IOF file or here, not both".to_string());
+    }
+    let mut controls: Vec<Control> = data
+        .controls
+        .iter()
+        .map(|c| Control { code: c.code.clone(), kind: c.kind, lat: c.lat, lng: c.lng, radius_m: DEFAULT_RADIUS_M, points: None })
+        .collect();
+    let picked: Vec<(String, &iof::IofCourse, Option<&crate::file::RouteDef>)> = if def.routes.is_empty() {
+        data.courses.iter().map(|c| (c.name.clone(), c, None)).collect()
+    } else {
+        let mut picked = Vec::new();
+        for r in &def.routes {
+            let name = r.iof_course.as_deref().unwrap_or(&r.route_code);
+            if !r.controls.is_empty() {
+                problems.push(format!("course.routes[{}].controls: the IOF course gives them", r.route_code));
+            }
+            match data.course(name) {
+                Some(course) => picked.push((r.route_code.clone(), course, Some(r))),
+                None => problems.push(format!(
+                    "course.routes[{}].iof_course: the file has no Course named {name:?} (it has: {})",
+                    r.route_code,
+                    data.courses.iter().map(|c| format!("{:?}", c.name)).collect::<Vec<_>>().join(", ")
+                )),
+            }
+        }
+        picked
+    };
+
+    let mut points: HashMap<String, (i64, String)> = HashMap::new();
+    let mut routes = Vec::new();
+    for (route_code, course, rules) in picked {
+        let scored = course.controls.iter().any(|cc| cc.score.is_some());
+        let at = format!("course.routes[{route_code}]");
+        let default = if scored { RouteKind::Score } else { RouteKind::Classic };
+        let Some(kind) = route_kind(rules.and_then(|r| r.kind.as_deref()), default, &at, &mut problems) else { continue };
+        let mut codes = Vec::new();
+        for cc in &course.controls {
+            let Some(control) = controls.iter_mut().find(|c| c.code == cc.code) else {
+                problems.push(format!("{}: control {:?} does not exist (not among the file's Control elements)", cc.at, cc.code));
+                continue;
+            };
+            if let Some(kind) = cc.kind
+                && kind != control.kind
+            {
+                // An export may type every control `Control` and mark start and finish on the course.
+                if control.kind == ControlKind::Control && data.control(&cc.code).is_some_and(|c| c.kind == ControlKind::Control) {
+                    control.kind = kind;
+                } else {
+                    problems.push(format!("{}: type {} contradicts control {:?}, a {}", cc.at, kind.as_str(), cc.code, control.kind.as_str()));
+                }
+            }
+            if let Some(score) = cc.score {
+                if score.fract() != 0.0 || score.abs() > 1e9 {
+                    problems.push(format!("{}: Score {score} is not a whole number of points", cc.at));
+                } else {
+                    let score = score as i64;
+                    match points.get(&cc.code) {
+                        Some((other, other_at)) if *other != score => problems.push(format!(
+                            "{}: Score {score} for control {:?}, but {other_at} gives it {other} (a control has one value)",
+                            cc.at, cc.code
+                        )),
+                        _ => {
+                            points.insert(cc.code.clone(), (score, cc.at.clone()));
+                        }
+                    }
+                }
+            }
+            codes.push(cc.code.clone());
+        }
+        routes.push(Route {
+            route_code,
+            kind,
+            controls: codes,
+            time_limit_s: rules.and_then(|r| r.time_limit_s),
+            penalty_points_per_started_minute: rules.and_then(|r| r.penalty_points_per_started_minute),
+            max_late_s: rules.and_then(|r| r.max_late_s),
+        });
+    }
+    for control in &mut controls {
+        control.points = points.get(&control.code).map(|(p, _)| *p);
+    }
+    if problems.is_empty() { Ok(Course { controls, routes }) } else { Err(problems) }
+}
+
+/// The problems of a course; empty when it can be published. Each starts `course.`.
+pub fn problems(course: &Course) -> Vec<String> {
+    let mut p = Vec::new();
+    if course.controls.is_empty() {
+        p.push("course.controls: a course needs controls".to_string());
+    }
+    if course.routes.is_empty() {
+        p.push("course.routes: a course needs at least one route".to_string());
+    }
+    let mut seen = HashSet::new();
+    for c in &course.controls {
+        let at = format!("course.controls[{}]", c.code);
+        if !seen.insert(c.code.as_str()) {
+            p.push(format!("course.controls: duplicate code {:?}", c.code));
+        }
+        if let Err(e) = check_id("code", &c.code) {
+            p.push(format!("{at}.code: {:?} {}", c.code, e.details["reason"].as_str().unwrap_or("is not a valid code")));
+        }
+        if !(c.lat.is_finite() && (-90.0..=90.0).contains(&c.lat)) {
+            p.push(format!("{at}.lat: {} is outside -90..=90", c.lat));
+        }
+        if !(c.lng.is_finite() && (-180.0..=180.0).contains(&c.lng)) {
+            p.push(format!("{at}.lng: {} is outside -180..=180", c.lng));
+        }
+        if !RADIUS_RANGE_M.contains(&c.radius_m) {
+            p.push(format!("{at}.radius_m: {} is outside {}..={} m", c.radius_m, RADIUS_RANGE_M.start(), RADIUS_RANGE_M.end()));
+        }
+        if c.points.is_some_and(|points| points <= 0) {
+            p.push(format!("{at}.points: must be positive"));
+        }
+    }
+    let mut route_codes = HashSet::new();
+    for r in &course.routes {
+        let at = format!("course.routes[{}]", r.route_code);
+        if !route_codes.insert(r.route_code.as_str()) {
+            p.push(format!("course.routes: duplicate route_code {:?}", r.route_code));
+        }
+        if let Err(e) = check_id("route_code", &r.route_code) {
+            p.push(format!("{at}.route_code: {:?} {}", r.route_code, e.details["reason"].as_str().unwrap_or("is not a valid id")));
+        }
+        let kinds: Vec<Option<&Control>> = r.controls.iter().map(|code| course.control(code)).collect();
+        for (code, control) in r.controls.iter().zip(&kinds) {
+            if control.is_none() {
+                p.push(format!("{at}.controls: {code:?} is not a control of this course"));
+            }
+        }
+        let kind_at = |i: usize| kinds.get(i).copied().flatten().map(|c| c.kind);
+        match r.controls.first() {
+            Some(first) if kind_at(0).is_some_and(|k| k != ControlKind::Start) => {
+                p.push(format!("{at}.controls: must start with a start control ({first:?} is not one)"))
+            }
+            None => p.push(format!("{at}.controls: must list start, controls and finish")),
+            _ => {}
+        }
+        match r.controls.last() {
+            Some(last) if r.controls.len() < 2 || kind_at(r.controls.len() - 1).is_some_and(|k| k != ControlKind::Finish) => {
+                p.push(format!("{at}.controls: must end with a finish control ({last:?} is not one)"))
+            }
+            _ => {}
+        }
+        let between = if r.controls.len() >= 2 { 1..r.controls.len() - 1 } else { 0..0 };
+        for i in between.clone() {
+            if let Some(kind) = kind_at(i).filter(|k| *k != ControlKind::Control) {
+                p.push(format!("{at}.controls: {:?} is a {} control in the middle of the route", r.controls[i], kind.as_str()));
+            }
+        }
+        match r.kind {
+            RouteKind::Classic => {
+                for (field, value) in [
+                    ("time_limit_s", r.time_limit_s),
+                    ("penalty_points_per_started_minute", r.penalty_points_per_started_minute),
+                    ("max_late_s", r.max_late_s),
+                ] {
+                    if value.is_some() {
+                        p.push(format!("{at}.{field}: only score routes have one"));
+                    }
+                }
+            }
+            RouteKind::Score => {
+                if !r.time_limit_s.is_some_and(|t| t > 0) {
+                    p.push(format!("{at}.time_limit_s: a score route needs a positive time limit"));
+                }
+                if r.penalty_points_per_started_minute.is_some_and(|v| v < 0) {
+                    p.push(format!("{at}.penalty_points_per_started_minute: must not be negative"));
+                }
+                if r.max_late_s.is_some_and(|v| v < 0) {
+                    p.push(format!("{at}.max_late_s: must not be negative"));
+                }
+                let mut counted = HashSet::new();
+                for i in between {
+                    let code = &r.controls[i];
+                    if !counted.insert(code.as_str()) {
+                        p.push(format!("{at}.controls: {code:?} is listed twice (each control counts once)"));
+                    }
+                    if let Some(control) = kinds[i]
+                        && control.kind == ControlKind::Control
+                        && !control.points.is_some_and(|points| points > 0)
+                    {
+                        p.push(format!("{at}.controls: {code:?} has no points (a score route's controls need positive points)"));
+                    }
+                }
+                if counted.is_empty() {
+                    p.push(format!("{at}.controls: a score route needs controls that count"));
+                }
+            }
+        }
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::file::{ControlDef, RouteDef};
+
+    fn fixture(name: &str) -> String {
+        std::fs::read_to_string(format!("{}/testdata/iof/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    fn route(code: &str, iof_course: Option<&str>) -> RouteDef {
+        RouteDef {
+            route_code: code.into(),
+            iof_course: iof_course.map(str::to_owned),
+            kind: None,
+            controls: Vec::new(),
+            time_limit_s: None,
+            penalty_points_per_started_minute: None,
+            max_late_s: None,
+        }
+    }
+
+    fn score_rules(mut r: RouteDef) -> RouteDef {
+        r.time_limit_s = Some(3600);
+        r.penalty_points_per_started_minute = Some(10);
+        r.max_late_s = Some(900);
+        r
+    }
+
+    fn control(code: &str, kind: &str) -> ControlDef {
+        ControlDef { code: code.into(), kind: kind.into(), lat: 31.04, lng: 121.21, radius_m: None, points: None }
+    }
+
+    #[test]
+    fn every_iof_course_becomes_a_route_named_as_it_is() {
+        // given an IOF file and no routes of our own: the score course has no time limit
+        let course = from_iof(&CourseDef::default(), &fixture("courses.xml"));
+
+        // then its courses are routes, its controls the course's (15 m, points from <Score>)
+        let course = course.expect("loaded");
+        assert_eq!(course.route_codes(), ["Long", "Short", "Score"]);
+        assert_eq!(course.control_count(), 4);
+        assert_eq!(course.route("Short").unwrap().controls, ["S1", "31", "33", "F1"]);
+        assert_eq!(course.route("Long").unwrap().kind, RouteKind::Classic);
+        assert_eq!(course.route("Score").unwrap().kind, RouteKind::Score);
+        assert!(course.controls.iter().all(|c| c.radius_m == DEFAULT_RADIUS_M));
+        assert_eq!(course.control("34").unwrap().points, Some(30));
+        assert_eq!(course.control("S1").unwrap().points, None);
+
+        // and validation asks the score route for its time limit, which IOF does not carry
+        assert_eq!(problems(&course), ["course.routes[Score].time_limit_s: a score route needs a positive time limit"]);
+    }
+
+    #[test]
+    fn routes_pick_name_and_rule_iof_courses() {
+        // given routes naming two of the three IOF courses, the score one with its rules
+        let def = CourseDef {
+            iof_xml: Some("courses.xml".into()),
+            controls: Vec::new(),
+            routes: vec![route("sprint-long", Some("Long")), score_rules(route("score-60", Some("Score")))],
+        };
+
+        // when it is loaded, then those two are the routes, in that order, and the course is valid
+        let course = from_iof(&def, &fixture("courses.xml")).expect("loaded");
+        assert_eq!(course.route_codes(), ["sprint-long", "score-60"]);
+        let score = course.route("score-60").unwrap();
+        assert_eq!((score.kind, score.time_limit_s, score.max_late_s), (RouteKind::Score, Some(3600), Some(900)));
+        assert_eq!(problems(&course), Vec::<String>::new());
+        // control 31 and 33 are shared by the courses: each is one control of the release
+        assert_eq!(course.controls.iter().filter(|c| c.code == "33").count(), 1);
+    }
+
+    #[test]
+    fn a_course_naming_a_missing_control_is_refused_naming_the_course_control() {
+        let problems = from_iof(&CourseDef::default(), &fixture("unknown-control.xml")).expect_err("refused");
+        assert_eq!(
+            problems,
+            ["Course \"Short\" CourseControl 3 (line 80): control \"99\" does not exist (not among the file's Control elements)"]
+        );
+    }
+
+    #[test]
+    fn a_route_naming_no_iof_course_lists_those_there_are() {
+        let def = CourseDef { iof_xml: Some("courses.xml".into()), controls: Vec::new(), routes: vec![route("x", Some("Medium"))] };
+        let problems = from_iof(&def, &fixture("courses.xml")).expect_err("refused");
+        assert_eq!(problems, ["course.routes[x].iof_course: the file has no Course named \"Medium\" (it has: \"Long\", \"Short\", \"Score\")"]);
+    }
+
+    #[test]
+    fn a_classic_course_without_a_finish_is_refused_naming_the_route() {
+        // given an IOF file whose course Short stops at control 33
+        let course = from_iof(&CourseDef::default(), &fixture("no-finish.xml")).expect("parses");
+
+        // then validation names the route and what it ends with
+        let found = problems(&course);
+        assert!(found.contains(&"course.routes[Short].controls: must end with a finish control (\"33\" is not one)".to_string()), "{found:?}");
+    }
+
+    #[test]
+    fn validation_reports_every_problem_of_a_course_at_once() {
+        // given a written-out course with a problem of every kind
+        let mut far = control("31", "control");
+        far.lat = -91.0;
+        far.radius_m = Some(101);
+        let mut east = control("32", "control");
+        east.lng = 180.5;
+        east.points = Some(-5);
+        let def = CourseDef {
+            iof_xml: None,
+            controls: vec![control("S1", "start"), far, east, control("32", "control"), control("F1", "finish"), control("bad code", "control")],
+            routes: vec![
+                RouteDef { controls: vec!["31".into(), "S1".into(), "F1".into()], ..route("c-1", None) },
+                RouteDef { controls: vec!["S1".into(), "32".into(), "32".into(), "F1".into()], kind: Some("score".into()), ..route("s-1", None) },
+                RouteDef { controls: vec!["S1".into(), "F1".into()], time_limit_s: Some(60), ..route("c-1", None) },
+                RouteDef { controls: vec!["S1".into(), "F1".into()], kind: Some("relay".into()), ..route("r-1", None) },
+            ],
+        };
+
+        // when it is loaded and checked
+        let found = resolve(&def, std::path::Path::new(".")).expect_err("refused");
+
+        // then each problem is there, naming its control or route
+        for expected in [
+            "course.routes[r-1].kind: \"relay\" is not one of classic, score",
+            "course.controls: duplicate code \"32\"",
+            "course.controls[31].lat: -91 is outside -90..=90",
+            "course.controls[31].radius_m: 101 is outside 5..=100 m",
+            "course.controls[32].lng: 180.5 is outside -180..=180",
+            "course.controls[32].points: must be positive",
+            "course.controls[bad code].code: \"bad code\" must be 1-128 characters of letters, digits, '_', '-', '.', ':'",
+            "course.routes[c-1].controls: must start with a start control (\"31\" is not one)",
+            "course.routes[c-1].controls: \"S1\" is a start control in the middle of the route",
+            "course.routes[s-1].time_limit_s: a score route needs a positive time limit",
+            "course.routes[s-1].controls: \"32\" is listed twice (each control counts once)",
+            "course.routes[s-1].controls: \"32\" has no points (a score route's controls need positive points)",
+            "course.routes: duplicate route_code \"c-1\"",
+            "course.routes[c-1].time_limit_s: only score routes have one",
+        ] {
+            assert!(found.iter().any(|p| p == expected), "missing {expected:?} in {found:#?}");
+        }
+    }
+
+    #[test]
+    fn an_iof_file_and_written_out_controls_do_not_mix() {
+        let def = CourseDef { iof_xml: Some("courses.xml".into()), controls: vec![control("S1", "start")], routes: Vec::new() };
+        let problems = from_iof(&def, &fixture("courses.xml")).expect_err("refused");
+        assert_eq!(problems, ["course.controls: give the controls in the IOF file or here, not both"]);
+    }
+
+    #[test]
+    fn an_unreadable_iof_file_is_named() {
+        let def = CourseDef { iof_xml: Some("no-such.xml".into()), ..CourseDef::default() };
+        let problems = resolve(&def, std::path::Path::new("/nonexistent")).expect_err("refused");
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("course.iof_xml \"no-such.xml\": cannot read /nonexistent/no-such.xml"), "{problems:?}");
+    }
+}

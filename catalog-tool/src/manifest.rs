@@ -1,0 +1,152 @@
+//! The manifest a client downloads for a release: the ids, a summary of the map, the controls
+//! and the routes, as deterministic JSON (fixed field order, no maps, the same bytes for the
+//! same release every time). Its SHA-256 is the release's `manifest_checksum_sha256`, and it is
+//! stored under a key that names that checksum, so an unchanged release keeps its URL and a
+//! changed one never overwrites what a client may be downloading.
+
+use crate::file::{EventDef, MapDef, ReleaseDef};
+use serde::Serialize;
+use shared::catalog::course::{Control, Route};
+
+pub const MANIFEST_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+struct Body<'a> {
+    manifest_version: u32,
+    event_id: &'a str,
+    release_id: &'a str,
+    playfield_version_id: &'a str,
+    published_at: &'a str,
+    map: MapSummary<'a>,
+    control_count: i64,
+    route_codes: Vec<String>,
+    controls: &'a [Control],
+    routes: &'a [Route],
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct MapSummary<'a> {
+    map_id: &'a str,
+    display_name: &'a str,
+    scale_text: Option<&'a str>,
+}
+
+/// One release's manifest, ready to publish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    pub event_id: String,
+    pub release_id: String,
+    pub bytes: Vec<u8>,
+    /// SHA-256 of `bytes`, lowercase hex.
+    pub checksum: String,
+}
+
+impl Manifest {
+    /// Its object key: `manifests/<event>/<release>/<checksum>.json`.
+    pub fn key(&self) -> String {
+        format!("manifests/{}/{}/{}.json", self.event_id, self.release_id, self.checksum)
+    }
+
+    /// Its URL under the public base URL of the manifest bucket.
+    pub fn url(&self, base_url: &str) -> String {
+        format!("{}/{}", base_url.trim_end_matches('/'), self.key())
+    }
+}
+
+/// The manifest of `release` (its course loaded) of `event` on `map`.
+pub fn build(event: &EventDef, release: &ReleaseDef, map: &MapDef) -> Manifest {
+    let course = release.course();
+    let body = Body {
+        manifest_version: MANIFEST_VERSION,
+        event_id: &event.event_id,
+        release_id: &release.release_id,
+        playfield_version_id: &release.playfield_version_id,
+        published_at: &release.published_at,
+        map: MapSummary { map_id: &map.map_id, display_name: &map.display_name, scale_text: map.scale_text.as_deref() },
+        control_count: course.control_count(),
+        route_codes: course.route_codes(),
+        controls: &course.controls,
+        routes: &course.routes,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&body).expect("a manifest encodes");
+    bytes.push(b'\n');
+    let checksum = shared::crypto::sha256_hex(&bytes);
+    Manifest { event_id: event.event_id.clone(), release_id: release.release_id.clone(), bytes, checksum }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::file::CatalogFile;
+
+    const FILE: &str = r#"
+maps:
+  - { map_id: park, region_code: "310000", display_name: Park, scale_text: "1:4000" }
+events:
+  - event_id: ev-1
+    map_id: park
+    display_name: Sprint
+    playfield_kind: course
+    direct_entry_enabled: true
+    current_release_id: ev-1-rel-1
+    releases:
+      - release_id: ev-1-rel-1
+        published_at: "2026-03-01T08:00:00+08:00"
+        playfield_version_id: pfv_1
+        course:
+          iof_xml: courses.xml
+          routes:
+            - { route_code: long, iof_course: Long }
+            - { route_code: score-60, iof_course: Score, time_limit_s: 3600, penalty_points_per_started_minute: 10, max_late_s: 900 }
+"#;
+
+    fn file(text: &str) -> CatalogFile {
+        crate::parse_in(text, std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/iof"))).expect("valid")
+    }
+
+    fn manifest(text: &str) -> Manifest {
+        let file = file(text);
+        build(&file.events[0], &file.events[0].releases[0], &file.maps[0])
+    }
+
+    #[test]
+    fn the_same_release_gives_the_same_bytes_checksum_and_key() {
+        // given the same release loaded twice
+        let (a, b) = (manifest(FILE), manifest(FILE));
+
+        // then the manifests are byte for byte the same, and the checksum is their SHA-256
+        assert_eq!(a, b);
+        assert_eq!(a.checksum, shared::crypto::sha256_hex(&a.bytes));
+        assert_eq!(a.checksum.len(), 64);
+        assert_eq!(a.key(), format!("manifests/ev-1/ev-1-rel-1/{}.json", a.checksum));
+        assert_eq!(a.url("https://cdn.example.com/"), format!("https://cdn.example.com/{}", a.key()));
+    }
+
+    #[test]
+    fn the_manifest_holds_ids_map_controls_and_routes_in_a_fixed_order() {
+        let m = manifest(FILE);
+        let text = String::from_utf8(m.bytes.clone()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["manifest_version"], 1);
+        assert_eq!((json["event_id"].as_str(), json["release_id"].as_str()), (Some("ev-1"), Some("ev-1-rel-1")));
+        assert_eq!(json["map"], serde_json::json!({ "map_id": "park", "display_name": "Park", "scale_text": "1:4000" }));
+        assert_eq!((json["control_count"].as_i64(), json["route_codes"].clone()), (Some(4), serde_json::json!(["long", "score-60"])));
+        assert_eq!(json["controls"][1], serde_json::json!({ "code": "31", "kind": "control", "lat": 31.041, "lng": 121.212, "radius_m": 15, "points": 10 }));
+        assert_eq!(json["routes"][0]["controls"], serde_json::json!(["S1", "31", "32", "33", "34", "F1"]));
+        assert_eq!(json["routes"][1]["time_limit_s"], 3600);
+        // the order of the fields is the order written, so the bytes never depend on a map's order
+        let order: Vec<usize> =
+            ["\"manifest_version\"", "\"event_id\"", "\"release_id\"", "\"map\"", "\"controls\"", "\"routes\""].iter().map(|k| text.find(k).unwrap()).collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
+
+    #[test]
+    fn any_change_to_the_course_changes_the_checksum() {
+        let before = manifest(FILE);
+        let moved = manifest(&FILE.replace("score-60", "score-61"));
+        let renamed_map = manifest(&FILE.replace("display_name: Park,", "display_name: Park North,"));
+        assert_ne!(before.checksum, moved.checksum);
+        assert_ne!(before.checksum, renamed_map.checksum);
+        assert_ne!(before.key(), moved.key());
+    }
+}
