@@ -150,6 +150,7 @@ EXPECTED_5XX = {
     "listMySessions": (501, "session_history_not_ready"),
     # No WeChat app is configured on the local stack.
     "loginWithWechat": (503, "wechat_not_configured"),
+    "bindWechat": (503, "wechat_not_configured"),
 }
 
 

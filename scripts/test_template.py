@@ -180,7 +180,7 @@ class Versions(unittest.TestCase):
     def test_a_parameter_publishes_exactly_the_functions_that_read_it(self):
         self.assertEqual(self.new_versions(SmsHourlyLimitGlobal="2000"), {"SmsSendFunction"})
         self.assertEqual(self.new_versions(RealtimeEndpoint="wss://rt2.example.com/ws"), {"LaunchFunction"})
-        self.assertEqual(self.new_versions(WechatTimeoutMs="2000"), {"WechatLoginFunction"})
+        self.assertEqual(self.new_versions(WechatTimeoutMs="2000"), {"WechatLoginFunction", "AccountFunction"})
 
     def test_a_new_secret_reaches_every_function_that_reads_one(self):
         self.assertEqual(self.new_versions(SecretsName="client-api/prod-2"), set(FUNCTIONS) - {"SessionsFunction"})

@@ -66,6 +66,7 @@ pub fn desired(file: &CatalogFile, published: &HashMap<String, Published>) -> Ve
             competition_status: CompetitionStatus::parse(&c.competition_status).expect("validated"),
             competition_start_at: c.competition_start_at.clone(),
             competition_end_at: c.competition_end_at.clone(),
+            starts_at: parse_rfc3339(&c.competition_start_at),
             leaderboard_enabled: c.leaderboard_enabled,
             realtime_board_enabled: c.realtime_board_enabled,
             registration_enabled: r.enabled,

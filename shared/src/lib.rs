@@ -4,6 +4,7 @@
 //! code that speaks DynamoDB; `auth`, `catalog`, `profile` and `session` are the domain, plain
 //! rules over plain types that reach the table through `store`.
 
+pub mod account;
 pub mod auth;
 pub mod catalog;
 pub mod clock;

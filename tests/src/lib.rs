@@ -98,6 +98,23 @@ pub async fn db_at(endpoint: &str) -> Db {
     Db::with_client(aws_sdk_dynamodb::Client::from_conf(conf), table_name())
 }
 
+/// Every item of the suite's table, each as text — a test-only Scan (never on a request path),
+/// to show what a deletion left behind.
+pub async fn scan_table() -> Vec<String> {
+    let client =
+        aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&sdk_config().await).endpoint_url(moto_url()).build());
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = client.scan().table_name(table_name()).set_exclusive_start_key(start).send().await.expect("scan");
+        items.extend(out.items.unwrap_or_default().into_iter().map(|item| format!("{item:?}")));
+        start = out.last_evaluated_key.filter(|k| !k.is_empty());
+        if start.is_none() {
+            return items;
+        }
+    }
+}
+
 /// A unique suffix, so tests sharing one table never see each other's data.
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}{}", ulid::Ulid::new().to_string().to_lowercase())
@@ -455,5 +472,5 @@ pub fn open_registration(required: bool) -> Value {
 
 /// An access token for `user_id` as a login would issue it.
 pub fn access_token(user_id: &str, client_type: shared::types::ClientType) -> String {
-    tokens().issue_access(user_id, client_type, "dev_test", shared::clock::now())
+    tokens().issue_access(user_id, client_type, "dev_test", None, shared::clock::now())
 }

@@ -23,7 +23,7 @@ fn tokens() -> Tokens {
 }
 
 fn token_for(user_id: &str) -> String {
-    tokens().issue_access(user_id, ClientType::App, "dev_test_001", clock::now())
+    tokens().issue_access(user_id, ClientType::App, "dev_test_001", None, clock::now())
 }
 
 /// Between the SDK and moto: one request at a time, and every TransactWriteItems body kept so a
@@ -404,7 +404,7 @@ async fn a_token_is_required_and_must_be_valid() {
     assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
 
     // when the token expired, then 401 token_expired
-    let expired = tokens().issue_access(&user, ClientType::App, "dev_test_001", clock::now() - 7_200);
+    let expired = tokens().issue_access(&user, ClientType::App, "dev_test_001", None, clock::now() - 7_200);
     let (status, answer) = put(&f, &expired, body.clone()).await;
     assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("token_expired")));
 
@@ -413,6 +413,7 @@ async fn a_token_is_required_and_must_be_valid() {
         &user,
         ClientType::App,
         "dev_test_001",
+        None,
         clock::now(),
     );
     assert_eq!(put(&f, &forged, body.clone()).await.0, StatusCode::UNAUTHORIZED);

@@ -489,7 +489,7 @@ async fn competition_detail_shows_its_events_and_the_callers_registration() {
     assert_eq!(other["data"]["registration_status"], Value::Null);
 
     // a sent token that is expired or invalid is 401, never read as anonymous
-    let expired = tokens().issue_access(&user, ClientType::App, "dev_test", shared::clock::now() - 7200);
+    let expired = tokens().issue_access(&user, ClientType::App, "dev_test", None, shared::clock::now() - 7200);
     let (status, body) = get("catalog-competition", &path, "", Some(&expired)).await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("token_expired")));
     let (status, _) = get("catalog-competition", &path, "", Some("not-a-token")).await;
@@ -534,7 +534,7 @@ async fn an_event_in_a_competition_has_its_context_map_and_preview() {
     assert_eq!(body["data"]["competition_context"]["registration_status"], "registered");
 
     // an expired token is 401
-    let expired = tokens().issue_access(&user, ClientType::App, "dev_test", shared::clock::now() - 7200);
+    let expired = tokens().issue_access(&user, ClientType::App, "dev_test", None, shared::clock::now() - 7200);
     let (status, _) = get("catalog-competition-event", &path, "", Some(&expired)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 

@@ -586,6 +586,139 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     }
     table.push((route("POST", "/client/v1/events/{event_id}/launch"), cases));
 
+    // DELETE /competitions/{competition_id}/registrations
+    let mut cases: Vec<Bad> = bad_ids()
+        .into_iter()
+        .map(|(name, id)| Bad::new(format!("competition_id {name}"), "DELETE", format!("/client/v1/competitions/{id}/registrations")).bearer(t).field("competition_id"))
+        .collect();
+    let p = format!("/client/v1/competitions/{}/registrations", world.competition);
+    cases.push(Bad::new("not registered", "DELETE", p.clone()).bearer(t).answers(StatusCode::NOT_FOUND, "registration_not_found", None));
+    cases.push(
+        Bad::new("unknown competition", "DELETE", format!("/client/v1/competitions/{}/registrations", unique("cmp_")))
+            .bearer(t)
+            .answers(StatusCode::NOT_FOUND, "competition_not_found", None),
+    );
+    cases.push(Bad::new("no token", "DELETE", p.clone()).answers(StatusCode::UNAUTHORIZED, "unauthorized", None));
+    cases.push(Bad::new("oversized body", "DELETE", p.clone()).bearer(t).raw("application/json", oversized(&json!({}))).answers(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        Some("body"),
+    ));
+    table.push((route("DELETE", "/client/v1/competitions/{competition_id}/registrations"), cases));
+
+    // GET /me: nothing to send but the token
+    let p = "/client/v1/me";
+    let unauthorized = |name: &str, header: Option<String>| {
+        let bad = Bad::new(name, "GET", p).answers(StatusCode::UNAUTHORIZED, "unauthorized", None);
+        match header {
+            Some(h) => bad.auth(&h),
+            None => bad,
+        }
+    };
+    let mut cases = vec![
+        unauthorized("no token", None),
+        unauthorized("Basic auth", Some("Basic dXNlcjpwYXNz".into())),
+        unauthorized("empty bearer", Some("Bearer ".into())),
+        unauthorized("garbage bearer", Some("Bearer a.b.c".into())),
+        unauthorized("10 KB bearer", Some(format!("Bearer {}", "t".repeat(10 * 1024)))),
+        unauthorized("bearer without scheme", Some(token.clone())),
+        unauthorized("token of another key", Some(format!("Bearer {}", Tokens::new(b"another-key-another-key-another-key!", "client-api", "client-api", 3600, 7200).issue_access(&user, ClientType::App, "dev_adv", None, clock::now())))),
+        unauthorized("session token", Some(format!("Bearer {}", tests::tokens().issue_session(&user, ClientType::App, "dev_adv", "ses_x", clock::now()).0))),
+        Bad::new("expired", "GET", p).auth(&format!("Bearer {}", tests::tokens().issue_access(&user, ClientType::App, "dev_adv", None, clock::now() - 7200))).answers(StatusCode::UNAUTHORIZED, "token_expired", None),
+    ];
+    cases.push(get_oversized(p, t));
+    table.push((route("GET", p), cases));
+
+    // DELETE /me: never with a code that could delete the account
+    let p = "/client/v1/me";
+    let base = json!({ "country_code": "86", "mobile": login_mobile, "sms_code": "123456" });
+    let mut cases = body_cases("DELETE", p, t, &base, Some("country_code"));
+    cases.extend(field_cases(
+        "DELETE",
+        p,
+        t,
+        vec![
+            ("missing sms_code", without(&base, "sms_code"), "sms_code"),
+            ("5-digit sms_code", with(&base, "sms_code", json!("12345")), "sms_code"),
+            ("sms_code as number", with(&base, "sms_code", json!(123456)), "sms_code"),
+            ("mobile with letters", with(&base, "mobile", json!("1391234567x")), "mobile"),
+            ("country not allowed", with(&base, "country_code", json!("1")), "country_code"),
+        ],
+    ));
+    cases.push(Bad::new("a code never sent", "DELETE", p).bearer(t).json(&base).answers(StatusCode::UNAUTHORIZED, "sms_code_invalid", Some("sms_code")));
+    table.push((route("DELETE", p), cases));
+
+    // POST /me/identities/mobile
+    let p = "/client/v1/me/identities/mobile";
+    let mut cases = body_cases("POST", p, t, &base, Some("country_code"));
+    cases.extend(field_cases(
+        "POST",
+        p,
+        t,
+        vec![
+            ("missing mobile", without(&base, "mobile"), "mobile"),
+            ("empty sms_code", with(&base, "sms_code", json!("")), "sms_code"),
+            ("full-width digits", with(&base, "mobile", json!("１３９１２３４５６７８")), "mobile"),
+            ("country_code as number", with(&base, "country_code", json!(86)), "country_code"),
+        ],
+    ));
+    table.push((route("POST", p), cases));
+
+    // POST /me/identities/wechat: never a code WeChat would be asked about
+    let p = "/client/v1/me/identities/wechat";
+    let base = json!({ "wechat_login_code": "wx-code" });
+    let mut cases = body_cases("POST", p, t, &base, Some("wechat_login_code"));
+    cases.extend(field_cases(
+        "POST",
+        p,
+        t,
+        vec![
+            ("empty code", with(&base, "wechat_login_code", json!("")), "wechat_login_code"),
+            ("600-char code", with(&base, "wechat_login_code", json!("c".repeat(600))), "wechat_login_code"),
+            ("code with a space", with(&base, "wechat_login_code", json!("a b")), "wechat_login_code"),
+            ("code as object", with(&base, "wechat_login_code", json!({ "a": 1 })), "wechat_login_code"),
+        ],
+    ));
+    table.push((route("POST", p), cases));
+
+    // GET /me/registrations
+    let p = "/client/v1/me/registrations";
+    let q = |name: &str, query: String, field: &'static str| Bad::new(name, "GET", format!("{p}?{query}")).bearer(t).field(field);
+    let b64 = |text: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+    };
+    let mut cases = vec![
+        q("limit=0", "limit=0".into(), "limit"),
+        q("limit=51", "limit=51".into(), "limit"),
+        q("limit=abc", "limit=abc".into(), "limit"),
+        q("limit=1.5", "limit=1.5".into(), "limit"),
+        q("cursor not base64", "cursor=%21%21".into(), "cursor"),
+        q("cursor without a separator", format!("cursor={}", b64("12345")), "cursor"),
+        q("cursor with a negative time", format!("cursor={}", b64("-1:cmp_a")), "cursor"),
+        q("cursor with a slash in the id", format!("cursor={}", b64("1:a/b")), "cursor"),
+        q("10 KB cursor", format!("cursor={}", b64(&"1:".repeat(5000))), "cursor"),
+    ];
+    cases.push(get_oversized(p, t));
+    table.push((route("GET", p), cases));
+
+    // POST /auth/logout
+    let p = "/client/v1/auth/logout";
+    let base = json!({ "refresh_token": "rt_not_a_token", "all_devices": false });
+    let mut cases = body_cases("POST", p, t, &base, Some("refresh_token"));
+    cases.extend(field_cases(
+        "POST",
+        p,
+        t,
+        vec![
+            ("empty refresh_token", with(&base, "refresh_token", json!("")), "refresh_token"),
+            ("300-char refresh_token", with(&base, "refresh_token", json!("r".repeat(300))), "refresh_token"),
+            ("refresh_token as number", with(&base, "refresh_token", json!(1)), "refresh_token"),
+            ("all_devices as string", with(&base, "all_devices", json!("yes")), "all_devices"),
+        ],
+    ));
+    table.push((route("POST", p), cases));
+
     // the reserved routes: 501 with their code whatever is sent (an oversized body is refused
     // first, by the shared entry, with 413)
     let mut reserved_table: Vec<(&'static Route, Vec<Bad>)> = Vec::new();
@@ -706,6 +839,7 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     );
     assert!(stored(&keys::competition(&unknown_competition)).await.is_none(), "counting a registration created a phantom competition");
     assert!(sessions_of(&user).await.is_empty(), "a malformed launch created a session");
+    assert_eq!(api.get("/client/v1/me", t).await.0, StatusCode::OK, "a malformed request deleted the account");
     assert!(
         stored(&keys::idempotency(shared::store::keys::IdempotencyScope::Launch, &shared::session::launch::launch_key(&user, &launch_key)))
             .await
@@ -858,17 +992,23 @@ async fn forged_expired_foreign_and_session_tokens_are_401_and_never_served() {
         ("HS512 signed with our key", Some(format!("Bearer {hs512}")), unauthorized),
         (
             "expired",
-            Some(format!("Bearer {}", tests::tokens().issue_access(&victim, ClientType::App, "dev_adv", now - 3600 - 5))),
+            Some(format!("Bearer {}", tests::tokens().issue_access(&victim, ClientType::App, "dev_adv", None, now - 3600 - 5))),
             "token_expired",
         ),
         (
             "foreign audience",
-            Some(format!("Bearer {}", other_tokens("client-api", "admin-api").issue_access(&victim, ClientType::App, "dev_adv", now))),
+            Some(format!(
+                "Bearer {}",
+                other_tokens("client-api", "admin-api").issue_access(&victim, ClientType::App, "dev_adv", None, now)
+            )),
             unauthorized,
         ),
         (
             "foreign issuer",
-            Some(format!("Bearer {}", other_tokens("someone-else", "client-api").issue_access(&victim, ClientType::App, "dev_adv", now))),
+            Some(format!(
+                "Bearer {}",
+                other_tokens("someone-else", "client-api").issue_access(&victim, ClientType::App, "dev_adv", None, now)
+            )),
             unauthorized,
         ),
         ("session token", Some(format!("Bearer {session_token}")), unauthorized),

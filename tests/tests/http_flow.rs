@@ -200,7 +200,7 @@ async fn catalog_rules_over_http() {
     // optional auth: anonymous is served with null; a sent but expired or forged token is 401
     let (status, anon) = api.get("/client/v1/competitions/cmp_classic_demo_001/events/sample-classic-001", None).await;
     assert_eq!((status, &anon["data"]["competition_context"]["registration_status"]), (StatusCode::OK, &Value::Null));
-    let expired = tests::tokens().issue_access("usr_x", shared::types::ClientType::App, "d", shared::clock::now() - 7200);
+    let expired = tests::tokens().issue_access("usr_x", shared::types::ClientType::App, "d", None, shared::clock::now() - 7200);
     for (token, code) in [(expired.as_str(), "token_expired"), ("not.a.token", "unauthorized")] {
         let (status, body) = api.get("/client/v1/competitions/cmp_classic_demo_001", Some(token)).await;
         assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some(code)));

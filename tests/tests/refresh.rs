@@ -15,10 +15,9 @@ async fn function(rotation: bool) -> TokenRefresh {
 async fn stored_token(client_type: ClientType, ttl_sec: i64) -> (String, String) {
     let db = db().await;
     let user = unique("usr_");
-    let (token, put) =
-        refresh::issue(&db, &RefreshConfig { ttl_sec, rotation: false }, &user, client_type, "dev_1", None, shared::clock::now());
-    db.transact(shared::store::db::Tx::new().with("refresh_token", put)).await.unwrap();
-    (token, user)
+    let issued = refresh::issue(&db, &RefreshConfig { ttl_sec, rotation: false }, &user, client_type, "dev_1", None, shared::clock::now());
+    db.transact(shared::store::db::Tx::new().with("refresh_token", issued.write)).await.unwrap();
+    (issued.token, user)
 }
 
 async fn redeem(f: &TokenRefresh, token: &str, client_type: &str) -> (StatusCode, Value) {

@@ -1,5 +1,6 @@
 //! `body-profile`: `PUT /client/v1/me/body-profile` — the caller completes or updates their own body profile.
 
+use shared::auth::refresh;
 use shared::auth::tokens::Tokens;
 use shared::config::ConfigError;
 use shared::profile::{self, ProfileChange};
@@ -30,7 +31,7 @@ impl Function for BodyProfile {
         let change: ProfileChange = call.json()?;
         let now = clock::now();
         change.validate(now)?;
-        let profile = profile::update(&self.db, &claims.sub, &change, now).await?;
+        let profile = profile::update(&self.db, &claims.sub, &change, now, &refresh::login_alive(&self.db, &claims)).await?;
         Ok(Reply::ok(profile.view()))
     }
 }

@@ -2,6 +2,7 @@
 //! `POST /client/v1/events/{event_id}/launch` — start a game session on the release the client holds.
 
 use serde::Deserialize;
+use shared::auth::refresh;
 use shared::auth::tokens::Tokens;
 use shared::http::error::ErrorCode;
 use shared::http::request::{check_id, check_token};
@@ -76,8 +77,8 @@ impl Function for Launch {
                     launch::clear(&self.db, venue, event_id, &claims.sub, &req.release_id, req.route_code.as_deref(), now).await?;
                 let session = launch::Session::new(&claims, venue, event_id, &req.device_id, &cleared, now);
                 let reply = Reply::ok(session.view(&self.tokens, &self.realtime_endpoint));
-                let done = claimed.complete(&self.db, &reply);
-                launch::commit(&self.db, cleared, &session, done).await?;
+                let done = claimed.complete(&self.db, &reply, &claims.sub);
+                launch::commit(&self.db, cleared, &session, done, refresh::login_alive(&self.db, &claims)).await?;
                 Ok(reply)
             })
             .await

@@ -1,12 +1,16 @@
-//! `registration`: one registration per user per competition, within its window and capacity.
+//! `registration`: `POST` and `DELETE /client/v1/competitions/{competition_id}/registrations` —
+//! one registration per user per competition, within its window and capacity; cancelled while
+//! registration is open and the competition has not started.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
+use shared::auth::refresh;
 use shared::auth::tokens::Tokens;
 use shared::catalog;
 use shared::catalog::registration::{self, RegistrationStatus};
 use shared::config::ConfigError;
 use shared::http::request::check_id;
+use shared::http::routes::Operation;
 use shared::store::db::{self, Db};
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock};
 
@@ -41,6 +45,10 @@ impl Function for Registration {
     async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
         let claims = self.tokens.require(&call)?;
         let competition_id = call.id("competition_id")?;
+        if call.route.operation == Operation::CancelRegistration {
+            registration::cancel(&self.db, competition_id, &claims.sub, clock::now(), refresh::login_alive(&self.db, &claims)).await?;
+            return Ok(Reply::ok(json!({ "competition_id": competition_id, "status": "cancelled" })));
+        }
         let body: Body = call.json()?;
         if let Some(group_id) = &body.group_id {
             check_id("group_id", group_id)?;
@@ -50,13 +58,13 @@ impl Function for Registration {
         let registration = catalog::Registration {
             registration_id: shared::ids::mint("reg"),
             competition_id: competition_id.to_owned(),
-            user_id: claims.sub,
+            user_id: claims.sub.clone(),
             status: RegistrationStatus::Registered,
             group_id: body.group_id,
             form_payload,
             created_at: clock::now(),
         };
-        registration::register(&self.db, &registration).await?;
+        registration::register(&self.db, &registration, refresh::login_alive(&self.db, &claims)).await?;
         Ok(Reply::ok(json!({ "registration_id": registration.registration_id, "status": registration.status })))
     }
 }

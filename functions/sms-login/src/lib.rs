@@ -49,7 +49,7 @@ impl Function for SmsLogin {
         self.accounts
             .idempotency
             .once(db, IdempotencyScope::Login, &key, &payload, now, &replays, async |claimed| {
-                let identity = Identity::mobile(&e164);
+                let identity = Identity::mobile(&req.country_code, &e164);
                 let [code_key, guard_key] = sms::verify_keys(&e164);
                 let [code, guard, known] = db.batch_get([code_key, guard_key, identity.key()]).await?;
                 let verified = sms::verify(db, &self.sms, &e164, &req.sms_code, &req.device_id, code, guard, now).await?;

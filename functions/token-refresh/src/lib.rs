@@ -43,7 +43,7 @@ impl Function for TokenRefresh {
         let redeemed = refresh::redeem(&self.db, &self.refresh, &req.refresh_token, req.client_type, now).await?;
         let item = &redeemed.item;
         let mut data = json!({
-            "access_token": self.tokens.issue_access(&item.user_id, item.client_type, &item.device_id, now),
+            "access_token": self.tokens.issue_access(&item.user_id, item.client_type, &item.device_id, Some(&item.family_id), now),
             "expires_in_sec": self.tokens.access_ttl_sec,
         });
         // Only with rotation on (off by default, so the contract's response is unchanged).

@@ -40,32 +40,75 @@ impl Accounts {
 pub struct Identity {
     kind: IdentityKind,
     value: String,
+    /// Mobiles only: the country code, to show the number as `+86 151****0729`.
+    country_code: Option<String>,
 }
 
 impl Identity {
-    pub fn mobile(e164: &str) -> Self {
-        Self { kind: IdentityKind::Mobile, value: e164.to_owned() }
+    pub fn mobile(country_code: &str, e164: &str) -> Self {
+        Self { kind: IdentityKind::Mobile, value: e164.to_owned(), country_code: Some(country_code.to_owned()) }
     }
 
     /// unionid is the same person across the mini-program and the app; openid only within one appid.
     pub fn wechat(user: &WechatUser) -> Self {
         match &user.unionid {
-            Some(unionid) => Self { kind: IdentityKind::WechatUnion, value: unionid.clone() },
-            None => Self { kind: IdentityKind::WechatOpen, value: format!("{}:{}", user.app_id, user.openid) },
+            Some(unionid) => Self { kind: IdentityKind::WechatUnion, value: unionid.clone(), country_code: None },
+            None => Self { kind: IdentityKind::WechatOpen, value: format!("{}:{}", user.app_id, user.openid), country_code: None },
         }
     }
 
     pub fn key(&self) -> Key {
         keys::identity(self.kind, &self.value)
     }
+
+    /// The writes that make this identity `user_id`'s: the identity, only if nobody has it
+    /// ([`IDENTITY`] fails otherwise), and the user's login of its kind, only if they have none
+    /// yet ([`LOGIN`] fails otherwise).
+    pub fn bind(&self, db: &Db, user_id: &str, now: i64) -> Tx {
+        let identity = IdentityItem { kind: self.kind, user_id: user_id.to_owned(), created_at: now };
+        let login =
+            LoginLink { identity_kind: self.kind, value: self.value.clone(), country_code: self.country_code.clone(), bound_at: now };
+        Tx::new()
+            .with(IDENTITY, db.put_new(&self.key(), &identity))
+            .with(LOGIN, db.put_new(&keys::user_login(user_id, self.kind.login_kind()), &login))
+    }
+}
+
+/// A user's way to log in (`keys::user_login`), pointing at its identity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginLink {
+    pub identity_kind: IdentityKind,
+    /// The identity's value: a mobile in E.164, a unionid, or appid:openid. Never shown.
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+    pub bound_at: i64,
+}
+
+impl Record for LoginLink {
+    const ENTITY: &'static str = "user_login";
+}
+
+impl LoginLink {
+    pub fn identity_key(&self) -> Key {
+        keys::identity(self.identity_kind, &self.value)
+    }
+
+    /// A mobile as the account shows it: `+86 151****0729`.
+    pub fn masked_mobile(&self) -> Option<String> {
+        let cc = self.country_code.as_deref()?;
+        let national = self.value.strip_prefix('+')?.strip_prefix(cc)?;
+        let (head, tail) = (national.get(..3)?, national.get(national.len().checked_sub(4)?..)?);
+        Some(format!("+{cc} {head}****{tail}"))
+    }
 }
 
 /// A login identity's owner (`keys::identity`): one user per identity.
 #[derive(Serialize, Deserialize)]
-struct IdentityItem {
-    kind: IdentityKind,
-    user_id: String,
-    created_at: i64,
+pub struct IdentityItem {
+    pub kind: IdentityKind,
+    pub user_id: String,
+    pub created_at: i64,
 }
 
 impl Record for IdentityItem {
@@ -74,10 +117,10 @@ impl Record for IdentityItem {
 
 /// A user's own record (`keys::user`).
 #[derive(Serialize, Deserialize)]
-struct UserItem {
-    user_id: String,
-    created_at: i64,
-    first_login_method: LoginMethod,
+pub struct UserItem {
+    pub user_id: String,
+    pub created_at: i64,
+    pub first_login_method: LoginMethod,
 }
 
 impl Record for UserItem {
@@ -113,8 +156,9 @@ pub struct Attempt<'a> {
     pub credential_spent: fn() -> ApiError,
 }
 
-/// The login transaction's item that makes an identity one user's.
-const IDENTITY: &str = "identity";
+// The items of a transaction that binds an identity, by name.
+pub const IDENTITY: &str = "identity";
+pub const LOGIN: &str = "user_login";
 
 impl Accounts {
     /// Logs the identity in (creating the user on first login) and completes the idempotency
@@ -124,8 +168,7 @@ impl Accounts {
         // Twice at most: a first login that loses the race for its identity joins the winner's user.
         for _ in 0..2 {
             let user_id = existing.clone().unwrap_or_else(|| crate::ids::mint("usr"));
-            let (refresh_token, refresh_put) =
-                refresh::issue(&self.db, &self.refresh, &user_id, attempt.client_type, attempt.device_id, None, now);
+            let refresh = refresh::issue(&self.db, &self.refresh, &user_id, attempt.client_type, attempt.device_id, None, now);
             let status_read = async {
                 match &existing {
                     Some(id) => profile::status(&self.db, id).await,
@@ -134,8 +177,8 @@ impl Accounts {
             };
             let data = |body_profile_status| LoginData {
                 user_id: user_id.clone(),
-                access_token: self.tokens.issue_access(&user_id, attempt.client_type, attempt.device_id, now),
-                refresh_token: refresh_token.clone(),
+                access_token: self.tokens.issue_access(&user_id, attempt.client_type, attempt.device_id, Some(&refresh.family_id), now),
+                refresh_token: refresh.token.clone(),
                 login_method: attempt.method,
                 body_profile_status,
                 expires_in_sec: self.tokens.access_ttl_sec,
@@ -144,11 +187,10 @@ impl Accounts {
             // (sealed into the idempotency record by the same transaction) is final.
             let reply = Reply::ok(data(status_read.await?));
             let mut tx = attempt.credential_writes.clone();
-            tx.push("refresh_token", refresh_put);
-            tx.push("idempotency", claimed.complete(&self.db, &reply));
+            tx.push("refresh_token", refresh.write);
+            tx.push("idempotency", claimed.complete(&self.db, &reply, &user_id));
             if existing.is_none() {
-                let identity = IdentityItem { kind: attempt.identity.kind, user_id: user_id.clone(), created_at: now };
-                tx.push(IDENTITY, self.db.put_new(&attempt.identity.key(), &identity));
+                tx.append(attempt.identity.bind(&self.db, &user_id, now));
                 let user = UserItem { user_id: user_id.clone(), created_at: now, first_login_method: attempt.method };
                 tx.push("user", self.db.put_new(&keys::user(&user_id), &user));
                 tx.append(profile::initial_items(&self.db, &user_id, now));
@@ -235,5 +277,23 @@ mod tests {
         assert_ne!(sms_login_key("+8613900000001", "k"), sms_login_key("+8613900000002", "k"));
         assert_ne!(wechat_login_key("code-a", "k"), wechat_login_key("code-b", "k"));
         assert!(!wechat_login_key("secret-code", "k").contains("secret-code"));
+    }
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::*;
+
+    #[test]
+    fn a_mobile_is_shown_masked_and_a_wechat_never() {
+        let link = |kind, value: &str, cc: Option<&str>| LoginLink {
+            identity_kind: kind,
+            value: value.into(),
+            country_code: cc.map(String::from),
+            bound_at: 0,
+        };
+        assert_eq!(link(IdentityKind::Mobile, "+8615168870729", Some("86")).masked_mobile().as_deref(), Some("+86 151****0729"));
+        assert_eq!(link(IdentityKind::Mobile, "+85291234567", Some("852")).masked_mobile().as_deref(), Some("+852 912****4567"));
+        assert_eq!(link(IdentityKind::WechatUnion, "union-secret", None).masked_mobile(), None);
     }
 }

@@ -1,6 +1,7 @@
 //! Refresh tokens: opaque 256-bit values stored only as SHA-256, bound to a user and client
 //! type, with an absolute expiry; optional rotation with reuse detection that revokes the family.
 
+use crate::auth::tokens::Claims;
 use crate::config::{self, ConfigError};
 use crate::crypto;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
@@ -42,6 +43,11 @@ impl Record for RefreshItem {
     const ENTITY: &'static str = "refresh_token";
 }
 
+/// Where a refresh token is stored: under its hash, never the token itself.
+pub fn key_of_token(token: &str) -> keys::Key {
+    keys::refresh_token(&token_hash(token))
+}
+
 fn token_hash(token: &str) -> String {
     crypto::sha256_hex(token.as_bytes())
 }
@@ -55,9 +61,10 @@ pub fn issue(
     device_id: &str,
     family_id: Option<&str>,
     now: i64,
-) -> (String, Write) {
+) -> Issued {
     let token = format!("rt_{}", crypto::random_token());
-    let key = keys::refresh_token(&token_hash(&token));
+    let hash = token_hash(&token);
+    let key = keys::refresh_token(&hash);
     let item = RefreshItem {
         user_id: user_id.into(),
         client_type,
@@ -68,7 +75,33 @@ pub fn issue(
         used_at: None,
         revoked_at: None,
     };
-    (token, db.put_new(&key, &item))
+    let write = db.put_new_owned(&key, &keys::user_refresh_token(user_id, &hash), &item);
+    Issued { token, family_id: item.family_id, write }
+}
+
+/// A new refresh token, the family it belongs to, and the write that stores it.
+pub struct Issued {
+    pub token: String,
+    pub family_id: String,
+    pub write: Write,
+}
+
+/// The item of a write whose caller's login must not have ended (logout, account deletion).
+pub const LOGIN_ALIVE: &str = "login_alive";
+
+/// The condition a write by `claims` carries so that a logged-out access token is refused at
+/// once: it rides in the write's own transaction, no extra round trip. (Tokens without a
+/// family — none are issued since — expire within `ACCESS_TOKEN_TTL_SEC` as before.)
+pub fn login_alive(db: &Db, claims: &Claims) -> Tx {
+    match &claims.fam {
+        Some(family_id) => Tx::new().with(LOGIN_ALIVE, store::family_alive(db, family_id)),
+        None => Tx::new(),
+    }
+}
+
+/// The answer to a write whose login has ended.
+pub fn logged_out() -> ApiError {
+    ApiError::unauthorized("this login has ended; log in again")
 }
 
 fn invalid() -> ApiError {
@@ -101,7 +134,7 @@ pub async fn redeem(db: &Db, cfg: &RefreshConfig, token: &str, client_type: Clie
         revoke_family(db, &item.family_id, now).await?;
         return Err(reused());
     }
-    let (successor, put) = issue(
+    let successor = issue(
         db,
         &RefreshConfig { ttl_sec: item.expires_at - now, ..cfg.clone() },
         &item.user_id,
@@ -113,9 +146,9 @@ pub async fn redeem(db: &Db, cfg: &RefreshConfig, token: &str, client_type: Clie
     let tx = Tx::new()
         .with("refresh_token", store::spend(db, &key, now))
         .with("refresh_family", store::family_alive(db, &item.family_id))
-        .with("successor", put);
+        .with("successor", successor.write);
     match db.transact(tx).await {
-        Ok(()) => Ok(Refreshed { item, rotated: Some(successor) }),
+        Ok(()) => Ok(Refreshed { item, rotated: Some(successor.token) }),
         // Spent concurrently, or its family was revoked: either way a reuse.
         Err(TxError::Conditions(_)) => {
             revoke_family(db, &item.family_id, now).await?;

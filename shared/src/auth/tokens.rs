@@ -33,6 +33,10 @@ pub struct Claims {
     pub typ: TokenKind,
     pub client_type: ClientType,
     pub device_id: String,
+    /// Access tokens of a login: the refresh-token family of that login, whose revocation
+    /// (logout, account deletion) makes writes refuse the token at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fam: Option<String>,
     /// Session tokens only: the session they open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
@@ -83,7 +87,7 @@ impl Tokens {
         format!("{}:session", self.audience)
     }
 
-    pub fn issue_access(&self, user_id: &str, client_type: ClientType, device_id: &str, now: i64) -> String {
+    pub fn issue_access(&self, user_id: &str, client_type: ClientType, device_id: &str, family_id: Option<&str>, now: i64) -> String {
         self.sign(&Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
@@ -94,6 +98,7 @@ impl Tokens {
             typ: TokenKind::Access,
             client_type,
             device_id: device_id.to_owned(),
+            fam: family_id.map(str::to_owned),
             sid: None,
         })
     }
@@ -110,6 +115,7 @@ impl Tokens {
             typ: TokenKind::Session,
             client_type,
             device_id: device_id.to_owned(),
+            fam: None,
             sid: Some(session_id.to_owned()),
         });
         (token, exp)
@@ -188,6 +194,7 @@ mod tests {
             typ: TokenKind::Access,
             client_type: ClientType::App,
             device_id: "dev_1".into(),
+            fam: None,
             sid: None,
         }
     }
@@ -196,7 +203,8 @@ mod tests {
     fn access_tokens_round_trip_and_are_not_session_tokens() {
         let t = tokens();
         let now = crate::clock::now();
-        let token = t.issue_access("usr_1", ClientType::App, "dev_1", now);
+        let token = t.issue_access("usr_1", ClientType::App, "dev_1", Some("fam_1"), now);
+        assert_eq!(t.verify_access(&token).unwrap().fam.as_deref(), Some("fam_1"));
         assert_eq!(t.verify_access(&token).unwrap().sub, "usr_1");
         assert_eq!(t.verify_session(&token).unwrap_err().code, ErrorCode::Unauthorized);
         let (session, _) = t.issue_session("usr_1", ClientType::App, "dev_1", "ses_1", now);

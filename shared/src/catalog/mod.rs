@@ -129,6 +129,9 @@ pub struct CompetitionMeta {
     /// RFC 3339, shown as given.
     pub competition_start_at: String,
     pub competition_end_at: String,
+    /// `competition_start_at` in epoch seconds: a cancellation's condition compares it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<i64>,
     pub leaderboard_enabled: bool,
     pub realtime_board_enabled: bool,
     pub registration_enabled: bool,

@@ -21,6 +21,7 @@ crate::plain_enum! {
         ListEvents = "listEvents",
         GetEvent = "getEvent",
         RegisterForCompetition = "registerForCompetition",
+        CancelRegistration = "cancelRegistration",
         LaunchCompetitionEvent = "launchCompetitionEvent",
         LaunchEvent = "launchEvent",
         UploadSession = "uploadSession",
@@ -32,6 +33,12 @@ crate::plain_enum! {
         GetSessionHeartRate = "getSessionHeartRate",
         ListMySessions = "listMySessions",
         GetOpenApi = "getOpenApi",
+        GetMe = "getMe",
+        DeleteMe = "deleteMe",
+        BindMobile = "bindMobile",
+        BindWechat = "bindWechat",
+        ListMyRegistrations = "listMyRegistrations",
+        Logout = "logout",
     }
 }
 
@@ -61,6 +68,7 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/client/v1/events", "catalog", Operation::ListEvents),
     r("GET", "/client/v1/events/{event_id}", "catalog", Operation::GetEvent),
     r("POST", "/client/v1/competitions/{competition_id}/registrations", "registration", Operation::RegisterForCompetition),
+    r("DELETE", "/client/v1/competitions/{competition_id}/registrations", "registration", Operation::CancelRegistration),
     r("POST", "/client/v1/competitions/{competition_id}/events/{event_id}/launch", "launch", Operation::LaunchCompetitionEvent),
     r("POST", "/client/v1/events/{event_id}/launch", "launch", Operation::LaunchEvent),
     r("POST", "/client/v1/session-uploads", "sessions", Operation::UploadSession),
@@ -72,6 +80,12 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/client/v1/sessions/{session_id}/heart-rate", "sessions", Operation::GetSessionHeartRate),
     r("GET", "/client/v1/me/sessions", "sessions", Operation::ListMySessions),
     r("GET", "/client/v1/openapi.yaml", "sessions", Operation::GetOpenApi),
+    r("GET", "/client/v1/me", "account", Operation::GetMe),
+    r("DELETE", "/client/v1/me", "account", Operation::DeleteMe),
+    r("POST", "/client/v1/me/identities/mobile", "account", Operation::BindMobile),
+    r("POST", "/client/v1/me/identities/wechat", "account", Operation::BindWechat),
+    r("GET", "/client/v1/me/registrations", "account", Operation::ListMyRegistrations),
+    r("POST", "/client/v1/auth/logout", "account", Operation::Logout),
 ];
 
 /// The catch-all (`ANY /client/v1/{proxy+}` deployed) that turns every other path into an

@@ -9,6 +9,7 @@
 //! that first completes it and never changes afterwards; a profile never goes back to `pending`
 //! (fields can be changed but never unset, so completeness cannot be lost anyway).
 
+use crate::auth::refresh::{LOGIN_ALIVE, logged_out};
 use crate::clock;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::db::{Db, Record, Tx, TxError, Write, jitter};
@@ -246,7 +247,7 @@ pub async fn status(db: &Db, user_id: &str) -> ApiResult<BodyProfileStatus> {
 /// (profile update conditional on the version read + a new version item). A lost race re-reads
 /// and retries with jitter; after [`MAX_ATTEMPTS`] the caller gets 409 `profile_update_conflict`.
 /// Returns the merged profile as written. 404 `user_not_found` when the user has no profile.
-pub async fn update(db: &Db, user_id: &str, change: &ProfileChange, now: i64) -> ApiResult<ProfileItem> {
+pub async fn update(db: &Db, user_id: &str, change: &ProfileChange, now: i64, caller: &Tx) -> ApiResult<ProfileItem> {
     let key: Key = keys::body_profile(user_id);
     for attempt in 0..MAX_ATTEMPTS {
         if attempt > 0 {
@@ -264,9 +265,11 @@ pub async fn update(db: &Db, user_id: &str, change: &ProfileChange, now: i64) ->
         }
         profile.version = read_version + 1;
         profile.updated_at = now;
-        let tx = Tx::new().with(PROFILE, store::update_from(db, &profile, read_version)).with(PROFILE_VERSION, put_version(db, &profile));
+        let mut tx = caller.clone();
+        tx.push(PROFILE, store::update_from(db, &profile, read_version)).push(PROFILE_VERSION, put_version(db, &profile));
         match db.transact(tx).await {
             Ok(()) => return Ok(profile),
+            Err(e) if e.failed(LOGIN_ALIVE) => return Err(logged_out()),
             // Another write moved the version on: merge over its result.
             Err(e) if e.failed(PROFILE) => continue,
             Err(TxError::Conditions(failed)) => {

@@ -2,6 +2,7 @@
 //! event (inside a competition or by direct entry), and the session record that freezes the
 //! release and route for the session chain that follows.
 
+use crate::auth::refresh::{LOGIN_ALIVE, logged_out};
 use crate::auth::tokens::{Claims, Tokens};
 use crate::catalog::{CompetitionEvent, CompetitionMeta, EventMeta, Registration};
 use crate::crypto;
@@ -200,12 +201,14 @@ impl Session {
 
 /// Writes the session with the launch's guards and the idempotency completion in one
 /// transaction; a guard that no longer holds is answered as the rule it protects.
-pub async fn commit(db: &Db, cleared: Cleared, session: &Session, done: Write) -> ApiResult<()> {
-    let mut tx = cleared.guards;
+pub async fn commit(db: &Db, cleared: Cleared, session: &Session, done: Write, caller: Tx) -> ApiResult<()> {
+    let mut tx = caller;
+    tx.append(cleared.guards);
     tx.push("session", store::session::put_new(db, session));
     tx.push("idempotency", done);
     match db.transact(tx).await {
         Ok(()) => Ok(()),
+        Err(e) if e.failed(LOGIN_ALIVE) => Err(logged_out()),
         Err(e) if e.failed(RELEASE_GUARD) => {
             let event: Option<EventMeta> = db.get(&keys::event(&session.event_id)).await?;
             Err(event.map(|e| stale(&e.current_release_id)).unwrap_or_else(event_not_found))

@@ -49,6 +49,48 @@ pub fn take_place(db: &Db, competition_id: &str, now: i64) -> Write {
     TransactWriteItem::builder().update(update).build()
 }
 
+/// Gives one place of the competition back: only while registration is open at `now` and the
+/// competition has not started.
+pub fn free_place(db: &Db, competition_id: &str, now: i64) -> Write {
+    let update = Update::builder()
+        .table_name(&db.table)
+        .set_key(Some(keys::competition(competition_id).to_map()))
+        .update_expression("ADD #count :minus")
+        .condition_expression(
+            "#enabled = :true AND #count > :zero \
+             AND (attribute_not_exists(#opens) OR #opens <= :now) \
+             AND (attribute_not_exists(#closes) OR :now < #closes) \
+             AND (attribute_not_exists(#starts) OR :now < #starts)",
+        )
+        .expression_attribute_names("#count", REGISTERED_COUNT)
+        .expression_attribute_names("#enabled", "registration_enabled")
+        .expression_attribute_names("#opens", "registration_opens_at")
+        .expression_attribute_names("#closes", "registration_closes_at")
+        .expression_attribute_names("#starts", "starts_at")
+        .expression_attribute_values(":minus", n(-1))
+        .expression_attribute_values(":zero", n(0))
+        .expression_attribute_values(":true", AttributeValue::Bool(true))
+        .expression_attribute_values(":now", n(now))
+        .build()
+        .expect("update is complete");
+    TransactWriteItem::builder().update(update).build()
+}
+
+/// Gives one place back whatever the window: the registration goes with its account.
+pub fn release_place(db: &Db, competition_id: &str) -> Write {
+    let update = Update::builder()
+        .table_name(&db.table)
+        .set_key(Some(keys::competition(competition_id).to_map()))
+        .update_expression("ADD #count :minus")
+        .condition_expression("#count > :zero")
+        .expression_attribute_names("#count", REGISTERED_COUNT)
+        .expression_attribute_values(":minus", n(-1))
+        .expression_attribute_values(":zero", n(0))
+        .build()
+        .expect("update is complete");
+    TransactWriteItem::builder().update(update).build()
+}
+
 /// Writes a catalog item's attributes (`set`) and removes those it no longer has, keeping its
 /// `registered_count` (and starting it at 0 on a competition that has none).
 pub async fn upsert(db: &Db, key: &Key, set: &crate::store::db::Item, remove: &[String], counts_registrations: bool) -> Result<(), String> {

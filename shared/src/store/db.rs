@@ -134,6 +134,12 @@ pub(super) fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
+/// The GSI1 attributes that index an item under its owner.
+pub(super) fn owner_index(owner: &Key) -> Item {
+    use crate::store::keys::{GSI1PK, GSI1SK};
+    Item::from([(GSI1PK.to_string(), s(&owner.pk)), (GSI1SK.to_string(), s(&owner.sk))])
+}
+
 /// The text of an attribute, if it is one.
 pub fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
@@ -325,6 +331,11 @@ impl Db {
             Range::All => ("#pk = :pk", None),
             Range::Below(sk) => ("#pk = :pk AND #sk < :sk", Some(sk)),
             Range::Prefix(sk) => ("#pk = :pk AND begins_with(#sk, :sk)", Some(sk)),
+            Range::Between(from, _) => ("#pk = :pk AND #sk BETWEEN :sk AND :to", Some(from)),
+        };
+        let to = match range {
+            Range::Between(_, to) => Some(s(to)),
+            _ => None,
         };
         let mut items = Vec::new();
         let mut start = None;
@@ -340,6 +351,9 @@ impl Db {
                 .expression_attribute_names("#pk", pk_name)
                 .expression_attribute_values(":pk", s(pk))
                 .set_exclusive_start_key(start);
+            if let Some(to) = &to {
+                q = q.expression_attribute_values(":to", to.clone());
+            }
             if let Some(sk) = sk {
                 q = q.expression_attribute_names("#sk", sk_name).expression_attribute_values(":sk", s(sk));
             }
@@ -363,6 +377,52 @@ pub enum Range<'a> {
     /// Sort keys below this one (a competition's own record and links, not its registrations).
     Below(&'a str),
     Prefix(&'a str),
+    /// Sort keys from the first to the second, both included.
+    Between(&'a str, &'a str),
+}
+
+/// Where a page of an owner's items starts: after the item at `key`, indexed at `owner`.
+#[derive(Debug, Clone)]
+pub struct After {
+    pub key: Key,
+    pub owner: Key,
+}
+
+impl Db {
+    /// One page (one Query) of what `owner_pk` owns under `prefix` on GSI1, newest first,
+    /// after `after`; and whether more follow.
+    pub async fn owned_page(
+        &self,
+        owner_pk: &str,
+        prefix: &str,
+        limit: usize,
+        after: Option<After>,
+    ) -> Result<(Vec<Item>, bool), ApiError> {
+        use crate::store::keys::{GSI1, GSI1PK, GSI1SK};
+        let start = after.map(|a| {
+            let mut start = a.key.to_map();
+            start.extend(owner_index(&a.owner));
+            start
+        });
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", GSI1PK)
+            .expression_attribute_names("#sk", GSI1SK)
+            .expression_attribute_values(":pk", s(owner_pk))
+            .expression_attribute_values(":prefix", s(prefix))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(fault)?;
+        let more = out.last_evaluated_key.is_some_and(|k| !k.is_empty());
+        Ok((out.items.unwrap_or_default(), more))
+    }
 }
 
 /// The condition of a write that only creates.
@@ -373,6 +433,13 @@ impl Db {
     /// Creates `record` at `key`; the condition fails if an item is there already.
     pub fn put_new<R: Record>(&self, key: &Key, record: &R) -> Write {
         self.put_item(item(key, record), Some(ABSENT))
+    }
+
+    /// Creates `record` at `key`, indexed under its owner (`owner`: a `keys::user_*` key) on GSI1.
+    pub fn put_new_owned<R: Record>(&self, key: &Key, owner: &Key, record: &R) -> Write {
+        let mut item = item(key, record);
+        item.extend(owner_index(owner));
+        self.put_item(item, Some(ABSENT))
     }
 
     /// Writes `record` at `key`, whatever was there.
@@ -390,6 +457,33 @@ impl Db {
         let check =
             ConditionCheck::builder().table_name(&self.table).set_key(Some(key.to_map())).condition_expression("attribute_exists(PK)");
         TransactWriteItem::builder().condition_check(check.build().expect("table, key and condition are set")).build()
+    }
+
+    /// A transaction's delete of the item at `key`, on the condition that it exists.
+    pub fn delete_existing(&self, key: &Key) -> Write {
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key.to_map()))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .expect("delete is complete");
+        TransactWriteItem::builder().delete(delete).build()
+    }
+
+    /// Deletes every item at `keys` (those already gone included), 100 to a transaction.
+    pub async fn delete_all(&self, keys: &[Key]) -> Result<(), ApiError> {
+        let mut unique: Vec<&Key> = keys.iter().collect();
+        unique.sort();
+        unique.dedup();
+        for chunk in unique.chunks(100) {
+            let mut tx = Tx::new();
+            for key in chunk {
+                let delete = aws_sdk_dynamodb::types::Delete::builder().table_name(&self.table).set_key(Some(key.to_map()));
+                tx.push("delete", TransactWriteItem::builder().delete(delete.build().expect("delete is complete")).build());
+            }
+            self.transact(tx).await?;
+        }
+        Ok(())
     }
 
     /// Deletes the item at `key`, if any.

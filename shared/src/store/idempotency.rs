@@ -190,15 +190,20 @@ fn in_progress() -> ApiError {
 
 impl Claimed {
     /// The write that marks the claim COMPLETED with `reply`, to go into the request's own
-    /// transaction so the effect and its record commit together.
-    pub fn complete(&self, db: &Db, reply: &Reply) -> TransactWriteItem {
+    /// transaction so the effect and its record commit together. The record holds the answer
+    /// of `user_id`, so it is indexed under them (and deleted with the account).
+    pub fn complete(&self, db: &Db, reply: &Reply, user_id: &str) -> TransactWriteItem {
         let sealed = crypto::seal(&self.secret, &self.context, reply.data.to_string().as_bytes());
+        let owner = keys::user_request(user_id, &self.key);
         let update = Update::builder()
             .table_name(&db.table)
             .set_key(Some(self.key.to_map()))
             .update_expression(
-                "SET #s = :completed, sealed_response = :response, response_status = :code, completed_at = :at REMOVE lease_until, claim_id",
+                "SET #s = :completed, sealed_response = :response, response_status = :code, completed_at = :at, \
+                 GSI1PK = :owner_pk, GSI1SK = :owner_sk REMOVE lease_until, claim_id",
             )
+            .expression_attribute_values(":owner_pk", s(&owner.pk))
+            .expression_attribute_values(":owner_sk", s(&owner.sk))
             .condition_expression("claim_id = :claim")
             .expression_attribute_names("#s", "status")
             .expression_attribute_values(":completed", s(Status::Completed.as_str()))

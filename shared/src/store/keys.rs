@@ -59,16 +59,48 @@ pub fn identity(kind: IdentityKind, value: &str) -> Key {
     Key::new(format!("IDENTITY#{}#{value}", kind.as_str()), META)
 }
 
+crate::plain_enum! {
+    /// The ways a user can log in: one of each at most.
+    pub enum LoginKind {
+        Mobile = "mobile",
+        Wechat = "wechat",
+    }
+}
+
+impl IdentityKind {
+    pub fn login_kind(self) -> LoginKind {
+        match self {
+            IdentityKind::Mobile => LoginKind::Mobile,
+            IdentityKind::WechatUnion | IdentityKind::WechatOpen => LoginKind::Wechat,
+        }
+    }
+}
+
+/// The user's side of a login identity, in the user's own partition (so the account lists and
+/// deletes its identities without an index).
+pub fn user_login(user_id: &str, kind: LoginKind) -> Key {
+    Key::new(user_pk(user_id), format!("{USER_LOGIN_PREFIX}{}", kind.as_str()))
+}
+pub const USER_LOGIN_PREFIX: &str = "LOGIN#";
+
+/// The sort keys of the user's partition up to here hold the account (user, logins, profile),
+/// after it the profile's versions: `GET /me` reads `META..=ACCOUNT_END` in one Query.
+pub const ACCOUNT_END: &str = "PROFILE";
+
 // SMS verification.
+/// A mobile's SMS items (its code, guard and known devices) share one partition.
+pub fn sms_pk(e164: &str) -> String {
+    format!("SMS#{e164}")
+}
 pub fn sms_code(e164: &str) -> Key {
-    Key::new(format!("SMS#{e164}"), "CODE")
+    Key::new(sms_pk(e164), "CODE")
 }
 pub fn sms_guard(e164: &str) -> Key {
-    Key::new(format!("SMS#{e164}"), "GUARD")
+    Key::new(sms_pk(e164), "GUARD")
 }
 /// A device that has logged in with this mobile: it may draw on the known-device reserve.
 pub fn sms_known_device(e164: &str, device_id: &str) -> Key {
-    Key::new(format!("SMS#{e164}"), format!("DEVICE#{device_id}"))
+    Key::new(sms_pk(e164), format!("DEVICE#{device_id}"))
 }
 
 /// What an SMS send cap counts, per day or per hour.
@@ -177,11 +209,36 @@ pub fn release(event_id: &str, release_id: &str) -> Key {
 }
 
 // Game sessions.
-pub fn session(session_id: &str) -> Key {
-    Key::new(format!("SESSION#{session_id}"), META)
+pub fn session_pk(session_id: &str) -> String {
+    format!("SESSION#{session_id}")
 }
-/// A session's place in its user's history (the GSI1 key): oldest first.
+/// A session's own record; what the session chain stores later lives in the same partition.
+pub fn session(session_id: &str) -> Key {
+    Key::new(session_pk(session_id), META)
+}
+// What a user owns outside their own partition is indexed under them on GSI1 (these keys), so
+// it can be listed and deleted with the account.
+
+/// A session's place in its user's history: oldest first.
 pub fn user_session(user_id: &str, created_at: i64, session_id: &str) -> Key {
     Key::new(user_pk(user_id), format!("{USER_SESSION_PREFIX}{created_at:012}#{session_id}"))
 }
 pub const USER_SESSION_PREFIX: &str = "SESSION#";
+
+/// A registration in its user's list: oldest first.
+pub fn user_registration(user_id: &str, created_at: i64, competition_id: &str) -> Key {
+    Key::new(user_pk(user_id), format!("{USER_REGISTRATION_PREFIX}{created_at:012}#{competition_id}"))
+}
+pub const USER_REGISTRATION_PREFIX: &str = "REG#";
+
+/// A refresh token of the user.
+pub fn user_refresh_token(user_id: &str, token_hash: &str) -> Key {
+    Key::new(user_pk(user_id), format!("{USER_REFRESH_PREFIX}{token_hash}"))
+}
+pub const USER_REFRESH_PREFIX: &str = "REFRESH#";
+
+/// An answered request of the user (its idempotency record holds the user's answer).
+pub fn user_request(user_id: &str, record: &Key) -> Key {
+    Key::new(user_pk(user_id), format!("{USER_REQUEST_PREFIX}{}", record.pk))
+}
+pub const USER_REQUEST_PREFIX: &str = "IDEM#";

@@ -42,3 +42,31 @@ pub async fn revoke_family(db: &Db, family_id: &str, now: i64) -> Result<(), cra
         .map_err(fault)?;
     Ok(())
 }
+
+/// Revokes one token (the first revocation time stays).
+pub fn revoke_token(db: &Db, token: &Key, now: i64) -> Write {
+    let update = Update::builder()
+        .table_name(&db.table)
+        .set_key(Some(token.to_map()))
+        .update_expression("SET revoked_at = if_not_exists(revoked_at, :now)")
+        .condition_expression("attribute_exists(PK)")
+        .expression_attribute_values(":now", n(now))
+        .build()
+        .expect("update is complete");
+    TransactWriteItem::builder().update(update).build()
+}
+
+/// Revokes a family, in a transaction. The revoked family stays until `expires_at` — past the
+/// life of any token of it — so access tokens of the login are refused; it holds no user id.
+pub fn end_family(db: &Db, family_id: &str, now: i64, expires_at: i64) -> Write {
+    let update = Update::builder()
+        .table_name(&db.table)
+        .set_key(Some(keys::refresh_family(family_id).to_map()))
+        .update_expression("SET revoked_at = if_not_exists(revoked_at, :now), entity_type = :t, expires_at = :expires")
+        .expression_attribute_values(":now", n(now))
+        .expression_attribute_values(":t", s("refresh_family"))
+        .expression_attribute_values(":expires", n(expires_at))
+        .build()
+        .expect("update is complete");
+    TransactWriteItem::builder().update(update).build()
+}

@@ -1,16 +1,13 @@
 //! The session items: one per launched session, indexed under its user for the history.
 
 use crate::session::launch::Session;
-use crate::store::db::{ABSENT, Db, Range, Write, decode, item, s};
-use crate::store::keys::{self, GSI1PK, GSI1SK};
+use crate::store::db::{Db, Range, Write, decode};
+use crate::store::keys;
 
 /// Creates the session, with its place in the user's history (GSI1: newest last).
 pub fn put_new(db: &Db, session: &Session) -> Write {
-    let mut item = item(&keys::session(&session.session_id), session);
     let history = keys::user_session(&session.user_id, session.created_at, &session.session_id);
-    item.insert(GSI1PK.into(), s(history.pk));
-    item.insert(GSI1SK.into(), s(history.sk));
-    db.put_item(item, Some(ABSENT))
+    db.put_new_owned(&keys::session(&session.session_id), &history, session)
 }
 
 /// The user's sessions, oldest first (eventually consistent: read through the index).

@@ -1,0 +1,217 @@
+//! The account's whole life: what `GET /me` shows, logging out, binding a second login, and
+//! deleting the account with everything it owns.
+//!
+//! Everything a user owns is findable from the user id: the user's partition (`USER#id`: the
+//! user, their logins, the body profile and its versions) and the GSI1 owner index (sessions,
+//! registrations, refresh tokens, answered requests); the logins lead to the identities and the
+//! mobile's SMS items.
+
+use crate::auth::accounts::{IDENTITY, Identity, IdentityItem, LOGIN, LoginLink, UserItem};
+use crate::auth::refresh::{LOGIN_ALIVE, RefreshItem, logged_out};
+use crate::catalog::Registration;
+use crate::clock;
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::profile::ProfileItem;
+use crate::session::launch::Session;
+use crate::store;
+use crate::store::db::{Db, Range, Tx, decode, key_of};
+use crate::store::keys::{self, IdentityKind, Key, LoginKind};
+use serde_json::{Value, json};
+
+/// The account as one Query reads it: the user, their logins, their body profile.
+pub struct Account {
+    pub user: UserItem,
+    pub logins: Vec<LoginLink>,
+    pub profile: Option<ProfileItem>,
+}
+
+/// The answer when the token's user no longer exists (the account was deleted).
+pub fn gone() -> ApiError {
+    ApiError::unauthorized("this account no longer exists")
+}
+
+impl Account {
+    /// The account of `user_id` (one Query of the user's partition, up to the profile).
+    pub async fn load(db: &Db, user_id: &str) -> ApiResult<Self> {
+        let items = db.query(&keys::user_pk(user_id), Range::Between(keys::META, keys::ACCOUNT_END), None).await?;
+        let (mut user, mut logins, mut profile) = (None, Vec::new(), None);
+        for item in items {
+            let sk = key_of(&item).map(|k| k.sk).unwrap_or_default();
+            match sk.as_str() {
+                keys::META => user = Some(decode::<UserItem>(item)?),
+                keys::ACCOUNT_END => profile = Some(decode::<ProfileItem>(item)?),
+                _ if sk.starts_with(keys::USER_LOGIN_PREFIX) => logins.push(decode::<LoginLink>(item)?),
+                _ => {}
+            }
+        }
+        Ok(Self { user: user.ok_or_else(gone)?, logins, profile })
+    }
+
+    pub fn login(&self, kind: LoginKind) -> Option<&LoginLink> {
+        self.logins.iter().find(|l| l.identity_kind.login_kind() == kind)
+    }
+
+    /// `GET /me`: never an identity's value, only a masked mobile and whether WeChat is bound.
+    pub fn view(&self) -> Value {
+        let profile = self.profile.as_ref();
+        json!({
+            "user_id": self.user.user_id,
+            "created_at": clock::rfc3339(self.user.created_at),
+            "logins": {
+                "mobile": self.login(LoginKind::Mobile).and_then(LoginLink::masked_mobile),
+                "wechat": self.login(LoginKind::Wechat).is_some(),
+            },
+            "body_profile_status": profile.map(|p| p.status).unwrap_or_default(),
+            "body_profile": {
+                "gender": profile.and_then(|p| p.gender),
+                "birth_date": profile.and_then(|p| p.birth_date.clone()),
+                "height_cm": profile.and_then(|p| p.height_cm),
+                "weight_kg": profile.and_then(|p| p.weight_kg),
+                "resting_heart_rate_bpm": profile.and_then(|p| p.resting_heart_rate_bpm),
+                "max_heart_rate_bpm": profile.and_then(|p| p.max_heart_rate_bpm),
+                "completed_at": profile.and_then(|p| p.completed_at).map(clock::rfc3339),
+            },
+        })
+    }
+}
+
+/// How long a revoked family stays: past the life of every token of it.
+const REVOKED_FAMILY_TTL_SEC: i64 = 31 * 86_400;
+
+/// Ends `refresh_token`'s login (its family) or, with `all_devices`, every login of the user,
+/// at once. A token that is unknown, already ended or not the caller's changes nothing: logging
+/// out twice is not an error. Returns how many logins were ended.
+pub async fn logout(db: &Db, user_id: &str, refresh_token: &str, all_devices: bool, now: i64) -> ApiResult<usize> {
+    let tokens: Vec<(Key, RefreshItem)> = if all_devices {
+        let items = db.query_gsi1(&keys::user_pk(user_id), Range::Prefix(keys::USER_REFRESH_PREFIX), None).await?;
+        items.into_iter().filter_map(|item| Some((key_of(&item)?, item))).map(|(k, i)| Ok((k, decode(i)?))).collect::<ApiResult<_>>()?
+    } else {
+        let key = crate::auth::refresh::key_of_token(refresh_token);
+        db.get::<RefreshItem>(&key).await?.filter(|t| t.user_id == user_id).map(|t| vec![(key, t)]).unwrap_or_default()
+    };
+    let live: Vec<&(Key, RefreshItem)> = tokens.iter().filter(|(_, t)| t.revoked_at.is_none()).collect();
+    for chunk in live.chunks(50) {
+        let mut tx = Tx::new();
+        for (key, token) in chunk {
+            tx.push("refresh_token", store::refresh::revoke_token(db, key, now));
+            tx.push("refresh_family", store::refresh::end_family(db, &token.family_id, now, now + REVOKED_FAMILY_TTL_SEC));
+        }
+        // A token deleted meanwhile (its account too) has nothing left to end.
+        match db.transact(tx).await {
+            Ok(()) | Err(crate::store::db::TxError::Conditions(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(live.len())
+}
+
+/// Makes `identity` a login of `user_id`, in one transaction with the credential's own writes
+/// (`credential`, e.g. spending the SMS code) and the caller's login condition (`caller`).
+/// Binding what is already the user's is not an error.
+pub async fn bind(
+    db: &Db,
+    user_id: &str,
+    identity: &Identity,
+    owner: Option<String>,
+    credential: Tx,
+    caller: Tx,
+    now: i64,
+) -> ApiResult<()> {
+    match owner {
+        Some(owner) if owner == user_id => return Ok(()),
+        Some(_) => return Err(ApiError::of(ErrorCode::LoginInUse)),
+        None => {}
+    }
+    let mut tx = caller;
+    tx.append(credential);
+    tx.append(identity.bind(db, user_id, now));
+    tx.push(USER, db.exists(&keys::user(user_id)));
+    match db.transact(tx).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.failed(LOGIN_ALIVE) => Err(logged_out()),
+        Err(e) if e.failed(USER) => Err(gone()),
+        // Another user bound it in the meantime: one user per identity.
+        Err(e) if e.failed(IDENTITY) => match db.get::<IdentityItem>(&identity.key()).await? {
+            Some(item) if item.user_id == user_id => Ok(()),
+            _ => Err(ApiError::of(ErrorCode::LoginInUse)),
+        },
+        Err(e) if e.failed(LOGIN) => Err(ApiError::of(ErrorCode::LoginAlreadyBound)),
+        Err(crate::store::db::TxError::Conditions(_)) => Err(ApiError::of(ErrorCode::SmsCodeInvalid)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The bind transaction's condition that the account still exists.
+const USER: &str = "user";
+
+/// What a deletion removed.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Deleted {
+    pub sessions: usize,
+    pub registrations: usize,
+    pub logins: usize,
+}
+
+/// Deletes the account and everything it owns; places taken by its registrations are given
+/// back. Safe to run again after being cut off anywhere: every step finds what is left, and the
+/// user's own record and logins go last, so the account can still prove it is itself.
+pub async fn delete(db: &Db, account: &Account, now: i64) -> ApiResult<Deleted> {
+    let user_id = account.user.user_id.as_str();
+    let mut deleted = Deleted { logins: account.logins.len(), ..Deleted::default() };
+    let owned = db.query_gsi1(&keys::user_pk(user_id), Range::All, None).await?;
+    let mut doomed: Vec<Key> = Vec::new();
+    for item in owned {
+        let Some(key) = key_of(&item) else { continue };
+        match item.get(crate::store::db::ENTITY_TYPE).and_then(|v| v.as_s().ok()).map(String::as_str) {
+            Some(<Registration as crate::store::db::Record>::ENTITY) => {
+                let registration: Registration = decode(item)?;
+                give_back(db, &key, &registration.competition_id).await?;
+                deleted.registrations += 1;
+            }
+            Some(<Session as crate::store::db::Record>::ENTITY) => {
+                // The session chain's items live in the session's own partition.
+                let session: Session = decode(item)?;
+                doomed.extend(db.query(&keys::session_pk(&session.session_id), Range::All, None).await?.iter().filter_map(key_of));
+                deleted.sessions += 1;
+            }
+            Some(<RefreshItem as crate::store::db::Record>::ENTITY) => {
+                let token: RefreshItem = decode(item)?;
+                let mut tx = Tx::new();
+                tx.push("refresh_family", store::refresh::end_family(db, &token.family_id, now, now + REVOKED_FAMILY_TTL_SEC));
+                db.transact(tx).await?;
+                doomed.push(key);
+            }
+            _ => doomed.push(key),
+        }
+    }
+    db.delete_all(&doomed).await?;
+    let mut identities: Vec<Key> = Vec::new();
+    for login in &account.logins {
+        if login.identity_kind == IdentityKind::Mobile {
+            identities.extend(db.query(&keys::sms_pk(&login.value), Range::All, None).await?.iter().filter_map(key_of));
+        }
+        identities.push(login.identity_key());
+    }
+    db.delete_all(&identities).await?;
+    let own: Vec<Key> = db.query(&keys::user_pk(user_id), Range::All, None).await?.iter().filter_map(key_of).collect();
+    let (last, first): (Vec<Key>, Vec<Key>) =
+        own.into_iter().partition(|k| k.sk == keys::META || k.sk.starts_with(keys::USER_LOGIN_PREFIX));
+    db.delete_all(&first).await?;
+    db.delete_all(&last).await?;
+    Ok(deleted)
+}
+
+/// Deletes a registration and gives its place back, once.
+async fn give_back(db: &Db, registration: &Key, competition_id: &str) -> ApiResult<()> {
+    let tx = Tx::new()
+        .with("registration", db.delete_existing(registration))
+        .with("competition", store::catalog::release_place(db, competition_id));
+    match db.transact(tx).await {
+        Ok(()) => Ok(()),
+        // Deleted by an earlier run (its place given back then).
+        Err(e) if e.failed("registration") => Ok(()),
+        // A count already at 0 (out of step): the registration goes anyway.
+        Err(crate::store::db::TxError::Conditions(_)) => db.delete_all(std::slice::from_ref(registration)).await,
+        Err(e) => Err(e.into()),
+    }
+}
