@@ -313,22 +313,7 @@ pub fn tokens() -> shared::auth::tokens::Tokens {
 
 /// SMS settings as deployed by default (tests adjust fields they exercise).
 pub fn sms_config() -> shared::auth::sms::SmsConfig {
-    shared::auth::sms::SmsConfig {
-        hash_key: TEST_SMS_HASH_KEY.as_bytes().to_vec(),
-        code_ttl_sec: 300,
-        cooldown_sec: 60,
-        max_attempts: 5,
-        lock_sec: 900,
-        daily_per_mobile: 10,
-        daily_per_device: 20,
-        daily_reserve_per_known_device: 3,
-        hourly_per_ip: 20,
-        hourly_global: 1000,
-        allowed_country_codes: vec!["86".into()],
-        template: "Your verification code is {code}. It expires in {minutes} minutes.".into(),
-        test_numbers: Default::default(),
-        sender_id: None,
-    }
+    shared::auth::sms::SmsConfig::defaults(TEST_SMS_HASH_KEY.as_bytes().to_vec())
 }
 
 pub async fn accounts() -> shared::auth::accounts::Accounts {

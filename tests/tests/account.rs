@@ -97,6 +97,19 @@ async fn call(f: &Account, event: &str, token: &str, body: Option<Value>) -> (St
     .await
 }
 
+/// Registers the token's user for `competition`.
+async fn register(f: &registration::Registration, token: &str, competition: &str) -> StatusCode {
+    let path = format!("/client/v1/competitions/{competition}/registrations");
+    let (status, _) = invoke(f, "registration", |e| {
+        e["rawPath"] = path.clone().into();
+        e["requestContext"]["http"]["path"] = path.into();
+        with_bearer(e, token);
+        with_body(e, json!({}));
+    })
+    .await;
+    status
+}
+
 fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("")
 }
@@ -329,15 +342,7 @@ async fn a_deleted_account_leaves_nothing_and_a_cut_off_deletion_completes_when_
     assert_eq!(status, StatusCode::OK);
     let world = tests::World::publish(false, true).await;
     let registration = registration::Registration::new(db().await, tests::tokens());
-    let (status, _) = invoke(&registration, "registration", |e| {
-        let path = format!("/client/v1/competitions/{}/registrations", world.competition);
-        e["rawPath"] = path.clone().into();
-        e["requestContext"]["http"]["path"] = path.into();
-        with_bearer(e, &user.access);
-        with_body(e, json!({}));
-    })
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(register(&registration, &user.access, &world.competition).await, StatusCode::OK);
     let count = |c: &str| {
         let c = c.to_string();
         async move { shared::catalog::competition(&db().await, &c).await.unwrap().unwrap().registered_count }
@@ -375,15 +380,11 @@ async fn a_deleted_account_leaves_nothing_and_a_cut_off_deletion_completes_when_
     let (status, _) =
         invoke(&refresh, "token-refresh", |e| with_body(e, json!({ "refresh_token": user.refresh, "client_type": "wechat" }))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = invoke(&registration, "registration", |e| {
-        let path = format!("/client/v1/competitions/{}/registrations", world.competition);
-        e["rawPath"] = path.clone().into();
-        e["requestContext"]["http"]["path"] = path.into();
-        with_bearer(e, &user.access);
-        with_body(e, json!({}));
-    })
-    .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "a deleted account's token registered");
+    assert_eq!(
+        register(&registration, &user.access, &world.competition).await,
+        StatusCode::UNAUTHORIZED,
+        "a deleted account's token registered"
+    );
     // and the same mobile, and the same WeChat, now make new users
     let again = sms_login(&mobile).await;
     assert_ne!(again.user_id, user.user_id);

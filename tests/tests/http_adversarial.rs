@@ -589,14 +589,20 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     // DELETE /competitions/{competition_id}/registrations
     let mut cases: Vec<Bad> = bad_ids()
         .into_iter()
-        .map(|(name, id)| Bad::new(format!("competition_id {name}"), "DELETE", format!("/client/v1/competitions/{id}/registrations")).bearer(t).field("competition_id"))
+        .map(|(name, id)| {
+            Bad::new(format!("competition_id {name}"), "DELETE", format!("/client/v1/competitions/{id}/registrations"))
+                .bearer(t)
+                .field("competition_id")
+        })
         .collect();
     let p = format!("/client/v1/competitions/{}/registrations", world.competition);
     cases.push(Bad::new("not registered", "DELETE", p.clone()).bearer(t).answers(StatusCode::NOT_FOUND, "registration_not_found", None));
     cases.push(
-        Bad::new("unknown competition", "DELETE", format!("/client/v1/competitions/{}/registrations", unique("cmp_")))
-            .bearer(t)
-            .answers(StatusCode::NOT_FOUND, "competition_not_found", None),
+        Bad::new("unknown competition", "DELETE", format!("/client/v1/competitions/{}/registrations", unique("cmp_"))).bearer(t).answers(
+            StatusCode::NOT_FOUND,
+            "competition_not_found",
+            None,
+        ),
     );
     cases.push(Bad::new("no token", "DELETE", p.clone()).answers(StatusCode::UNAUTHORIZED, "unauthorized", None));
     cases.push(Bad::new("oversized body", "DELETE", p.clone()).bearer(t).raw("application/json", oversized(&json!({}))).answers(
@@ -622,9 +628,26 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
         unauthorized("garbage bearer", Some("Bearer a.b.c".into())),
         unauthorized("10 KB bearer", Some(format!("Bearer {}", "t".repeat(10 * 1024)))),
         unauthorized("bearer without scheme", Some(token.clone())),
-        unauthorized("token of another key", Some(format!("Bearer {}", Tokens::new(b"another-key-another-key-another-key!", "client-api", "client-api", 3600, 7200).issue_access(&user, ClientType::App, "dev_adv", None, clock::now())))),
-        unauthorized("session token", Some(format!("Bearer {}", tests::tokens().issue_session(&user, ClientType::App, "dev_adv", "ses_x", clock::now()).0))),
-        Bad::new("expired", "GET", p).auth(&format!("Bearer {}", tests::tokens().issue_access(&user, ClientType::App, "dev_adv", None, clock::now() - 7200))).answers(StatusCode::UNAUTHORIZED, "token_expired", None),
+        unauthorized(
+            "token of another key",
+            Some(format!(
+                "Bearer {}",
+                Tokens::new(b"another-key-another-key-another-key!", "client-api", "client-api", 3600, 7200).issue_access(
+                    &user,
+                    ClientType::App,
+                    "dev_adv",
+                    None,
+                    clock::now()
+                )
+            )),
+        ),
+        unauthorized(
+            "session token",
+            Some(format!("Bearer {}", tests::tokens().issue_session(&user, ClientType::App, "dev_adv", "ses_x", clock::now()).0)),
+        ),
+        Bad::new("expired", "GET", p)
+            .auth(&format!("Bearer {}", tests::tokens().issue_access(&user, ClientType::App, "dev_adv", None, clock::now() - 7200)))
+            .answers(StatusCode::UNAUTHORIZED, "token_expired", None),
     ];
     cases.push(get_oversized(p, t));
     table.push((route("GET", p), cases));
@@ -645,7 +668,11 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
             ("country not allowed", with(&base, "country_code", json!("1")), "country_code"),
         ],
     ));
-    cases.push(Bad::new("a code never sent", "DELETE", p).bearer(t).json(&base).answers(StatusCode::UNAUTHORIZED, "sms_code_invalid", Some("sms_code")));
+    cases.push(Bad::new("a code never sent", "DELETE", p).bearer(t).json(&base).answers(
+        StatusCode::UNAUTHORIZED,
+        "sms_code_invalid",
+        Some("sms_code"),
+    ));
     table.push((route("DELETE", p), cases));
 
     // POST /me/identities/mobile

@@ -46,6 +46,26 @@ async fn login_on(f: &SmsLogin, request_id: &str, mobile: &str, code: &str, devi
     .await
 }
 
+/// A user who logged in by SMS with the `login_request_id` `key`, and the first answer.
+struct KeyedLogin {
+    login_fn: SmsLogin,
+    mobile: String,
+    code: String,
+    key: String,
+    first: Value,
+}
+
+async fn logged_in_with_a_key() -> KeyedLogin {
+    let (sender, login_fn) = (make_sender(|_| {}).await, make_login(|_| {}).await);
+    let mobile = unique_mobile();
+    send(&sender, &mobile, &unique("dev_")).await;
+    let code = last_code(&format!("+86{mobile}")).await;
+    let key = unique("login_");
+    let (status, first) = login(&login_fn, &key, &mobile, &code).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    KeyedLogin { login_fn, mobile, code, key, first }
+}
+
 fn wrong_code(right: &str) -> &'static str {
     if right == "000000" { "111111" } else { "000000" }
 }
@@ -209,13 +229,7 @@ async fn a_code_is_spent_by_its_first_login() {
 
 #[tokio::test]
 async fn login_request_id_replays_the_first_answer_and_refuses_another_payload() {
-    let (sender, login_fn) = (make_sender(|_| {}).await, make_login(|_| {}).await);
-    let mobile = unique_mobile();
-    send(&sender, &mobile, &unique("dev_")).await;
-    let code = last_code(&format!("+86{mobile}")).await;
-    let key = unique("login_");
-    let (status, first) = login(&login_fn, &key, &mobile, &code).await;
-    assert_eq!(status, StatusCode::OK, "{first}");
+    let KeyedLogin { login_fn, mobile, code, key, first } = logged_in_with_a_key().await;
 
     // when the client retries with the same key and payload (the code is already spent)
     let (status, replay) = login(&login_fn, &key, &mobile, &code).await;
@@ -233,13 +247,7 @@ async fn login_request_id_replays_the_first_answer_and_refuses_another_payload()
 #[tokio::test]
 async fn a_replayed_login_is_a_code_check_not_an_oracle() {
     // given the victim logged in with key K
-    let (sender, login_fn) = (make_sender(|_| {}).await, make_login(|_| {}).await);
-    let mobile = unique_mobile();
-    send(&sender, &mobile, &unique("dev_")).await;
-    let code = last_code(&format!("+86{mobile}")).await;
-    let key = unique("login_");
-    let (status, first) = login(&login_fn, &key, &mobile, &code).await;
-    assert_eq!(status, StatusCode::OK, "{first}");
+    let KeyedLogin { login_fn, mobile, code, key, .. } = logged_in_with_a_key().await;
 
     // when a stranger who knows K, the mobile and the device replays K with 20 wrong codes
     let mut answers = Vec::new();
@@ -293,12 +301,7 @@ async fn login_request_ids_are_scoped_to_the_mobile() {
 
 #[tokio::test]
 async fn a_replay_reports_the_tokens_remaining_lifetime() {
-    let (sender, login_fn) = (make_sender(|_| {}).await, make_login(|_| {}).await);
-    let mobile = unique_mobile();
-    send(&sender, &mobile, &unique("dev_")).await;
-    let code = last_code(&format!("+86{mobile}")).await;
-    let key = unique("login_");
-    let (_, first) = login(&login_fn, &key, &mobile, &code).await;
+    let KeyedLogin { login_fn, mobile, code, key, first } = logged_in_with_a_key().await;
 
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let (status, replay) = login(&login_fn, &key, &mobile, &code).await;

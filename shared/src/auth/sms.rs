@@ -45,6 +45,26 @@ impl std::fmt::Debug for SmsConfig {
 }
 
 impl SmsConfig {
+    /// The deployed defaults (template.yaml's), with `hash_key`: no test number, +86 only.
+    pub fn defaults(hash_key: Vec<u8>) -> Self {
+        Self {
+            hash_key,
+            code_ttl_sec: 300,
+            cooldown_sec: 60,
+            max_attempts: 5,
+            lock_sec: 900,
+            daily_per_mobile: 10,
+            daily_per_device: 20,
+            daily_reserve_per_known_device: 3,
+            hourly_per_ip: 20,
+            hourly_global: 1000,
+            allowed_country_codes: vec!["86".into()],
+            template: "Your verification code is {code}. It expires in {minutes} minutes.".into(),
+            test_numbers: HashMap::new(),
+            sender_id: None,
+        }
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
         let list = |v: String| v.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect::<Vec<_>>();
         let test_numbers = list(config::or("SMS_TEST_NUMBERS", String::new())?)
@@ -56,21 +76,22 @@ impl SmsConfig {
                 _ => Err(ConfigError { var: "SMS_TEST_NUMBERS", problem: "must be a comma list of +E164=6-digit-code".into() }),
             })
             .collect::<Result<_, _>>()?;
+        let d = Self::defaults(config::secret("SMS_HASH_KEY")?);
         Ok(Self {
-            hash_key: config::secret("SMS_HASH_KEY")?,
-            code_ttl_sec: config::or("SMS_CODE_TTL_SEC", 300)?,
-            cooldown_sec: config::or("SMS_COOLDOWN_SEC", 60)?,
-            max_attempts: config::or("SMS_MAX_ATTEMPTS", 5)?,
-            lock_sec: config::or("SMS_LOCK_SEC", 900)?,
-            daily_per_mobile: config::or("SMS_DAILY_LIMIT_PER_MOBILE", 10)?,
-            daily_per_device: config::or("SMS_DAILY_LIMIT_PER_DEVICE", 20)?,
-            daily_reserve_per_known_device: config::or("SMS_DAILY_RESERVE_PER_KNOWN_DEVICE", 3)?,
-            hourly_per_ip: config::or("SMS_HOURLY_LIMIT_PER_IP", 20)?,
-            hourly_global: config::or("SMS_HOURLY_LIMIT_GLOBAL", 1000)?,
-            allowed_country_codes: list(config::or("SMS_ALLOWED_COUNTRY_CODES", "86".to_string())?),
-            template: config::or("SMS_MESSAGE_TEMPLATE", "Your verification code is {code}. It expires in {minutes} minutes.".to_string())?,
+            code_ttl_sec: config::or("SMS_CODE_TTL_SEC", d.code_ttl_sec)?,
+            cooldown_sec: config::or("SMS_COOLDOWN_SEC", d.cooldown_sec)?,
+            max_attempts: config::or("SMS_MAX_ATTEMPTS", d.max_attempts)?,
+            lock_sec: config::or("SMS_LOCK_SEC", d.lock_sec)?,
+            daily_per_mobile: config::or("SMS_DAILY_LIMIT_PER_MOBILE", d.daily_per_mobile)?,
+            daily_per_device: config::or("SMS_DAILY_LIMIT_PER_DEVICE", d.daily_per_device)?,
+            daily_reserve_per_known_device: config::or("SMS_DAILY_RESERVE_PER_KNOWN_DEVICE", d.daily_reserve_per_known_device)?,
+            hourly_per_ip: config::or("SMS_HOURLY_LIMIT_PER_IP", d.hourly_per_ip)?,
+            hourly_global: config::or("SMS_HOURLY_LIMIT_GLOBAL", d.hourly_global)?,
+            allowed_country_codes: list(config::or("SMS_ALLOWED_COUNTRY_CODES", d.allowed_country_codes.join(","))?),
+            template: config::or("SMS_MESSAGE_TEMPLATE", d.template.clone())?,
             test_numbers,
             sender_id: config::optional("SMS_SENDER_ID"),
+            ..d
         })
     }
 
@@ -359,20 +380,8 @@ mod tests {
 
     fn config(countries: &[&str]) -> SmsConfig {
         SmsConfig {
-            hash_key: b"unit-test-key".to_vec(),
-            code_ttl_sec: 300,
-            cooldown_sec: 60,
-            max_attempts: 5,
-            lock_sec: 900,
-            daily_per_mobile: 10,
-            daily_per_device: 20,
-            daily_reserve_per_known_device: 3,
-            hourly_per_ip: 20,
-            hourly_global: 1000,
             allowed_country_codes: countries.iter().map(|c| c.to_string()).collect(),
-            template: "{code}".into(),
-            test_numbers: HashMap::new(),
-            sender_id: None,
+            ..SmsConfig::defaults(b"unit-test-key".to_vec())
         }
     }
 
