@@ -71,8 +71,12 @@ export SCHEMATHESIS_HOOKS="$ROOT/scripts/schemathesis_hooks.py"
 rm -f "$REPORTS"/report.ndjson "$REPORTS"/report.json "$REPORTS"/junit.xml "$REPORTS"/reproduce_test.py
 echo "==> schemathesis ($mode) against $API_URL"
 status=0
+# getOpenApi is left out: a static file with no input (the contract suite validates it), and the
+# one route whose ~110 KB answer `cargo lambda watch` itself now and then fails to relay (its own
+# 500 after our 200 in watch.log; API Gateway does not do this).
 st --config-file "$ROOT/schemathesis.toml" run docs/openapi.yaml \
   --url "$API_URL" \
+  --exclude-operation-id getOpenApi \
   --generation-database none \
   --report ndjson,json,junit,pytest \
   --report-ndjson-path "$REPORTS/report.ndjson" \

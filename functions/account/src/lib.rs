@@ -90,8 +90,8 @@ impl Function for Account {
             Operation::BindMobile => {
                 let req: MobileCode = call.json()?;
                 let (identity, proof) = self.mobile_proof(&claims, &req, now).await?;
-                let owner = proof.owner.clone();
-                account::bind(&self.db, &claims.sub, &identity, owner, proof.writes, refresh::login_alive(&self.db, &claims), now).await?;
+                account::bind(&self.db, &claims.sub, &identity, proof.owner, proof.writes, refresh::login_alive(&self.db, &claims), now)
+                    .await?;
                 Ok(Reply::ok(Stored::load(&self.db, &claims.sub).await?.view()))
             }
             Operation::BindWechat => {

@@ -14,7 +14,7 @@ use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::profile::ProfileItem;
 use crate::session::launch::Session;
 use crate::store;
-use crate::store::db::{Db, Range, Tx, decode, key_of};
+use crate::store::db::{Db, ENTITY_TYPE, Range, Record, Tx, TxError, decode, key_of, text};
 use crate::store::keys::{self, IdentityKind, Key, LoginKind};
 use serde_json::{Value, json};
 
@@ -98,7 +98,7 @@ pub async fn logout(db: &Db, user_id: &str, refresh_token: &str, all_devices: bo
         }
         // A token deleted meanwhile (its account too) has nothing left to end.
         match db.transact(tx).await {
-            Ok(()) | Err(crate::store::db::TxError::Conditions(_)) => {}
+            Ok(()) | Err(TxError::Conditions(_)) => {}
             Err(e) => return Err(e.into()),
         }
     }
@@ -136,7 +136,8 @@ pub async fn bind(
             _ => Err(ApiError::of(ErrorCode::LoginInUse)),
         },
         Err(e) if e.failed(LOGIN) => Err(ApiError::of(ErrorCode::LoginAlreadyBound)),
-        Err(crate::store::db::TxError::Conditions(_)) => Err(ApiError::of(ErrorCode::SmsCodeInvalid)),
+        // Only the credential's own writes are left: the code was spent meanwhile.
+        Err(TxError::Conditions(_)) => Err(crate::auth::sms::spent_meanwhile()),
         Err(e) => Err(e.into()),
     }
 }
@@ -162,19 +163,19 @@ pub async fn delete(db: &Db, account: &Account, now: i64) -> ApiResult<Deleted> 
     let mut doomed: Vec<Key> = Vec::new();
     for item in owned {
         let Some(key) = key_of(&item) else { continue };
-        match item.get(crate::store::db::ENTITY_TYPE).and_then(|v| v.as_s().ok()).map(String::as_str) {
-            Some(<Registration as crate::store::db::Record>::ENTITY) => {
+        match text(&item, ENTITY_TYPE) {
+            Some(Registration::ENTITY) => {
                 let registration: Registration = decode(item)?;
                 give_back(db, &key, &registration.competition_id).await?;
                 deleted.registrations += 1;
             }
-            Some(<Session as crate::store::db::Record>::ENTITY) => {
+            Some(Session::ENTITY) => {
                 // The session chain's items live in the session's own partition.
                 let session: Session = decode(item)?;
                 doomed.extend(db.query(&keys::session_pk(&session.session_id), Range::All, None).await?.iter().filter_map(key_of));
                 deleted.sessions += 1;
             }
-            Some(<RefreshItem as crate::store::db::Record>::ENTITY) => {
+            Some(RefreshItem::ENTITY) => {
                 let token: RefreshItem = decode(item)?;
                 let mut tx = Tx::new();
                 tx.push("refresh_family", store::refresh::end_family(db, &token.family_id, now, now + REVOKED_FAMILY_TTL_SEC));
@@ -211,7 +212,7 @@ async fn give_back(db: &Db, registration: &Key, competition_id: &str) -> ApiResu
         // Deleted by an earlier run (its place given back then).
         Err(e) if e.failed("registration") => Ok(()),
         // A count already at 0 (out of step): the registration goes anyway.
-        Err(crate::store::db::TxError::Conditions(_)) => db.delete_all(std::slice::from_ref(registration)).await,
+        Err(TxError::Conditions(_)) => db.delete_all(std::slice::from_ref(registration)).await,
         Err(e) => Err(e.into()),
     }
 }
