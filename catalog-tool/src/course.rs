@@ -126,7 +126,13 @@ pub fn from_iof(def: &CourseDef, xml: &str) -> Result<Course, Vec<String>> {
                 if control.kind == ControlKind::Control && data.control(&cc.code).is_some_and(|c| c.kind == ControlKind::Control) {
                     control.kind = kind;
                 } else {
-                    problems.push(format!("{}: type {} contradicts control {:?}, a {}", cc.at, kind.as_str(), cc.code, control.kind.as_str()));
+                    problems.push(format!(
+                        "{}: type {} contradicts control {:?}, a {}",
+                        cc.at,
+                        kind.as_str(),
+                        cc.code,
+                        control.kind.as_str()
+                    ));
                 }
             }
             if let Some(score) = cc.score {
@@ -356,7 +362,10 @@ mod tests {
     fn a_route_naming_no_iof_course_lists_those_there_are() {
         let def = CourseDef { iof_xml: Some("courses.xml".into()), controls: Vec::new(), routes: vec![route("x", Some("Medium"))] };
         let problems = from_iof(&def, &fixture("courses.xml")).expect_err("refused");
-        assert_eq!(problems, ["course.routes[x].iof_course: the file has no Course named \"Medium\" (it has: \"Long\", \"Short\", \"Score\")"]);
+        assert_eq!(
+            problems,
+            ["course.routes[x].iof_course: the file has no Course named \"Medium\" (it has: \"Long\", \"Short\", \"Score\")"]
+        );
     }
 
     #[test]
@@ -366,7 +375,10 @@ mod tests {
 
         // then validation names the route and what it ends with
         let found = problems(&course);
-        assert!(found.contains(&"course.routes[Short].controls: must end with a finish control (\"33\" is not one)".to_string()), "{found:?}");
+        assert!(
+            found.contains(&"course.routes[Short].controls: must end with a finish control (\"33\" is not one)".to_string()),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -380,10 +392,21 @@ mod tests {
         east.points = Some(-5);
         let def = CourseDef {
             iof_xml: None,
-            controls: vec![control("S1", "start"), far, east, control("32", "control"), control("F1", "finish"), control("bad code", "control")],
+            controls: vec![
+                control("S1", "start"),
+                far,
+                east,
+                control("32", "control"),
+                control("F1", "finish"),
+                control("bad code", "control"),
+            ],
             routes: vec![
                 RouteDef { controls: vec!["31".into(), "S1".into(), "F1".into()], ..route("c-1", None) },
-                RouteDef { controls: vec!["S1".into(), "32".into(), "32".into(), "F1".into()], kind: Some("score".into()), ..route("s-1", None) },
+                RouteDef {
+                    controls: vec!["S1".into(), "32".into(), "32".into(), "F1".into()],
+                    kind: Some("score".into()),
+                    ..route("s-1", None)
+                },
                 RouteDef { controls: vec!["S1".into(), "F1".into()], time_limit_s: Some(60), ..route("c-1", None) },
                 RouteDef { controls: vec!["S1".into(), "F1".into()], kind: Some("relay".into()), ..route("r-1", None) },
             ],

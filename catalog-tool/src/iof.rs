@@ -174,14 +174,17 @@ mod tests {
 
         // then every control has its kind and WGS-84 position
         let kinds: Vec<(&str, ControlKind)> = data.controls.iter().map(|c| (c.code.as_str(), c.kind)).collect();
-        assert_eq!(kinds, [
-            ("S1", ControlKind::Start),
-            ("31", ControlKind::Control),
-            ("32", ControlKind::Control),
-            ("33", ControlKind::Control),
-            ("34", ControlKind::Control),
-            ("F1", ControlKind::Finish)
-        ]);
+        assert_eq!(
+            kinds,
+            [
+                ("S1", ControlKind::Start),
+                ("31", ControlKind::Control),
+                ("32", ControlKind::Control),
+                ("33", ControlKind::Control),
+                ("34", ControlKind::Control),
+                ("F1", ControlKind::Finish)
+            ]
+        );
         let c31 = data.control("31").unwrap();
         assert_eq!((c31.lat, c31.lng), (31.0410, 121.2120));
 
@@ -198,7 +201,10 @@ mod tests {
     fn a_file_that_is_not_iof_xml_is_refused_naming_its_root() {
         for (text, mention) in [
             (fixture("not-iof.gpx"), "the root element is <gpx>"),
-            ("<CourseData><RaceCourseData/></CourseData>".to_string(), "expected <CourseData xmlns=\"http://www.orienteering.org/datastandard/3.0\">"),
+            (
+                "<CourseData><RaceCourseData/></CourseData>".to_string(),
+                "expected <CourseData xmlns=\"http://www.orienteering.org/datastandard/3.0\">",
+            ),
             ("{\"controls\": []}".to_string(), "not IOF XML"),
             ("<CourseData xmlns=\"http://www.orienteering.org/datastandard/3.0\"><Event>".to_string(), "not IOF XML"),
         ] {

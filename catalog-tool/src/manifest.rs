@@ -131,12 +131,17 @@ events:
         assert_eq!((json["event_id"].as_str(), json["release_id"].as_str()), (Some("ev-1"), Some("ev-1-rel-1")));
         assert_eq!(json["map"], serde_json::json!({ "map_id": "park", "display_name": "Park", "scale_text": "1:4000" }));
         assert_eq!((json["control_count"].as_i64(), json["route_codes"].clone()), (Some(4), serde_json::json!(["long", "score-60"])));
-        assert_eq!(json["controls"][1], serde_json::json!({ "code": "31", "kind": "control", "lat": 31.041, "lng": 121.212, "radius_m": 15, "points": 10 }));
+        assert_eq!(
+            json["controls"][1],
+            serde_json::json!({ "code": "31", "kind": "control", "lat": 31.041, "lng": 121.212, "radius_m": 15, "points": 10 })
+        );
         assert_eq!(json["routes"][0]["controls"], serde_json::json!(["S1", "31", "32", "33", "34", "F1"]));
         assert_eq!(json["routes"][1]["time_limit_s"], 3600);
         // the order of the fields is the order written, so the bytes never depend on a map's order
-        let order: Vec<usize> =
-            ["\"manifest_version\"", "\"event_id\"", "\"release_id\"", "\"map\"", "\"controls\"", "\"routes\""].iter().map(|k| text.find(k).unwrap()).collect();
+        let order: Vec<usize> = ["\"manifest_version\"", "\"event_id\"", "\"release_id\"", "\"map\"", "\"controls\"", "\"routes\""]
+            .iter()
+            .map(|k| text.find(k).unwrap())
+            .collect();
         assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
     }
 

@@ -369,6 +369,24 @@ async fn stored_keys(prefix: &str) -> Vec<String> {
     listing.split("<Key>").skip(1).filter_map(|k| k.split("</Key>").next()).map(str::to_owned).collect()
 }
 
+/// Checks `value` has every field the schema `name` (`Schema` or `Schema/property`) of
+/// docs/openapi.yaml requires, and none it does not document.
+fn documented(name: &str, value: &Value) {
+    let doc = tests::openapi::openapi();
+    let mut schema = &doc["components"]["schemas"];
+    for part in name.split('/') {
+        schema = if schema.get("properties").is_some() { &schema["properties"][part] } else { &schema[part] };
+    }
+    let fields: Vec<&str> = value.as_object().unwrap_or_else(|| panic!("{name}: {value}")).keys().map(String::as_str).collect();
+    let properties = schema["properties"].as_object().unwrap_or_else(|| panic!("{name} is not documented"));
+    for field in &fields {
+        assert!(properties.contains_key(*field), "{name}: {field} is not documented");
+    }
+    for required in schema["required"].as_array().unwrap() {
+        assert!(fields.contains(&required.as_str().unwrap()), "{name}: {required} is missing from {value}");
+    }
+}
+
 #[tokio::test]
 async fn an_iof_course_is_published_with_a_manifest_that_downloads_and_matches_its_checksum() {
     // given a release whose course is an IOF XML 3.0 export: two classic courses sharing
@@ -396,7 +414,8 @@ async fn an_iof_course_is_published_with_a_manifest_that_downloads_and_matches_i
     assert_eq!((event["event_summary"]["control_count"].as_i64(), event["event_summary"]["route_count"].as_i64()), (Some(4), Some(3)));
 
     // and the manifest_url the client is given downloads, its bytes hashing to the checksum
-    let (url, checksum) = (event["manifest_url"].as_str().unwrap().to_string(), event["manifest_checksum_sha256"].as_str().unwrap().to_string());
+    let (url, checksum) =
+        (event["manifest_url"].as_str().unwrap().to_string(), event["manifest_checksum_sha256"].as_str().unwrap().to_string());
     assert_eq!(url, tests::manifest_url_of(&file, &rel));
     let download = reqwest::get(&url).await.unwrap();
     assert_eq!(download.status(), 200, "{url}");
@@ -405,6 +424,11 @@ async fn an_iof_course_is_published_with_a_manifest_that_downloads_and_matches_i
     let manifest: Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!((manifest["event_id"].as_str(), manifest["release_id"].as_str()), (Some(small.event.as_str()), Some(rel.as_str())));
     assert_eq!(manifest["routes"][2]["time_limit_s"], 3600);
+    // exactly as docs/openapi.yaml documents it (ReleaseManifest)
+    documented("ReleaseManifest", &manifest);
+    documented("ReleaseManifest/map", &manifest["map"]);
+    manifest["controls"].as_array().unwrap().iter().for_each(|c| documented("CourseControl", c));
+    manifest["routes"].as_array().unwrap().iter().for_each(|r| documented("CourseRoute", r));
 
     // when the unchanged file is imported again, then nothing changes: not the table, not the
     // bucket, not the URL or the checksum
@@ -421,7 +445,11 @@ async fn a_broken_iof_file_is_refused_naming_the_element_and_nothing_is_written(
     for (fixture, routes, mention) in [
         ("unknown-control.xml", json!([]), "Course \"Short\" CourseControl 3 (line 80): control \"99\" does not exist"),
         ("not-iof.gpx", json!([]), "not IOF XML 3.0 CourseData: the root element is <gpx>"),
-        ("no-finish.xml", json!([{ "route_code": "short", "iof_course": "Short" }]), "course.routes[short].controls: must end with a finish control (\"33\" is not one)"),
+        (
+            "no-finish.xml",
+            json!([{ "route_code": "short", "iof_course": "Short" }]),
+            "course.routes[short].controls: must end with a finish control (\"33\" is not one)",
+        ),
     ] {
         // given a catalog whose release names a broken IOF file
         let small = Small::new();
