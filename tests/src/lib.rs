@@ -115,6 +115,14 @@ pub async fn scan_table() -> Vec<String> {
     }
 }
 
+/// Waits out the last `margin_sec` seconds of the hour, so an hourly cap cannot reset under a test.
+pub async fn clear_of_the_hour(margin_sec: i64) {
+    let left = shared::clock::until_next_hour(shared::clock::now());
+    if left <= margin_sec {
+        tokio::time::sleep(Duration::from_secs(left as u64 + 1)).await;
+    }
+}
+
 /// A unique suffix, so tests sharing one table never see each other's data.
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}{}", ulid::Ulid::new().to_string().to_lowercase())
