@@ -247,7 +247,7 @@ pub fn problems(course: &Course) -> Vec<String> {
                 }
             }
             RouteKind::Score => {
-                if !r.time_limit_s.is_some_and(|t| t > 0) {
+                if r.time_limit_s.is_none_or(|t| t <= 0) {
                     p.push(format!("{at}.time_limit_s: a score route needs a positive time limit"));
                 }
                 if r.penalty_points_per_started_minute.is_some_and(|v| v < 0) {
@@ -264,7 +264,7 @@ pub fn problems(course: &Course) -> Vec<String> {
                     }
                     if let Some(control) = kinds[i]
                         && control.kind == ControlKind::Control
-                        && !control.points.is_some_and(|points| points > 0)
+                        && control.points.is_none_or(|points| points <= 0)
                     {
                         p.push(format!("{at}.controls: {code:?} has no points (a score route's controls need positive points)"));
                     }

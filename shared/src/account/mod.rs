@@ -7,7 +7,7 @@
 //! mobile's SMS items.
 
 use crate::auth::accounts::{IDENTITY, Identity, IdentityItem, LOGIN, LoginLink, UserItem};
-use crate::auth::refresh::{LOGIN_ALIVE, RefreshItem, logged_out};
+use crate::auth::refresh::{LOGIN_ALIVE, RefreshItem, end_families, logged_out};
 use crate::catalog::Registration;
 use crate::clock;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
@@ -75,9 +75,6 @@ impl Account {
     }
 }
 
-/// How long a revoked family stays: past the life of every token of it.
-const REVOKED_FAMILY_TTL_SEC: i64 = 31 * 86_400;
-
 /// Ends `refresh_token`'s login (its family) or, with `all_devices`, every login of the user,
 /// at once. A token that is unknown, already ended or not the caller's changes nothing: logging
 /// out twice is not an error. Returns how many logins were ended.
@@ -94,7 +91,7 @@ pub async fn logout(db: &Db, user_id: &str, refresh_token: &str, all_devices: bo
         let mut tx = Tx::new();
         for (key, token) in chunk {
             tx.push("refresh_token", store::refresh::revoke_token(db, key, now));
-            tx.push("refresh_family", store::refresh::end_family(db, &token.family_id, now, now + REVOKED_FAMILY_TTL_SEC));
+            tx.push("refresh_family", store::refresh::end_family(db, &token.family_id, now));
         }
         // A token deleted meanwhile (its account too) has nothing left to end.
         match db.transact(tx).await {
@@ -160,7 +157,7 @@ pub async fn delete(db: &Db, account: &Account, now: i64) -> ApiResult<Deleted> 
     let user_id = account.user.user_id.as_str();
     let mut deleted = Deleted { logins: account.logins.len(), ..Deleted::default() };
     let owned = db.query_gsi1(&keys::user_pk(user_id), Range::All, None).await?;
-    let mut doomed: Vec<Key> = Vec::new();
+    let (mut doomed, mut families): (Vec<Key>, Vec<String>) = (Vec::new(), Vec::new());
     for item in owned {
         let Some(key) = key_of(&item) else { continue };
         match text(&item, ENTITY_TYPE) {
@@ -176,15 +173,13 @@ pub async fn delete(db: &Db, account: &Account, now: i64) -> ApiResult<Deleted> 
                 deleted.sessions += 1;
             }
             Some(RefreshItem::ENTITY) => {
-                let token: RefreshItem = decode(item)?;
-                let mut tx = Tx::new();
-                tx.push("refresh_family", store::refresh::end_family(db, &token.family_id, now, now + REVOKED_FAMILY_TTL_SEC));
-                db.transact(tx).await?;
+                families.push(decode::<RefreshItem>(item)?.family_id);
                 doomed.push(key);
             }
             _ => doomed.push(key),
         }
     }
+    end_families(db, families.iter().map(String::as_str), now).await?;
     db.delete_all(&doomed).await?;
     let mut identities: Vec<Key> = Vec::new();
     for login in &account.logins {

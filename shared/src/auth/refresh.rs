@@ -163,7 +163,21 @@ fn reused() -> ApiError {
 }
 
 async fn revoke_family(db: &Db, family_id: &str, now: i64) -> ApiResult<()> {
-    store::revoke_family(db, family_id, now).await?;
+    end_families(db, [family_id], now).await?;
     tracing::warn!(family_id, "refresh token reuse: family revoked");
+    Ok(())
+}
+
+/// Ends the logins of `family_ids` at once: every refresh token of each, and the writes of their
+/// access tokens (`login_alive`).
+pub async fn end_families<'a>(db: &Db, family_ids: impl IntoIterator<Item = &'a str>, now: i64) -> ApiResult<()> {
+    let family_ids: Vec<&str> = family_ids.into_iter().collect();
+    for chunk in family_ids.chunks(100) {
+        let mut tx = Tx::new();
+        for family_id in chunk {
+            tx.push("refresh_family", store::end_family(db, family_id, now));
+        }
+        db.transact(tx).await?;
+    }
     Ok(())
 }

@@ -92,10 +92,6 @@ impl Db {
         Self { client, table: table.into() }
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
     /// The table named by `TABLE_NAME`, through a client built from `sdk`.
     pub fn from_env(sdk: &SdkConfig) -> Result<Self, crate::config::ConfigError> {
         Ok(Self::new(sdk, crate::config::Common::from_env()?.table_name))
@@ -483,12 +479,6 @@ impl Db {
             }
             self.transact(tx).await?;
         }
-        Ok(())
-    }
-
-    /// Deletes the item at `key`, if any.
-    pub async fn delete(&self, key: &Key) -> Result<(), ApiError> {
-        self.client.delete_item().table_name(&self.table).set_key(Some(key.to_map())).send().await.map_err(fault)?;
         Ok(())
     }
 }

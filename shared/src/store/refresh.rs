@@ -1,6 +1,6 @@
 //! The refresh-token items: one per token (by its hash), and the family a rotation chain shares.
 
-use crate::store::db::{Db, Write, fault, n, s};
+use crate::store::db::{Db, Write, n, s};
 use crate::store::keys::{self, Key};
 use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem, Update};
 
@@ -28,21 +28,6 @@ pub fn family_alive(db: &Db, family_id: &str) -> Write {
     TransactWriteItem::builder().condition_check(check).build()
 }
 
-/// Revokes every token of the family (the first revocation time stays).
-pub async fn revoke_family(db: &Db, family_id: &str, now: i64) -> Result<(), crate::ApiError> {
-    db.client
-        .update_item()
-        .table_name(&db.table)
-        .set_key(Some(keys::refresh_family(family_id).to_map()))
-        .update_expression("SET revoked_at = if_not_exists(revoked_at, :now), entity_type = :t")
-        .expression_attribute_values(":now", n(now))
-        .expression_attribute_values(":t", s("refresh_family"))
-        .send()
-        .await
-        .map_err(fault)?;
-    Ok(())
-}
-
 /// Revokes one token (the first revocation time stays).
 pub fn revoke_token(db: &Db, token: &Key, now: i64) -> Write {
     let update = Update::builder()
@@ -56,16 +41,20 @@ pub fn revoke_token(db: &Db, token: &Key, now: i64) -> Write {
     TransactWriteItem::builder().update(update).build()
 }
 
-/// Revokes a family, in a transaction. The revoked family stays until `expires_at` — past the
-/// life of any token of it — so access tokens of the login are refused; it holds no user id.
-pub fn end_family(db: &Db, family_id: &str, now: i64, expires_at: i64) -> Write {
+/// How long a revoked family stays: past the life of every token of it.
+const REVOKED_FAMILY_TTL_SEC: i64 = 31 * 86_400;
+
+/// Revokes every token of a family (the first revocation time stays), in a transaction. The
+/// revoked family stays past the life of any token of it, so access tokens of the login are
+/// refused; it holds no user id.
+pub fn end_family(db: &Db, family_id: &str, now: i64) -> Write {
     let update = Update::builder()
         .table_name(&db.table)
         .set_key(Some(keys::refresh_family(family_id).to_map()))
         .update_expression("SET revoked_at = if_not_exists(revoked_at, :now), entity_type = :t, expires_at = :expires")
         .expression_attribute_values(":now", n(now))
         .expression_attribute_values(":t", s("refresh_family"))
-        .expression_attribute_values(":expires", n(expires_at))
+        .expression_attribute_values(":expires", n(now + REVOKED_FAMILY_TTL_SEC))
         .build()
         .expect("update is complete");
     TransactWriteItem::builder().update(update).build()
