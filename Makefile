@@ -1,5 +1,5 @@
 # The two commands: `make dev` (local stack on 127.0.0.1:9000) and `make test` (everything CI runs).
-.PHONY: dev test fuzz venv build dev-stop-test
+.PHONY: dev test fuzz venv build dev-stop-test bench
 SHELL := /bin/bash
 VENV := .venv
 
@@ -48,6 +48,11 @@ test: venv
 
 fuzz: venv
 	bash scripts/fuzz.sh
+
+# Cold start, warm latency, round trips, memory and size per function against a hello-world
+# baseline, release build (README, Performance; a few minutes; not part of `make test`).
+bench: venv
+	bash scripts/bench.sh $(BENCH_ARGS)
 
 # Starts and stops `make dev` ROUNDS times (TERM and INT to its process group) and checks nothing is left.
 ROUNDS ?= 10

@@ -38,6 +38,12 @@ cargo test --workspace --no-fail-fast -- --show-output 2>&1 | tee "$STATE/test.l
 status=${PIPESTATUS[0]}
 set -e
 
+echo "==> sequential DynamoDB round trips per route, against README's table"
+set +e
+python "$ROOT/scripts/bench.py" round-trips --moto "$MOTO_URL" --table-prefix "$TABLE_NAME" 2>&1 | tee -a "$STATE/test.log"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+set -e
+
 echo "==> bounded schemathesis run against the served API"
 set +e
 bash "$ROOT/scripts/fuzz.sh" --bounded 2>&1 | tee -a "$STATE/test.log"

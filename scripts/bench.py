@@ -1,0 +1,858 @@
+#!/usr/bin/env python3
+"""`make bench`, and the round-trip check `make test` runs.
+
+Usage:
+  bench.py bench --moto URL [--runs 20] [--requests 1000] [--out bench/results]
+  bench.py round-trips --moto URL [--bin-dir target/debug]
+
+Each function binary runs as Lambda runs it: started with a Runtime API to talk to (here a fake
+one on loopback), asking it for the next event, posting the answer. Every AWS call goes through
+a proxy in front of moto, which records each request's interval on the wire, so the time a
+function waits on DynamoDB/SNS is known apart from its own time, and its round trips are counted
+where they happen, whatever the code does. The same scenarios serve both commands:
+
+- `bench` (release build): cold starts (exec → first `/next`, exec → first answer), warm latency
+  per route, peak RSS, sizes, the same over a TLS endpoint; a table, results.json and plot.svg.
+- `round-trips` (debug build, seconds): each route's sequential DynamoDB round trips against
+  the table in README.md ("Performance"); a route whose count changed, a route of
+  shared/src/http/routes.rs with no row, or a measured row without a scenario fails.
+
+Adding a route: one scenario in SCENARIOS below and one row in README's round-trip table (or a
+row saying `not yet measured` until it has a scenario).
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import http.client
+import io
+import json
+import os
+import queue
+import random
+import re
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_MOBILE, TEST_CODE = "13800000000", "246810"
+BASELINE = "bench-baseline"
+NOT_MEASURED = "not yet measured"
+OPEN_COMPETITION = {
+    "competition_id": "cmp_bench_open", "display_name": "Bench Open", "competition_status": "upcoming",
+    "competition_start_at": "2099-01-01T00:00:00+08:00", "competition_end_at": "2099-01-02T00:00:00+08:00",
+    "leaderboard_enabled": False, "realtime_board_enabled": False,
+    "registration": {"enabled": True, "required": False, "opens_at": "2026-01-01T00:00:00+08:00", "closes_at": "2098-12-31T23:59:59+08:00"},
+    "events": [{"event_id": "sample-classic-001", "is_default": True, "relation_status": "active"}],
+}
+
+
+def now() -> float:
+    return time.perf_counter()
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP/1.1 on a socket, just enough for the Runtime API and the proxy (both sides keep-alive).
+
+
+def read_message(rfile) -> tuple[str, dict[str, str], bytes] | None:
+    line = rfile.readline()
+    if not line:
+        return None
+    headers: dict[str, str] = {}
+    while True:
+        h = rfile.readline()
+        if h in (b"\r\n", b"\n", b""):
+            break
+        k, _, v = h.decode("latin-1").partition(":")
+        headers[k.strip().lower()] = v.strip()
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        body = b""
+        while True:
+            size = int(rfile.readline().split(b";")[0], 16)
+            if size == 0:
+                while rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                break
+            body += rfile.read(size)
+            rfile.readline()
+    else:
+        body = rfile.read(int(headers.get("content-length", "0")))
+    return line.decode("latin-1").rstrip("\r\n"), headers, body
+
+
+def answer(sock, status: str, body: bytes, headers: dict[str, str] | None = None) -> None:
+    head = f"HTTP/1.1 {status}\r\ncontent-length: {len(body)}\r\n"
+    for k, v in (headers or {}).items():
+        head += f"{k}: {v}\r\n"
+    sock.sendall(head.encode("latin-1") + b"\r\n" + body)
+
+
+def serve(sock: socket.socket, on_connection: Callable) -> None:
+    """Accepts connections on `sock` until it is closed, one thread each."""
+
+    def loop():
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=on_connection, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
+def listener() -> socket.socket:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    s.listen(64)
+    return s
+
+
+# ---------------------------------------------------------------------------------------------
+# The wire: every upstream call a function makes, as (start, end, kind, operation).
+
+
+class Wire:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.calls: list[tuple[float, float, str, str]] = []
+
+    def record(self, start: float, end: float, kind: str, op: str) -> None:
+        with self.lock:
+            self.calls.append((start, end, kind, op))
+
+    def between(self, t0: float, t1: float) -> list[tuple[float, float, str, str]]:
+        with self.lock:
+            return [c for c in self.calls if c[0] >= t0 and c[1] <= t1]
+
+
+def wait_of(calls) -> float:
+    """Time covered by at least one call: what the function spent waiting, not computing."""
+    total, end = 0.0, float("-inf")
+    for s, e, *_ in sorted(calls):
+        if e > end:
+            total += e - max(s, end)
+            end = e
+    return total
+
+
+def round_trips(calls, kind: str = "dynamodb") -> int:
+    """Sequential round trips: calls that overlap (sent together) count once."""
+    steps, end = 0, float("-inf")
+    for s, e, k, _ in sorted(calls):
+        if k != kind:
+            continue
+        if s >= end:
+            steps += 1
+        end = max(end, e)
+    return steps
+
+
+class Proxy:
+    """moto behind a recording proxy, plain HTTP or TLS (a certificate only the bench trusts)."""
+
+    def __init__(self, moto: str, wire: Wire, tls: ssl.SSLContext | None = None):
+        self.upstream = moto.removeprefix("http://").rstrip("/")
+        self.wire, self.tls = wire, tls
+        self.sock = listener()
+        self.port = self.sock.getsockname()[1]
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        serve(self.sock, self.connection)
+
+    def connection(self, conn: socket.socket) -> None:
+        try:
+            if self.tls:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            rfile = conn.makefile("rb")
+            upstream = http.client.HTTPConnection(self.upstream, timeout=60)
+            while True:
+                first = rfile.peek(1) if hasattr(rfile, "peek") else b""
+                if not first:
+                    return
+                start = now()
+                msg = read_message(rfile)
+                if msg is None:
+                    return
+                line, headers, body = msg
+                method, path, _ = line.split(" ", 2)
+                target = headers.get("x-amz-target", "")
+                if target.startswith("DynamoDB"):
+                    kind, op = "dynamodb", target.split(".")[-1]
+                else:
+                    action = re.search(rb"Action=(\w+)", body)
+                    kind, op = ("sns", action.group(1).decode()) if action else ("other", f"{method} {path}")
+                fwd = {k: v for k, v in headers.items() if k not in ("transfer-encoding", "connection")}
+                fwd["content-length"] = str(len(body))
+                upstream.request(method, path, body=body, headers=fwd)
+                res = upstream.getresponse()
+                data = res.read()
+                out = {k: v for k, v in res.getheaders() if k.lower() not in ("content-length", "transfer-encoding", "connection")}
+                # Recorded before the answer leaves: the function may be done before this thread runs again.
+                self.wire.record(start, now(), kind, op)
+                answer(conn, f"{res.status} {res.reason}", data, out)
+        except (OSError, ssl.SSLError, ValueError):
+            return
+        finally:
+            conn.close()
+
+
+class FakeWechat:
+    """WeChat's code exchange: every code is a person, openid derived from it."""
+
+    def __init__(self, wire: Wire):
+        self.wire = wire
+        self.sock = listener()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        serve(self.sock, self.connection)
+
+    def connection(self, conn: socket.socket) -> None:
+        rfile = conn.makefile("rb")
+        try:
+            while (msg := read_message(rfile)) is not None:
+                start = now()
+                code = re.search(r"(?:js_code|code)=([^&\s]+)", msg[0])
+                openid = f"o_bench_{code.group(1) if code else 'none'}"
+                self.wire.record(start, now(), "wechat", "code2session")
+                answer(conn, "200 OK", json.dumps({"openid": openid, "session_key": "bench"}).encode(), {"content-type": "text/plain"})
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# A fake Lambda Runtime API, and a function process that uses it.
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict
+    sent: float  # the event left /next
+    done: float  # the answer's last byte arrived
+
+
+class Runtime:
+    PREFIX = "/2018-06-01/runtime"
+
+    def __init__(self):
+        self.events: queue.Queue = queue.Queue()
+        self.answers: queue.Queue = queue.Queue()
+        self.first_next = threading.Event()
+        self.first_next_at = 0.0
+        self.sent_at: dict[str, float] = {}
+        self.count = 0
+        self.sock = listener()
+        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        serve(self.sock, self.connection)
+
+    def close(self) -> None:
+        self.sock.close()
+        self.events.put(None)
+
+    def connection(self, conn: socket.socket) -> None:
+        rfile = conn.makefile("rb")
+        try:
+            while (msg := read_message(rfile)) is not None:
+                line, _, body = msg
+                method, path, _ = line.split(" ", 2)
+                if method == "GET" and path == f"{self.PREFIX}/invocation/next":
+                    if not self.first_next.is_set():
+                        self.first_next_at = now()
+                        self.first_next.set()
+                    event = self.events.get()
+                    if event is None:
+                        return
+                    self.count += 1
+                    rid = f"bench-{self.count}"
+                    payload = json.dumps(event).encode()
+                    headers = {
+                        "content-type": "application/json",
+                        "lambda-runtime-aws-request-id": rid,
+                        "lambda-runtime-deadline-ms": str(int(time.time() * 1000) + 60_000),
+                        "lambda-runtime-invoked-function-arn": "arn:aws:lambda:us-east-1:123456789012:function:bench",
+                        "lambda-runtime-trace-id": "Root=1-00000000-000000000000000000000000;Sampled=0",
+                    }
+                    self.sent_at[rid] = now()
+                    answer(conn, "200 OK", payload, headers)
+                elif method == "POST" and path.endswith("/response"):
+                    done = now()
+                    rid = path.split("/")[-2]
+                    answer(conn, "202 Accepted", b"{}")
+                    self.answers.put((rid, done, body))
+                elif method == "POST" and path.endswith("/error"):
+                    answer(conn, "202 Accepted", b"{}")
+                    self.answers.put((path.split("/")[-2], now(), b'{"error": ' + json.dumps(body.decode("utf-8", "replace")).encode() + b"}"))
+                else:
+                    answer(conn, "404 Not Found", b"{}")
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def invoke(self, event: dict, timeout: float = 60) -> Answer:
+        self.events.put(event)
+        try:
+            rid, done, body = self.answers.get(timeout=timeout)
+        except queue.Empty:
+            raise SystemExit(f"bench: no answer within {timeout} s") from None
+        out = json.loads(body)
+        if "statusCode" not in out:
+            raise SystemExit(f"bench: the function failed the invocation: {out}")
+        return Answer(out["statusCode"], parse_body(out), self.sent_at[rid], done)
+
+
+def parse_body(out: dict) -> dict:
+    """An answer's body if it is JSON (every answer but the static OpenAPI file), else {"text": …}."""
+    if "json" not in str(out.get("headers", {}).get("content-type", "")):
+        return {"text": out.get("body")}
+    return json.loads(out.get("body") or "{}")
+
+
+def enveloped(body: dict) -> bool:
+    return "text" in body or str(body.get("request_id", "")).startswith("req_")
+
+
+class Process:
+    """One function binary under its own Runtime API, as a Lambda execution environment."""
+
+    def __init__(self, binary: Path, env: dict[str, str], log: Path, event: dict | None = None):
+        self.runtime = Runtime()
+        if event is not None:  # Lambda hands the first event over at the first /next
+            self.runtime.events.put(event)
+        env = {
+            **env,
+            "AWS_LAMBDA_RUNTIME_API": self.runtime.address,
+            "AWS_LAMBDA_FUNCTION_NAME": binary.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
+            "AWS_LAMBDA_LOG_GROUP_NAME": "bench",
+        }
+        self.log = open(log, "ab")
+        self.started = now()
+        self.proc = subprocess.Popen([str(binary)], env=env, stdout=self.log, stderr=self.log)
+
+    def init_ms(self, timeout: float = 30) -> float:
+        if not self.runtime.first_next.wait(timeout):
+            raise SystemExit(f"bench: {self.proc.args[0]} never asked for an event (see {self.log.name})")
+        return (self.runtime.first_next_at - self.started) * 1000
+
+    def peak_rss_kb(self) -> int:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        self.runtime.close()
+        self.log.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios: one per route, on an events/ file, made valid and repeatable by `prepare`.
+
+
+class Context:
+    """What scenarios need: a logged-in user, codes sent, helper invocations of other functions."""
+
+    def __init__(self, bench: "Bench", table: str):
+        self.bench, self.table = bench, table
+        self.helpers: dict[str, Process] = {}
+        self.session: dict | None = None
+        self.n = 0
+
+    def unique(self, prefix: str) -> str:
+        self.n += 1
+        return f"{prefix}{os.getpid()}x{int(time.time() * 1000) % 10**9}x{self.n}"
+
+    def call(self, function: str, event_name: str, adjust: Callable[[dict], None] | None = None) -> Answer:
+        if function not in self.helpers:
+            self.helpers[function] = self.bench.start(function, self.table, "helper")
+            self.helpers[function].init_ms()
+        event = load_event(event_name)
+        if adjust:
+            adjust(event)
+        return self.helpers[function].runtime.invoke(event)
+
+    def send_code(self) -> None:
+        a = self.call("sms-send", "sms-send", lambda e: set_body(e, mobile=TEST_MOBILE, device_id="dev_bench"))
+        if a.status != 200:
+            raise SystemExit(f"bench: sending the test code failed: {a.body}")
+
+    def login(self, fresh: bool = False) -> dict:
+        if fresh or self.session is None:
+            self.send_code()
+            a = self.call("sms-login", "sms-login", lambda e: set_body(e, mobile=TEST_MOBILE, sms_code=TEST_CODE, login_request_id=self.unique("login_"), device_id="dev_bench"))
+            if a.status != 200:
+                raise SystemExit(f"bench: the test login failed: {a.body}")
+            self.session = a.body["data"]
+        return self.session
+
+    def bearer(self, event: dict, fresh: bool = False) -> dict:
+        s = self.login(fresh)
+        event["headers"]["authorization"] = f"Bearer {s['access_token']}"
+        return s
+
+    def close(self) -> None:
+        for p in self.helpers.values():
+            p.stop()
+
+
+def load_event(name: str) -> dict:
+    return json.loads((ROOT / "events" / f"{name}.json").read_text())
+
+
+def set_body(event: dict, **fields) -> None:
+    body = json.loads(event.get("body") or "{}")
+    body.update(fields)
+    event["body"] = json.dumps(body)
+
+
+@dataclass
+class Scenario:
+    route: str  # "METHOD /path" as in routes.rs, without /client/v1
+    function: str
+    event: str  # events/<event>.json
+    what: str  # what is measured, for the README
+    prepare: Callable[[dict, Context], None] = lambda e, c: None
+    status: int = 200
+
+
+def sms_send(e, c):
+    set_body(e, mobile=f"139{random.randrange(10**8):08}", device_id=c.unique("dev_"))
+
+
+def sms_login(e, c):
+    c.send_code()
+    set_body(e, mobile=TEST_MOBILE, sms_code=TEST_CODE, login_request_id=c.unique("login_"), device_id="dev_bench")
+
+
+def at_open_competition(e: dict) -> None:
+    """The demo's competitions have started, so a registration there can no longer be cancelled."""
+    text = json.dumps(e).replace("cmp_classic_demo_001", OPEN_COMPETITION["competition_id"])
+    e.clear()
+    e.update(json.loads(text))
+
+
+def registered(e, c, competition=at_open_competition):
+    c.bearer(e)
+    competition(e)
+    a = c.call("registration", "registration", lambda h: (c.bearer(h), competition(h)))
+    if a.status != 200 and a.body["error"]["code"] != "registration_exists":
+        raise SystemExit(f"bench: registering failed: {a.body}")
+
+
+def unregistered(e, c):
+    c.bearer(e)
+    at_open_competition(e)
+    a = c.call("registration", "registration-cancel", lambda h: (c.bearer(h), at_open_competition(h)))
+    if a.status != 200 and a.body["error"]["code"] != "registration_not_found":
+        raise SystemExit(f"bench: cancelling failed: {a.body}")
+
+
+def launch(e, c):
+    registered(e, c, competition=lambda e: None)
+    set_body(e, launch_request_id=c.unique("launch_"))
+
+
+def logout(e, c):
+    s = c.bearer(e, fresh=True)
+    set_body(e, refresh_token=s["refresh_token"])
+
+
+def delete_me(e, c):
+    c.bearer(e, fresh=True)
+    c.send_code()
+    set_body(e, mobile=TEST_MOBILE, sms_code=TEST_CODE)
+    c.session = None  # the user is gone after this
+
+
+SCENARIOS = [
+    Scenario("POST /auth/sms/send", "sms-send", "sms-send", "a new mobile and device", sms_send),
+    Scenario("POST /auth/login/sms", "sms-login", "sms-login", "returning user, code just sent", sms_login),
+    Scenario("POST /auth/login/wechat", "wechat-login", "wechat-login", "returning mini-program user",
+             lambda e, c: set_body(e, login_request_id=c.unique("login_"))),
+    Scenario("POST /auth/refresh", "token-refresh", "token-refresh", "no rotation",
+             lambda e, c: set_body(e, refresh_token=c.login()["refresh_token"])),
+    Scenario("GET /me", "account", "account-me", "", lambda e, c: c.bearer(e)),
+    Scenario("GET /me/registrations", "account", "account-registrations", "", lambda e, c: c.bearer(e)),
+    Scenario("POST /auth/logout", "account", "account-logout", "a fresh login's refresh token", logout),
+    Scenario("DELETE /me", "account", "account-delete", "a fresh login, code just sent", delete_me),
+    Scenario("PUT /me/body-profile", "body-profile", "body-profile", "", lambda e, c: c.bearer(e)),
+    Scenario("GET /cards", "catalog", "catalog-cards", "anonymous, demo catalog"),
+    Scenario("GET /competitions/{competition_id}", "catalog", "catalog-competition", "anonymous"),
+    Scenario("GET /competitions/{competition_id}/events/{event_id}", "catalog", "catalog-competition-event", "anonymous"),
+    Scenario("GET /maps", "catalog", "catalog-maps", "anonymous"),
+    Scenario("GET /maps/{map_id}", "catalog", "catalog-map", "anonymous"),
+    Scenario("GET /events", "catalog", "catalog-events", "anonymous"),
+    Scenario("GET /events/{event_id}", "catalog", "catalog-event", "anonymous"),
+    Scenario("POST /competitions/{competition_id}/registrations", "registration", "registration", "not registered before", unregistered),
+    Scenario("DELETE /competitions/{competition_id}/registrations", "registration", "registration-cancel", "registered before", registered),
+    Scenario("POST /competitions/{competition_id}/events/{event_id}/launch", "launch", "launch-competition", "registered, new launch_request_id", launch),
+    Scenario("POST /events/{event_id}/launch", "launch", "launch-direct", "new launch_request_id", launch),
+    Scenario("GET /openapi.yaml", "sessions", "sessions-openapi", "static"),
+]
+
+
+def routes_rs() -> list[str]:
+    text = (ROOT / "shared/src/http/routes.rs").read_text()
+    return [f"{m} {p.removeprefix('/client/v1')}" for m, p in re.findall(r'r\("(\w+)", "([^"]+)", "[\w-]+", Operation::', text)]
+
+
+def readme_round_trips() -> dict[str, int | str]:
+    """The round-trip table of README.md: route → count, or NOT_MEASURED."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("<!-- round-trips -->")
+    if len(section) < 3:
+        raise SystemExit("README.md: the round-trip table must sit between two `<!-- round-trips -->` lines")
+    table = {}
+    for row in re.findall(r"^\|\s*`?((?:GET|POST|PUT|DELETE) [^|`]+?)`?\s*\|\s*([^|]+?)\s*\|", section[1], re.M):
+        route, count = row
+        table[route] = int(count) if count.isdigit() else count
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def stats(xs: list[float]) -> dict:
+    xs = sorted(xs)
+    pick = lambda q: xs[min(len(xs) - 1, int(q * len(xs)))]
+    return {"n": len(xs), "median": statistics.median(xs), "min": xs[0], "max": xs[-1], "p50": pick(0.5), "p99": pick(0.99)}
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.bins = ROOT / args.bin_dir
+        self.wire = Wire()
+        self.proxy = Proxy(args.moto, self.wire)
+        self.wechat = FakeWechat(self.wire)
+        self.logs = ROOT / ".local" / "bench"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.tables: set[str] = set()
+        self.endpoint = self.proxy.url
+        self.extra_env: dict[str, str] = {}
+
+    def env(self, table: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "TABLE_NAME": table,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "SMS_TEST_NUMBERS": f"+86{TEST_MOBILE}={TEST_CODE}",
+            # The scenarios log the test number in once per request, and ask for many codes.
+            "SMS_COOLDOWN_SEC": "0",
+            "SMS_DAILY_LIMIT_PER_MOBILE": "1000000",
+            "SMS_DAILY_LIMIT_PER_DEVICE": "1000000",
+            "SMS_HOURLY_LIMIT_PER_IP": "1000000",
+            "SMS_HOURLY_LIMIT_GLOBAL": "1000000",
+            "WECHAT_API_BASE": self.wechat.url,
+            "WECHAT_MINI_APP_ID": "wx_bench",
+            "WECHAT_MINI_APP_SECRET": "bench-secret",
+            **self.extra_env,
+        }
+
+    def catalog(self) -> Path:
+        """The demo catalog and a competition whose registration is open and can be cancelled."""
+        import yaml
+
+        demo = ROOT / "catalog/demo.yaml"
+        text = re.sub(r"(iof_xml:\s*)(\S+)", lambda m: m.group(1) + str(demo.parent / m.group(2)), demo.read_text())
+        catalog = yaml.safe_load(text)
+        catalog["competitions"].append(OPEN_COMPETITION)
+        path = self.logs / "catalog.yaml"
+        path.write_text(yaml.safe_dump(catalog, sort_keys=False, allow_unicode=True))
+        return path
+
+    def table(self, function: str) -> str:
+        table = f"{self.args.table_prefix}-{function}"
+        if table not in self.tables:
+            env = {**os.environ, "TABLE_NAME": table, "AWS_ENDPOINT_URL": self.args.moto}
+            for cmd in ([sys.executable, str(ROOT / "scripts/local_table.py"), str(ROOT / "template.yaml")],
+                        [str(self.bins / "catalog-tool"), "import", str(self.catalog())]):
+                out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+                if out.returncode != 0:
+                    raise SystemExit(f"bench: {' '.join(cmd)} failed:\n{out.stdout}{out.stderr}")
+            self.tables.add(table)
+        return table
+
+    def start(self, function: str, table: str, role: str, event: dict | None = None) -> Process:
+        return Process(self.bins / function, self.env(table), self.logs / f"{function}.{role}.log", event)
+
+    def measure(self, p: Process, event: dict, scenario: Scenario) -> dict:
+        a = p.runtime.invoke(event)
+        if a.status != scenario.status or not enveloped(a.body):
+            raise SystemExit(f"bench: {scenario.route} answered {a.status}, expected {scenario.status}: {a.body}")
+        calls = self.wire.between(a.sent, a.done)
+        return {"total": (a.done - a.sent) * 1000, "wait": wait_of(calls) * 1000, "trips": round_trips(calls),
+                "ops": [op for *_, k, op in sorted(calls) if k == "dynamodb"]}
+
+
+def check_tables(measured: dict[str, int] | None) -> list[str]:
+    """What disagrees between routes.rs, the README table and SCENARIOS (and the counts measured)."""
+    readme = readme_round_trips()
+    problems = []
+    scenarios = {s.route for s in SCENARIOS}
+    for route in routes_rs():
+        if route not in readme:
+            problems.append(f"{route}: in routes.rs, but no row in README's round-trip table (a count, or `{NOT_MEASURED}`)")
+    for route, count in readme.items():
+        if count == NOT_MEASURED:
+            if route in scenarios:
+                problems.append(f"{route}: has a scenario, so its README row needs its count, not `{NOT_MEASURED}`")
+        elif route not in scenarios:
+            problems.append(f"{route}: README gives {count} round trips, but bench.py has no scenario that measures it")
+        elif measured is not None and measured.get(route) != count:
+            problems.append(f"{route}: {measured.get(route)} sequential DynamoDB round trips measured, README says {count}")
+    for route in scenarios - set(readme):
+        problems.append(f"{route}: has a scenario but no row in README's round-trip table")
+    return problems
+
+
+def run_round_trips(args) -> int:
+    bench = Bench(args)
+    measured, shown = {}, []
+    by_function: dict[str, list[Scenario]] = {}
+    for s in SCENARIOS:
+        by_function.setdefault(s.function, []).append(s)
+    for function, scenarios in by_function.items():
+        table = bench.table("round-trips")
+        ctx = Context(bench, table)
+        p = bench.start(function, table, "round-trips")
+        try:
+            p.init_ms()
+            for s in scenarios:
+                counts = set()
+                for i in range(4):  # the first may meet another state (a first login creates the user)
+                    event = load_event(s.event)
+                    s.prepare(event, ctx)
+                    m = bench.measure(p, event, s)
+                    if i > 0:
+                        counts.add(m["trips"])
+                if len(counts) != 1:
+                    print(f"round trips: {s.route} varies between requests: {sorted(counts)}")
+                measured[s.route] = max(counts)
+                shown.append(f"  {s.route:<62} {max(counts)}  {' '.join(m['ops'])}")
+        finally:
+            p.stop()
+            ctx.close()
+    print("sequential DynamoDB round trips per route (README, Performance):")
+    print("\n".join(shown))
+    problems = check_tables(measured)
+    for p in problems:
+        print(f"round trips: FAIL {p}")
+    verdict = "as README says" if not problems else f"{len(problems)} problem(s)"
+    print(f"round trips: {len(measured)} routes measured → {verdict}")
+    return 1 if problems else 0
+
+
+def size_figures(binary: Path) -> dict:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(binary, "bootstrap")
+    return {"binary_bytes": binary.stat().st_size, "zip_bytes": len(buf.getvalue())}
+
+
+def cold_starts(bench: Bench, function: str, table: str, scenario: Scenario | None, runs: int, ctx: Context | None) -> dict:
+    inits, firsts, waits = [], [], []
+    for _ in range(runs):
+        event = load_event(scenario.event if scenario else "catalog-cards")
+        if scenario:
+            scenario.prepare(event, ctx)
+        p = bench.start(function, table, "cold", event)
+        try:
+            inits.append(p.init_ms())
+            a_done = p.runtime.answers.get(timeout=60)
+            rid, done, body = a_done
+            out = json.loads(body)
+            if "statusCode" not in out or not enveloped(parse_body(out)):
+                raise SystemExit(f"bench: {function}'s first answer is not enveloped: {out}")
+            firsts.append((done - p.started) * 1000)
+            waits.append(wait_of(bench.wire.between(p.started, done)) * 1000)
+        finally:
+            p.stop()
+    return {"init": stats(inits), "first": stats(firsts), "first_wait": stats(waits),
+            "first_own": stats([f - w for f, w in zip(firsts, waits)])}
+
+
+def run_bench(args) -> int:
+    bench = Bench(args)
+    out_dir = ROOT / args.out
+    out_dir.mkdir(parents=True, exist_ok=True)
+    functions = [BASELINE] + sorted({s.function for s in SCENARIOS})
+    results: dict = {"runs": args.runs, "requests": args.requests, "functions": {}, "routes": {}, "tls": {}}
+    first_scenario = {}
+    for s in SCENARIOS:
+        first_scenario.setdefault(s.function, s)
+    for function in functions:
+        print(f"bench: {function}", flush=True)
+        r = results["functions"][function] = size_figures(bench.bins / function)
+        table = bench.table(function if function != BASELINE else "catalog")
+        ctx = Context(bench, table)
+        scenario = first_scenario.get(function)
+        try:
+            r.update(cold_starts(bench, function, table, scenario, args.runs, ctx))
+            p = bench.start(function, table, "warm")
+            p.init_ms()
+            try:
+                mine = [s for s in SCENARIOS if s.function == function] or [Scenario("GET /baseline", BASELINE, "catalog-cards", "")]
+                for s in mine:
+                    ms = []
+                    for i in range(args.requests + 10):
+                        event = load_event(s.event)
+                        s.prepare(event, ctx)
+                        m = bench.measure(p, event, s)
+                        if i >= 10:  # the first requests open connections: cold, counted above
+                            ms.append(m)
+                    results["routes"][s.route] = {
+                        "function": function, "trips": ms[-1]["trips"],
+                        "total": stats([m["total"] for m in ms]), "wait": stats([m["wait"] for m in ms]),
+                        "own": stats([m["total"] - m["wait"] for m in ms]),
+                    }
+                r["peak_rss_kb"] = p.peak_rss_kb()
+                r["warm_requests"] = p.runtime.count
+            finally:
+                p.stop()
+        finally:
+            ctx.close()
+    if args.tls:
+        tls_bench(bench, args, results, first_scenario)
+    (out_dir / "results.json").write_text(json.dumps(results, indent=1))
+    report = table_text(results)
+    (out_dir / "table.txt").write_text(report)
+    (out_dir / "plot.svg").write_text(plot_svg(results))
+    print(report)
+    print(f"bench: figures in {args.out}/results.json, table.txt, plot.svg; logs in .local/bench/")
+    return 0
+
+
+def tls_bench(bench: Bench, args, results: dict, first_scenario: dict) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-tls-"))
+    cert, key = make_cert(tmp)
+    ctx_ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx_ssl.load_cert_chain(cert, key)
+    tls_proxy = Proxy(args.moto, bench.wire, ctx_ssl)
+    bench.endpoint = tls_proxy.url
+    # Trusted by the bench's function processes only, through rustls-native-certs.
+    bench.extra_env = {"SSL_CERT_FILE": str(tmp / "ca.pem")}
+    try:
+        for function in sorted({s.function for s in SCENARIOS} - {"sessions"}):
+            print(f"bench: {function} over TLS", flush=True)
+            table = bench.table(function)
+            ctx = Context(bench, table)
+            try:
+                results["tls"][function] = cold_starts(bench, function, table, first_scenario[function], args.runs, ctx)
+            finally:
+                ctx.close()
+    finally:
+        bench.endpoint, bench.extra_env = bench.proxy.url, {}
+
+
+def make_cert(tmp: Path) -> tuple[str, str]:
+    """A throwaway CA and a certificate for 127.0.0.1 it signs (rustls refuses a CA as a server)."""
+    def ossl(*a):
+        subprocess.run(["openssl", *a], check=True, capture_output=True, cwd=tmp)
+    ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+         "-subj", "/CN=client-api bench CA", "-keyout", "ca.key", "-out", "ca.pem")
+    ossl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=127.0.0.1",
+         "-keyout", "server.key", "-out", "server.csr")
+    (tmp / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n")
+    ossl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+         "-extfile", "ext.cnf", "-out", "server.pem")
+    return str(tmp / "server.pem"), str(tmp / "server.key")
+
+
+def fmt(s: dict, key: str = "median") -> str:
+    return f"{s[key]:.1f} ({s['min']:.1f}–{s['max']:.1f})"
+
+
+def table_text(res: dict) -> str:
+    f = res["functions"]
+    base = f[BASELINE]
+    base_warm = res["routes"]["GET /baseline"]
+    lines = [f"cold start, ms: median (min–max) of {res['runs']} runs; ×: median ÷ the baseline's",
+             f"{'function':<14} {'init':>22} {'×':>5} {'first answer':>22} {'AWS wait':>8} {'own':>7} {'×':>5} {'peak RSS':>9} {'binary':>8} {'zip':>7}"]
+    for name, r in f.items():
+        lines.append(
+            f"{name:<14} {fmt(r['init']):>22} {r['init']['median'] / base['init']['median']:>5.2f} {fmt(r['first']):>22} "
+            f"{r['first_wait']['median']:>8.1f} {r['first_own']['median']:>7.1f} {r['first_own']['median'] / base['first_own']['median']:>5.2f} "
+            f"{r['peak_rss_kb'] / 1024:>7.1f}MB {r['binary_bytes'] / 2**20:>6.1f}MB {r['zip_bytes'] / 2**20:>5.1f}MB")
+    lines += ["", f"warm, ms over {res['requests']} requests in one process: p50 / p99; own = total − AWS wait; ×: own p50 ÷ the baseline's",
+              f"{'route':<62} {'trips':>5} {'total p50/p99':>14} {'wait p50':>8} {'own p50/p99':>12} {'×':>5}"]
+    for route, r in res["routes"].items():
+        lines.append(f"{route:<62} {r['trips']:>5} {r['total']['p50']:>6.2f}/{r['total']['p99']:<7.2f} {r['wait']['p50']:>8.2f} "
+                     f"{r['own']['p50']:>5.2f}/{r['own']['p99']:<6.2f} {r['own']['p50'] / base_warm['own']['p50']:>5.2f}")
+    if res["tls"]:
+        lines += ["", "cold start over TLS (a local TLS proxy before moto), ms: median (min–max)",
+                  f"{'function':<14} {'init':>22} {'first answer':>22} {'AWS wait':>8} {'own':>7}"]
+        for name, r in res["tls"].items():
+            lines.append(f"{name:<14} {fmt(r['init']):>22} {fmt(r['first']):>22} {r['first_wait']['median']:>8.1f} {r['first_own']['median']:>7.1f}")
+    return "\n".join(lines) + "\n"
+
+
+def plot_svg(res: dict) -> str:
+    """Two bar charts, ms: cold start (init, first answer's own time) and warm own p50 per function."""
+    f = res["functions"]
+    names = list(f)
+    warm = {}
+    for route, r in res["routes"].items():
+        warm.setdefault(r["function"], []).append(r["own"]["p50"])
+    series = [("init (median)", [f[n]["init"]["median"] for n in names], "#4c78a8"),
+              ("first answer, own time (median)", [f[n]["first_own"]["median"] for n in names], "#f58518"),
+              ("warm own p50 (median of routes)", [statistics.median(warm[n]) for n in names], "#54a24b")]
+    w, row, left = 760, 22, 130
+    h = 60 + len(series) * (len(names) * row + 40)
+    top = max(max(v) for _, v, _ in series)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
+           f'<text x="10" y="20" font-size="14">client-api bench: each function against {BASELINE} (ms, release build)</text>']
+    y = 40
+    for title, values, colour in series:
+        scale = (w - left - 80) / max(values)
+        out.append(f'<text x="10" y="{y + 12}" font-weight="bold">{title}</text>')
+        y += 20
+        for n, v in zip(names, values):
+            out.append(f'<text x="10" y="{y + 14}">{n}</text>')
+            c = "#999" if n == BASELINE else colour
+            out.append(f'<rect x="{left}" y="{y + 3}" width="{max(1, v * scale):.1f}" height="{row - 6}" fill="{c}"/>')
+            out.append(f'<text x="{left + v * scale + 4:.1f}" y="{y + 14}">{v:.2f}</text>')
+            y += row
+        y += 20
+    out.append("</svg>")
+    del top
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("command", choices=["bench", "round-trips"])
+    ap.add_argument("--moto", required=True, help="the moto endpoint, http://127.0.0.1:PORT")
+    ap.add_argument("--bin-dir", default=None)
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--requests", type=int, default=1000)
+    ap.add_argument("--out", default="bench/results")
+    ap.add_argument("--table-prefix", default="bench")
+    ap.add_argument("--no-tls", dest="tls", action="store_false")
+    args = ap.parse_args()
+    if args.command == "round-trips":
+        args.bin_dir = args.bin_dir or "target/debug"
+        return run_round_trips(args)
+    args.bin_dir = args.bin_dir or "target/release"
+    return run_bench(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
