@@ -9,6 +9,7 @@ async fn main() -> Result<(), Error> {
             .status(200)
             .header("content-type", "application/json")
             .body(Body::from(r#"{"request_id":"req_baseline","data":{"hello":"world"}}"#))
+            .map_err(Error::from)
     }))
     .await
 }

@@ -76,6 +76,10 @@ pub const MAX_PAGE_SIZE: u32 = 50;
 impl Function for Account {
     const NAME: &'static str = "account";
 
+    async fn warm(&self) {
+        self.db.warm().await
+    }
+
     async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
         let claims = self.tokens.require(&call)?;
         let now = clock::now();

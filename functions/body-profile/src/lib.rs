@@ -25,6 +25,10 @@ impl BodyProfile {
 impl Function for BodyProfile {
     const NAME: &'static str = "body-profile";
 
+    async fn warm(&self) {
+        self.db.warm().await
+    }
+
     async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
         // The user is the token's subject: there is no user id in the request to tamper with.
         let claims = self.tokens.require(&call)?;

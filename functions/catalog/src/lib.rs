@@ -33,6 +33,10 @@ impl Catalog {
 impl Function for Catalog {
     const NAME: &'static str = "catalog";
 
+    async fn warm(&self) {
+        self.db.warm().await
+    }
+
     async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
         match call.route.operation {
             Operation::ListCards => self.cards(&call).await,

@@ -46,6 +46,10 @@ struct LaunchRequest {
 impl Function for Launch {
     const NAME: &'static str = "launch";
 
+    async fn warm(&self) {
+        self.db.warm().await
+    }
+
     async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
         let claims = self.tokens.require(&call)?;
         let venue = match call.route.operation {

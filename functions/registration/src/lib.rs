@@ -42,6 +42,10 @@ impl Registration {
 impl Function for Registration {
     const NAME: &'static str = "registration";
 
+    async fn warm(&self) {
+        self.db.warm().await
+    }
+
     async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
         let claims = self.tokens.require(&call)?;
         let competition_id = call.id("competition_id")?;

@@ -33,6 +33,10 @@ struct LoginRequest {
 impl Function for SmsLogin {
     const NAME: &'static str = "sms-login";
 
+    async fn warm(&self) {
+        self.accounts.db.warm().await
+    }
+
     async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
         let req: LoginRequest = call.json()?;
         check_token("login_request_id", &req.login_request_id, 128)?;

@@ -42,6 +42,10 @@ struct SendRequest {
 impl Function for SmsSend {
     const NAME: &'static str = "sms-send";
 
+    async fn warm(&self) {
+        tokio::join!(self.db.warm(), sms::warm_sns(&self.sns));
+    }
+
     async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
         let req: SendRequest = call.json()?;
         check_token("device_id", &req.device_id, 128)?;

@@ -34,6 +34,10 @@ struct RefreshRequest {
 impl Function for TokenRefresh {
     const NAME: &'static str = "token-refresh";
 
+    async fn warm(&self) {
+        self.db.warm().await
+    }
+
     async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
         let req: RefreshRequest = call.json()?;
         if req.refresh_token.is_empty() {

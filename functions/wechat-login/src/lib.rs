@@ -37,6 +37,10 @@ fn no_credential_writes() -> ApiError {
 impl Function for WechatLogin {
     const NAME: &'static str = "wechat-login";
 
+    async fn warm(&self) {
+        self.accounts.db.warm().await
+    }
+
     async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
         let req: LoginRequest = call.json()?;
         check_token("login_request_id", &req.login_request_id, 128)?;

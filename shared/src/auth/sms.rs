@@ -243,6 +243,17 @@ async fn refusal(db: &Db, cfg: &SmsConfig, code_key: &Key, failed: &[&str], now:
     }
 }
 
+/// Opens the SNS connection during init, as `Db::warm` does DynamoDB's: one GetSMSAttributes
+/// (sms-send may call it for this alone), no retry, bounded; a failure is logged and changes nothing.
+pub async fn warm_sns(sns: &aws_sdk_sns::Client) {
+    let once = aws_sdk_sns::Config::builder()
+        .retry_config(aws_sdk_sns::config::retry::RetryConfig::disabled())
+        .timeout_config(aws_sdk_sns::config::timeout::TimeoutConfig::builder().operation_timeout(db::WARM_WITHIN).build());
+    if let Err(e) = sns.get_sms_attributes().attributes("DefaultSMSType").customize().config_override(once).send().await {
+        tracing::warn!(error = %aws_sdk_sns::error::DisplayErrorContext(&e), "SNS connection not opened during init; the first SMS will");
+    }
+}
+
 async fn deliver(
     sns: &aws_sdk_sns::Client,
     cfg: &SmsConfig,

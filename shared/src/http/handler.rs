@@ -5,6 +5,7 @@ use crate::http::envelope::{self, Reply};
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::request::Call;
 use crate::http::routes::{self, Matched};
+use crate::store::db::WARM_WITHIN;
 use lambda_http::{Body, Request, Response, service_fn};
 use serde_json::json;
 use std::convert::Infallible;
@@ -20,6 +21,12 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub trait Function: Send + Sync + 'static {
     const NAME: &'static str;
     fn call(&self, call: Call<'_>) -> impl Future<Output = ApiResult<Reply>> + Send;
+
+    /// Opens, during init, the connections the first request would open (`Db::warm`). Bounded
+    /// and infallible: a function that cannot warm up still starts.
+    fn warm(&self) -> impl Future<Output = ()> + Send {
+        async {}
+    }
 }
 
 /// Routes, checks and answers one request. Every outcome is an enveloped response.
@@ -101,7 +108,8 @@ pub fn init_logging() {
         .init();
 }
 
-/// What every `main.rs` does: logs on, configuration and clients built once, then serve.
+/// What every `main.rs` does: logs on, configuration and clients built once, connections
+/// opened, then serve.
 /// A configuration problem ends the cold start with the variable named.
 pub async fn main<F, Fut, E>(build: impl FnOnce() -> Fut) -> Result<(), lambda_http::Error>
 where
@@ -114,5 +122,9 @@ where
         tracing::error!(error = %e, function = F::NAME, "cold start failed");
         e
     })?;
+    // The warm-up bounds its own requests; this bounds everything else it may wait on (DNS).
+    if tokio::time::timeout(WARM_WITHIN, function.warm()).await.is_err() {
+        tracing::warn!(function = F::NAME, "connections not opened during init; the first request will");
+    }
     run(function).await
 }

@@ -3,10 +3,12 @@
 //! the mapping of SDK failures onto API errors.
 
 use crate::http::error::ApiError;
-use crate::store::keys::Key;
+use crate::store::keys::{self, Key};
+use aws_config::environment::{EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -64,7 +66,7 @@ pub async fn sdk_config() -> SdkConfig {
 }
 
 pub async fn sdk_config_with(timeouts: Timeouts) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    let loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_millis(500))
@@ -72,10 +74,25 @@ pub async fn sdk_config_with(timeouts: Timeouts) -> SdkConfig {
                 .operation_timeout(timeouts.total)
                 .build(),
         )
-        .retry_config(RetryConfig::standard().with_max_attempts(2))
-        .load()
-        .await
+        .retry_config(RetryConfig::standard().with_max_attempts(2));
+    // Lambda puts the role's credentials and the region in the environment: then no profile file
+    // is read and no other credential source (web identity, ECS, IMDS) is set up behind them.
+    // Elsewhere (the catalog tool on a laptop) the whole default chain applies.
+    let from_environment = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"].iter().all(|v| std::env::var_os(v).is_some());
+    if from_environment {
+        loader
+            .profile_files(EnvConfigFiles::builder().with_contents(EnvConfigFileKind::Config, "").build())
+            .credentials_provider(EnvironmentVariableCredentialsProvider::new())
+            .region(EnvironmentVariableRegionProvider::new())
+            .load()
+            .await
+    } else {
+        loader.load().await
+    }
 }
+
+/// How long init may spend opening the DynamoDB connection: DNS, TCP, TLS and one small read.
+pub const WARM_WITHIN: Duration = Duration::from_millis(500);
 
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -95,6 +112,25 @@ impl Db {
     /// The table named by `TABLE_NAME`, through a client built from `sdk`.
     pub fn from_env(sdk: &SdkConfig) -> Result<Self, crate::config::ConfigError> {
         Ok(Self::new(sdk, crate::config::Common::from_env()?.table_name))
+    }
+
+    /// Opens the connection to DynamoDB during init, which Lambda runs at full CPU, so the first
+    /// request finds it open instead of paying DNS, TCP and TLS (and the SDK's first-use setup)
+    /// on a throttled CPU. One GetItem of a key where nothing is stored (the table read every
+    /// function may do already), no retry, within `WARM_WITHIN`. A failure only leaves that work
+    /// to the first request: it is logged and never stops the cold start.
+    pub async fn warm(&self) {
+        let started = std::time::Instant::now();
+        let once = aws_sdk_dynamodb::Config::builder()
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(TimeoutConfig::builder().operation_timeout(WARM_WITHIN).build());
+        let get = self.client.get_item().table_name(&self.table).set_key(Some(keys::nothing().to_map()));
+        match get.customize().config_override(once).send().await {
+            Ok(_) => tracing::debug!(ms = started.elapsed().as_millis() as u64, "DynamoDB connection opened during init"),
+            Err(e) => {
+                tracing::warn!(error = %DisplayErrorContext(&e), "DynamoDB connection not opened during init; the first request will")
+            }
+        }
     }
 
     /// A strongly consistent GetItem, decoded.

@@ -30,6 +30,11 @@ impl Key {
     }
 }
 
+/// Where nothing is ever stored: what init reads to open the connection (`Db::warm`).
+pub fn nothing() -> Key {
+    Key::new("#NOTHING".to_string(), META)
+}
+
 // Users and what hangs off them.
 pub fn user_pk(user_id: &str) -> String {
     format!("USER#{user_id}")
