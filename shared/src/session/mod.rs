@@ -1,3 +1,6 @@
-//! Game sessions: the launch that opens one on a frozen release and route.
+//! Game sessions: the launch that opens one on a frozen release and route, the run's samples
+//! and punches, and the result computed from them.
 
 pub mod launch;
+pub mod result;
+pub mod samples;
