@@ -87,7 +87,12 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
         let inner = e.into_inner().to_string();
         // serde reports missing and unknown fields at the parent; the name is in the message.
         let quoted = inner.split('`').nth(1).unwrap_or("body").to_string();
-        let field = if path != "." { path } else { quoted };
+        let named = inner.starts_with("missing field") || inner.starts_with("unknown field");
+        let field = match (path.as_str(), named) {
+            (".", _) => quoted,
+            (_, true) => format!("{path}.{quoted}"),
+            (_, false) => path,
+        };
         ApiError::invalid(&field, client_reason(&inner))
     })
 }

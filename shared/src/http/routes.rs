@@ -42,6 +42,19 @@ crate::plain_enum! {
     }
 }
 
+/// The largest body a route takes: 16 KiB, and 256 KiB for a batch of track samples.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+pub const MAX_UPLOAD_BYTES: usize = 256 * 1024;
+
+impl Operation {
+    pub fn max_body_bytes(self) -> usize {
+        match self {
+            Operation::UploadSession => MAX_UPLOAD_BYTES,
+            _ => MAX_BODY_BYTES,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     pub method: &'static str,

@@ -1,9 +1,16 @@
 //! Punches: the phone says it reached a control, and the server judges it at once — accepted,
 //! or rejected with the rule it broke.
 
+use crate::auth::tokens::Claims;
 use crate::catalog::course::{ControlKind, Course, Route};
-use crate::session::coords::distance_m;
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::session::access::{self, Window};
+use crate::session::coords::{CoordSys, distance_m, to_wgs84};
+use crate::session::launch::SessionState;
+use crate::store::db::Db;
+use crate::store::{self, session::Chain};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 /// A fix less precise than this cannot prove the runner was inside a 15 m circle.
 pub const MAX_ACCURACY_M: f64 = 50.0;
@@ -122,6 +129,119 @@ impl Punch {
     pub fn fix(&self) -> Fix<'_> {
         Fix { control_code: &self.control_code, lat: self.lat, lng: self.lng, accuracy_m: self.accuracy_m }
     }
+}
+
+crate::plain_enum! {
+    /// How the phone decided it reached the control.
+    pub enum PunchMethod {
+        Gps = "gps",
+    }
+}
+
+/// The highest `punch_seq`: far above any course's controls, low enough to bound a session.
+pub const MAX_PUNCH_SEQ: u32 = 999;
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PunchRequest {
+    pub session_id: String,
+    pub punch_seq: u32,
+    pub control_code: String,
+    pub t: i64,
+    pub lat: f64,
+    pub lng: f64,
+    pub accuracy_m: f64,
+    pub coord_sys: CoordSys,
+    pub method: PunchMethod,
+}
+
+/// The answer to a punch: the verdict the phone buzzes on.
+#[derive(Debug, Serialize)]
+pub struct PunchAnswer {
+    pub session_id: String,
+    pub punch_seq: u32,
+    pub control_code: String,
+    pub verdict: Verdict,
+    pub reason: Option<RejectReason>,
+    pub distance_m: Option<f64>,
+}
+
+impl PunchAnswer {
+    fn of(session_id: &str, punch: &Punch) -> Self {
+        Self {
+            session_id: session_id.to_owned(),
+            punch_seq: punch.punch_seq,
+            control_code: punch.control_code.clone(),
+            verdict: punch.verdict,
+            reason: punch.reason,
+            distance_m: punch.distance_m,
+        }
+    }
+}
+
+fn check(request: &PunchRequest, window: Window) -> ApiResult<()> {
+    if request.punch_seq > MAX_PUNCH_SEQ {
+        return Err(ApiError::invalid("punch_seq", format!("must be from 0 to {MAX_PUNCH_SEQ}")));
+    }
+    crate::http::request::check_token("control_code", &request.control_code, 16)?;
+    window.check("t", request.t)?;
+    access::check_position("", request.lat, request.lng)?;
+    if !(0.0..=crate::session::upload::MAX_ACCURACY_M).contains(&request.accuracy_m) {
+        return Err(ApiError::invalid("accuracy_m", format!("must be from 0 to {}", crate::session::upload::MAX_ACCURACY_M)));
+    }
+    Ok(())
+}
+
+/// Judges and stores a punch: one Query (the session and its punches), one transaction. A
+/// resend of a `punch_seq` answers what the first one got.
+pub async fn submit(db: &Db, claims: &Claims, request: PunchRequest, now_ms: i64) -> ApiResult<PunchAnswer> {
+    crate::http::request::check_id("session_id", &request.session_id)?;
+    let content_hash = crate::crypto::sha256_hex(&serde_json::to_vec(&request).expect("request encodes"));
+    // A finish or a twin of this punch may land between the read and the write: read again.
+    for _ in 0..3 {
+        let chain = store::session::chain(db, &request.session_id).await?;
+        let chain = match chain {
+            Some(c) => Chain { session: access::writable(claims, &request.session_id, Some(c.session))?, ..c },
+            None => return Err(access::not_found()),
+        };
+        if let Some(held) = chain.punches.iter().find(|p| p.punch_seq == request.punch_seq) {
+            return if held.content_hash == content_hash {
+                Ok(PunchAnswer::of(&request.session_id, held))
+            } else {
+                Err(ApiError::of(ErrorCode::PunchSeqReused).with_details(json!({ "field": "punch_seq" })))
+            };
+        }
+        check(&request, Window::of(&chain.session, now_ms))?;
+        let (lat, lng) = to_wgs84(request.coord_sys, request.lat, request.lng);
+        let fix = Fix { control_code: &request.control_code, lat, lng, accuracy_m: request.accuracy_m };
+        let running = chain.session.state == SessionState::Active;
+        let judgement = if running {
+            let course = &chain.session.course;
+            let earlier: Vec<&str> =
+                chain.punches.iter().filter(|p| p.punch_seq < request.punch_seq && p.verdict == Verdict::Accepted).map(|p| p.control_code.as_str()).collect();
+            judge(course, &course.routes[0], &earlier, &fix)
+        } else {
+            Judgement::rejected(RejectReason::AfterFinish, None)
+        };
+        let punch = Punch {
+            punch_seq: request.punch_seq,
+            control_code: request.control_code.clone(),
+            t: request.t,
+            lat,
+            lng,
+            accuracy_m: request.accuracy_m,
+            content_hash: content_hash.clone(),
+            verdict: judgement.verdict,
+            reason: judgement.reason,
+            distance_m: judgement.distance_m,
+        };
+        match db.transact(store::session::add_punch(db, &request.session_id, &punch, running)).await {
+            Ok(()) => return Ok(PunchAnswer::of(&request.session_id, &punch)),
+            Err(e) if e.failed(store::session::PUNCH) || e.failed(store::session::SESSION) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::unavailable())
 }
 
 #[cfg(test)]

@@ -59,6 +59,54 @@ pub struct RunResult {
     pub missing_controls: Vec<String>,
 }
 
+/// A session's result as stored (`keys::session_result`) and answered: the run's result with
+/// what it was a run of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionResult {
+    pub session_id: String,
+    pub user_id: String,
+    pub event_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub competition_id: Option<String>,
+    pub event_release_id: String,
+    pub route_code: String,
+    pub reason: FinishReason,
+    /// When the phone says the run ended (epoch ms).
+    pub finished_at: i64,
+    pub result: RunResult,
+}
+
+impl crate::store::db::Record for SessionResult {
+    const ENTITY: &'static str = "session_result";
+}
+
+impl SessionResult {
+    /// The answer of the finish and of `GET /sessions/{id}/result`.
+    pub fn view(&self) -> serde_json::Value {
+        let r = &self.result;
+        let time = |t: Option<i64>| t.map(crate::clock::rfc3339_ms);
+        let mut view = serde_json::json!({
+            "session_id": self.session_id,
+            "event_id": self.event_id,
+            "competition_id": self.competition_id,
+            "event_release_id": self.event_release_id,
+            "route_code": self.route_code,
+            "route_kind": r.kind,
+            "reason": self.reason,
+            "status": r.status,
+            "start_time": time(r.start_time),
+            "finish_time": time(r.finish_time),
+            "time_s": r.time_s,
+            "splits": r.splits,
+            "missing_controls": r.missing_controls,
+        });
+        if let Some(score) = r.score {
+            view["score"] = serde_json::json!(score);
+        }
+        view
+    }
+}
+
 crate::plain_enum! {
     /// Why the phone ended the run.
     pub enum FinishReason {

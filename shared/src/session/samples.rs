@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One fix. `t` is epoch milliseconds; `lat`/`lng` are WGS-84 degrees once stored.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Sample {
     pub t: i64,
     pub lat: f64,
