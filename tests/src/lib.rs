@@ -312,7 +312,13 @@ pub const TEST_JWT_SECRET: &str = "dev-only-jwt-secret-NOT-FOR-PRODUCTION-012345
 pub const TEST_SMS_HASH_KEY: &str = "dev-only-sms-hash-key-NOT-FOR-PRODUCTION-0123456789";
 
 pub fn tokens() -> shared::auth::tokens::Tokens {
-    shared::auth::tokens::Tokens::new(TEST_JWT_SECRET.as_bytes(), "client-api", "client-api", 3600, shared::auth::tokens::SESSION_TOKEN_TTL_SEC)
+    shared::auth::tokens::Tokens::new(
+        TEST_JWT_SECRET.as_bytes(),
+        "client-api",
+        "client-api",
+        3600,
+        shared::auth::tokens::SESSION_TOKEN_TTL_SEC,
+    )
 }
 
 /// Page cursors sealed as the served API seals them.

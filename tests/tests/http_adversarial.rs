@@ -771,7 +771,8 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
         b["samples"][0][key] = value;
         b
     };
-    let mut cases: Vec<Bad> = body_cases("POST", p, st, &base, Some("session_id")).into_iter().filter(|c| c.status != StatusCode::PAYLOAD_TOO_LARGE).collect();
+    let mut cases: Vec<Bad> =
+        body_cases("POST", p, st, &base, Some("session_id")).into_iter().filter(|c| c.status != StatusCode::PAYLOAD_TOO_LARGE).collect();
     cases.extend(field_cases(
         "POST",
         p,
@@ -801,11 +802,12 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
         "payload_too_large",
         Some("samples"),
     ));
-    cases.push(Bad::new("257 KiB body", "POST", p).bearer(st).raw("application/json", with(&base, "padding", json!("p".repeat(257 * 1024))).to_string()).answers(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        Some("body"),
-    ));
+    cases.push(
+        Bad::new("257 KiB body", "POST", p)
+            .bearer(st)
+            .raw("application/json", with(&base, "padding", json!("p".repeat(257 * 1024))).to_string())
+            .answers(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", Some("body")),
+    );
     cases.extend(session_auth(p, "POST", &base));
     table.push((route("POST", p), cases));
 
@@ -850,7 +852,12 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
         ],
     ));
     for (name, id) in bad_ids().into_iter().take(4) {
-        cases.push(Bad::new(format!("session_id {name}"), "POST", format!("/client/v1/sessions/{id}/finish")).bearer(st).json(&base).field("session_id"));
+        cases.push(
+            Bad::new(format!("session_id {name}"), "POST", format!("/client/v1/sessions/{id}/finish"))
+                .bearer(st)
+                .json(&base)
+                .field("session_id"),
+        );
     }
     cases.extend(session_auth(&p, "POST", &base));
     table.push((route("POST", "/client/v1/sessions/{session_id}/finish"), cases));
@@ -861,13 +868,11 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     cases.push(Bad::new("session token", "GET", p.clone()).bearer(st).answers(StatusCode::UNAUTHORIZED, "unauthorized", None));
     cases.push(Bad::new("no token", "GET", p.clone()).answers(StatusCode::UNAUTHORIZED, "unauthorized", None));
     cases.push(Bad::new("another user's session", "GET", p.clone()).bearer(t).answers(StatusCode::NOT_FOUND, "session_not_found", None));
-    cases.push(
-        Bad::new("unknown session", "GET", format!("/client/v1/sessions/{}/result", unique("ses_"))).bearer(t).answers(
-            StatusCode::NOT_FOUND,
-            "session_not_found",
-            None,
-        ),
-    );
+    cases.push(Bad::new("unknown session", "GET", format!("/client/v1/sessions/{}/result", unique("ses_"))).bearer(t).answers(
+        StatusCode::NOT_FOUND,
+        "session_not_found",
+        None,
+    ));
     cases.push(get_oversized(&p, t));
     table.push((route("GET", "/client/v1/sessions/{session_id}/result"), cases));
 
@@ -1376,8 +1381,14 @@ async fn one_user_can_never_read_or_change_anothers_profile_registration_or_sess
     let token_b_session = sb["session_token"].as_str().unwrap();
     let now_ms = clock::now_ms();
     let writes = [
-        ("/client/v1/session-uploads".to_string(), json!({ "session_id": sid, "batch_seq": 0, "coord_sys": "wgs84", "samples": [{ "t": now_ms, "lat": 31.04, "lng": 121.21, "accuracy_m": 5 }] })),
-        ("/client/v1/punches".to_string(), json!({ "session_id": sid, "punch_seq": 0, "control_code": "S1", "t": now_ms, "lat": 31.04, "lng": 121.21, "accuracy_m": 5, "coord_sys": "wgs84", "method": "gps" })),
+        (
+            "/client/v1/session-uploads".to_string(),
+            json!({ "session_id": sid, "batch_seq": 0, "coord_sys": "wgs84", "samples": [{ "t": now_ms, "lat": 31.04, "lng": 121.21, "accuracy_m": 5 }] }),
+        ),
+        (
+            "/client/v1/punches".to_string(),
+            json!({ "session_id": sid, "punch_seq": 0, "control_code": "S1", "t": now_ms, "lat": 31.04, "lng": 121.21, "accuracy_m": 5, "coord_sys": "wgs84", "method": "gps" }),
+        ),
         (format!("/client/v1/sessions/{sid}/finish"), json!({ "last_punch_seq": null, "reason": "abandoned", "finished_at": now_ms })),
     ];
     for (path, body) in writes {

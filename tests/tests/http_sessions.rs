@@ -88,7 +88,12 @@ impl Phone {
 }
 
 fn statuses(result: &Value) -> Vec<(String, String)> {
-    result["splits"].as_array().unwrap().iter().map(|s| (s["control_code"].as_str().unwrap().into(), s["status"].as_str().unwrap().into())).collect()
+    result["splits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["control_code"].as_str().unwrap().into(), s["status"].as_str().unwrap().into()))
+        .collect()
 }
 
 #[tokio::test]
@@ -104,8 +109,11 @@ async fn a_clean_classic_run_from_launch_to_result_and_history() {
     let t0 = now - 240_000;
 
     // when the phone uploads its track, punches every control in order and finishes
-    let samples: Vec<Value> = (0..60).map(|i| json!({ "t": t0 + i * 1000, "lat": 31.04 + i as f64 * 1e-5, "lng": 121.21, "accuracy_m": 5, "heart_rate_bpm": 120 + i })).collect();
-    let (status, held) = phone.upload(&json!({ "session_id": phone.session_id, "batch_seq": 0, "coord_sys": "wgs84", "samples": samples })).await;
+    let samples: Vec<Value> = (0..60)
+        .map(|i| json!({ "t": t0 + i * 1000, "lat": 31.04 + i as f64 * 1e-5, "lng": 121.21, "accuracy_m": 5, "heart_rate_bpm": 120 + i }))
+        .collect();
+    let (status, held) =
+        phone.upload(&json!({ "session_id": phone.session_id, "batch_seq": 0, "coord_sys": "wgs84", "samples": samples })).await;
     assert_eq!((status, held["data"]["samples_stored"].as_u64()), (StatusCode::OK, Some(60)), "{held}");
     let last = phone.run(&route, t0, leg_ms).await;
     let finish_t = t0 + last as i64 * leg_ms;
@@ -233,7 +241,13 @@ async fn concurrent_finishes_of_one_session_make_one_result() {
     assert!(answers.iter().all(|(s, _)| *s == StatusCode::OK), "{answers:?}");
     let first = &answers[0].1["data"];
     assert!(answers.iter().all(|(_, a)| a["data"] == *first), "finishes disagree");
-    let (_, read) = phone.api.get(&format!("/client/v1/sessions/{}/result", phone.session_id), Some(&tests::access_token(&phone_owner(&phone).await, shared::types::ClientType::App))).await;
+    let (_, read) = phone
+        .api
+        .get(
+            &format!("/client/v1/sessions/{}/result", phone.session_id),
+            Some(&tests::access_token(&phone_owner(&phone).await, shared::types::ClientType::App)),
+        )
+        .await;
     assert_eq!(&read["data"], first);
     println!("finish: 10 concurrent finishes of one session → 1 result ({}), all 10 answers equal", first["status"]);
 }
@@ -287,7 +301,8 @@ async fn an_offline_run_arrives_shuffled_and_twice_and_reads_back_whole() {
         })
         .collect();
     let route = phone.route();
-    let punches: Vec<Value> = route.iter().enumerate().map(|(i, c)| phone.punch_body(i as u32, c, start + 60_000 + i as i64 * 300_000)).collect();
+    let punches: Vec<Value> =
+        route.iter().enumerate().map(|(i, c)| phone.punch_body(i as u32, c, start + 60_000 + i as i64 * 300_000)).collect();
 
     // when, after the reconnect, batches arrive out of order with repeats, and punches too
     let order = [5, 0, 7, 2, 2, 6, 1, 5, 3, 4, 0];
@@ -325,7 +340,8 @@ async fn an_offline_run_arrives_shuffled_and_twice_and_reads_back_whole() {
     }
     let (status, refused) = phone.finish(Some(n as u32 - 1), "completed", start + 7_000_000).await;
     assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("punches_missing")), "{refused}");
-    let missing: Vec<u64> = refused["error"]["details"]["missing_punch_seqs"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    let missing: Vec<u64> =
+        refused["error"]["details"]["missing_punch_seqs"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
     let want: Vec<u64> = (0..n as u64).filter(|i| !early.contains(&(*i as usize))).collect();
     assert_eq!(missing, want);
     for &i in &shuffled[n / 2..] {
@@ -381,7 +397,8 @@ async fn punches_are_judged_at_once_and_counted_per_second() {
     // and a resend of one answers what it got, another punch under its seq is refused
     let resent = phone.punch(7, &route[1 + 1], launched_ms + 27_000).await;
     assert_eq!(resent["verdict"], "accepted");
-    let (status, refused) = phone.api.post("/client/v1/punches", Some(&phone.token), phone.punch_body(7, &route[1], launched_ms + 27_000)).await;
+    let (status, refused) =
+        phone.api.post("/client/v1/punches", Some(&phone.token), phone.punch_body(7, &route[1], launched_ms + 27_000)).await;
     assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("punch_seq_reused")));
     // and each rule answers its reason
     let far = {
@@ -428,7 +445,8 @@ async fn history_pages_newest_first_with_sealed_cursors() {
         // an altered cursor is refused
         let mut altered = cursor.clone().unwrap().into_bytes();
         altered[10] = if altered[10] == b'a' { b'b' } else { b'a' };
-        let (status, refused) = api.get(&format!("/client/v1/me/sessions?cursor={}", String::from_utf8(altered).unwrap()), Some(&login.access_token)).await;
+        let (status, refused) =
+            api.get(&format!("/client/v1/me/sessions?cursor={}", String::from_utf8(altered).unwrap()), Some(&login.access_token)).await;
         assert_eq!((status, refused["error"]["details"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("cursor")));
     }
     // then every session once, newest first, in three pages

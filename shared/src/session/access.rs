@@ -44,7 +44,10 @@ impl Window {
         if (self.from_ms..=self.to_ms).contains(&t) {
             Ok(())
         } else {
-            let mut err = ApiError::invalid(field, "must be inside the session: from 5 minutes before the launch to 2 minutes ahead of now (epoch ms)");
+            let mut err = ApiError::invalid(
+                field,
+                "must be inside the session: from 5 minutes before the launch to 2 minutes ahead of now (epoch ms)",
+            );
             err.details["from_ms"] = self.from_ms.into();
             err.details["to_ms"] = self.to_ms.into();
             Err(err)

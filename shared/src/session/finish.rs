@@ -50,8 +50,12 @@ pub async fn finish(db: &Db, claims: &Claims, session_id: &str, request: FinishR
         let fixes: Vec<Fix> = run.iter().map(|p| p.fix()).collect();
         let route = &session.course.routes[0];
         let judgements = judge_run(&session.course, route, &fixes);
-        let visits: Vec<Visit> =
-            run.iter().zip(&judgements).filter(|(_, j)| j.accepted()).map(|(p, _)| Visit { control_code: &p.control_code, t: p.t }).collect();
+        let visits: Vec<Visit> = run
+            .iter()
+            .zip(&judgements)
+            .filter(|(_, j)| j.accepted())
+            .map(|(p, _)| Visit { control_code: &p.control_code, t: p.t })
+            .collect();
         let result = SessionResult {
             session_id: session.session_id.clone(),
             user_id: session.user_id.clone(),

@@ -8,6 +8,7 @@ use crate::catalog::course::Course;
 use crate::catalog::{CompetitionEvent, CompetitionMeta, EventMeta, Registration, Release};
 use crate::crypto;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::session::result::ResultStatus;
 use crate::store;
 use crate::store::db::{self, Db, Record, Tx, Write};
 use crate::store::keys;
@@ -15,7 +16,6 @@ use crate::types::ClientType;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
-use crate::session::result::ResultStatus;
 
 /// Where the launch happens: inside a competition, or on the map by direct entry.
 #[derive(Debug, Clone, Copy)]

@@ -217,8 +217,12 @@ pub async fn submit(db: &Db, claims: &Claims, request: PunchRequest, now_ms: i64
         let running = chain.session.state == SessionState::Active;
         let judgement = if running {
             let course = &chain.session.course;
-            let earlier: Vec<&str> =
-                chain.punches.iter().filter(|p| p.punch_seq < request.punch_seq && p.verdict == Verdict::Accepted).map(|p| p.control_code.as_str()).collect();
+            let earlier: Vec<&str> = chain
+                .punches
+                .iter()
+                .filter(|p| p.punch_seq < request.punch_seq && p.verdict == Verdict::Accepted)
+                .map(|p| p.control_code.as_str())
+                .collect();
             judge(course, &course.routes[0], &earlier, &fix)
         } else {
             Judgement::rejected(RejectReason::AfterFinish, None)

@@ -111,7 +111,10 @@ pub fn validate(request: &UploadRequest, window: Window) -> ApiResult<Vec<Sample
                 return Err(ApiError::invalid(&field("altitude_m"), format!("must be from {} to {}", ALTITUDE_M.0, ALTITUDE_M.1)));
             }
             if s.heart_rate_bpm.is_some_and(|hr| !(HEART_RATE_BPM.0..=HEART_RATE_BPM.1).contains(&hr)) {
-                return Err(ApiError::invalid(&field("heart_rate_bpm"), format!("must be from {} to {}", HEART_RATE_BPM.0, HEART_RATE_BPM.1)));
+                return Err(ApiError::invalid(
+                    &field("heart_rate_bpm"),
+                    format!("must be from {} to {}", HEART_RATE_BPM.0, HEART_RATE_BPM.1),
+                ));
             }
             let (lat, lng) = to_wgs84(request.coord_sys, s.lat, s.lng);
             Ok(Sample { lat, lng, ..*s })
