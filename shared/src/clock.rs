@@ -15,7 +15,10 @@ pub fn rfc3339(epoch: i64) -> String {
 /// points and IOF punch times keep the phone's sub-second time.
 pub fn rfc3339_ms(epoch_ms: i64) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(epoch_ms) * 1_000_000).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(epoch_ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
 }
 
 /// Parses RFC 3339 to epoch seconds (catalog windows and timestamps).

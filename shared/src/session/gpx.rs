@@ -97,7 +97,9 @@ mod tests {
         assert_eq!(names, vec![Some("Morning <run> & \"splits\""); 2]);
         let points: Vec<_> = doc.descendants().filter(|n| n.has_tag_name((GPX_NAMESPACE, "trkpt"))).collect();
         assert_eq!(points.len(), 2);
-        let child = |n: roxmltree::Node, ns: &str, name: &str| n.descendants().find(|c| c.has_tag_name((ns, name))).and_then(|c| c.text().map(str::to_string));
+        let child = |n: roxmltree::Node, ns: &str, name: &str| {
+            n.descendants().find(|c| c.has_tag_name((ns, name))).and_then(|c| c.text().map(str::to_string))
+        };
         assert_eq!(points[0].attribute("lat"), Some("31.2304"));
         assert_eq!(child(points[0], GPX_NAMESPACE, "ele").as_deref(), Some("10"));
         assert_eq!(child(points[0], GPX_NAMESPACE, "time").as_deref(), Some("2027-01-15T08:00:00.000Z"));

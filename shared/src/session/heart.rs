@@ -13,8 +13,8 @@
 //! warm-up and standing at the start included, so the five zones add up to all the time with a
 //! heart rate: nothing is reported apart.
 //!
-//! **Time.** A sample counts the time until the next sample, at most [`GAP_CAP_MS`]: a phone
-//! that slept for five minutes does not put five minutes in one zone. The last sample counts
+//! **Time.** A heart-rate sample counts the time until the next one, at most [`GAP_CAP_MS`]: a
+//! phone that slept for five minutes does not put five minutes in one zone. The last sample counts
 //! nothing (nothing follows it). Averages are weighted by the same times; a window whose samples
 //! weigh nothing (a single sample) falls back to their plain mean.
 

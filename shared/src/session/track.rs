@@ -172,10 +172,7 @@ impl Track {
         let cos_lat = origin.lat.to_radians().cos();
         self.samples
             .iter()
-            .map(|s| Coord {
-                x: (s.lng - origin.lng) * metres_per_degree * cos_lat,
-                y: (s.lat - origin.lat) * metres_per_degree,
-            })
+            .map(|s| Coord { x: (s.lng - origin.lng) * metres_per_degree * cos_lat, y: (s.lat - origin.lat) * metres_per_degree })
             .collect()
     }
 
@@ -202,10 +199,7 @@ impl Track {
 
     /// At most `max_points` `[lat, lng]` pairs drawing the track's shape.
     pub fn preview(&self, max_points: usize) -> Vec<[f64; 2]> {
-        self.simplified(max_points)
-            .into_iter()
-            .map(|i| [round_degrees(self.samples[i].lat), round_degrees(self.samples[i].lng)])
-            .collect()
+        self.simplified(max_points).into_iter().map(|i| [round_degrees(self.samples[i].lat), round_degrees(self.samples[i].lng)]).collect()
     }
 }
 
