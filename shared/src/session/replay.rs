@@ -208,8 +208,8 @@ pub fn replay_summary(track: &Track, course: &Course, route: &Route, result: &Ru
 
 impl ReplaySummary {
     /// Ranks each timed leg among `field`: the [`leg_seconds`] of the event's `OK` results on
-    /// the same classic route (this run's included). A leg no one else ran keeps `None`, and
-    /// so does every leg of a score route, where runners' legs differ.
+    /// the same classic route (this run's included); a leg with no time in the field keeps
+    /// `None`. Not for score routes: there each runner's legs are their own, and stay unranked.
     pub fn rank_legs(&mut self, field: &[Vec<Option<i64>>]) {
         for (i, leg) in self.legs.iter_mut().enumerate() {
             let times: Vec<i64> = field.iter().filter_map(|legs| legs.get(i).copied().flatten()).collect();

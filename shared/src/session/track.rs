@@ -136,8 +136,10 @@ impl Track {
     }
 
     /// The indices of at most `max_points` samples that keep the track's shape, first and last
-    /// always among them, in order. Ramer–Douglas–Peucker with the smallest tolerance that fits:
-    /// a bisection over the tolerance, as a larger tolerance never keeps more points.
+    /// always among them, in order. Ramer–Douglas–Peucker with about the smallest tolerance that
+    /// fits: a bisection over the tolerance (a larger one never keeps more points), on a log
+    /// scale as tolerances run from centimetres to kilometres, stopping once within 5 % of the
+    /// cap — a line of 190 points or of 200 draws the same.
     pub fn simplified(&self, max_points: usize) -> Vec<usize> {
         let n = self.samples.len();
         if n <= max_points.max(2) {
@@ -148,10 +150,11 @@ impl Track {
         // Wider than the track: RDP keeps only the two ends.
         let mut hi = line.0.iter().map(|c| c.x.hypot(c.y)).fold(0.0, f64::max) * 2.0 + 1.0;
         let mut best = kept(hi);
-        let mut lo = 0.0;
-        // A centimetre is below any GPS fix: finer tolerances would not change what is drawn.
-        while hi - lo > 0.01 {
-            let mid = (lo + hi) / 2.0;
+        // A millimetre is far below any GPS fix: finer tolerances would not change what is drawn.
+        let mut lo = 0.001;
+        let good_enough = max_points - max_points / 20;
+        while hi / lo > 1.001 && best.len() < good_enough {
+            let mid = (lo * hi).sqrt();
             let candidate = kept(mid);
             if candidate.len() <= max_points {
                 hi = mid;
@@ -305,7 +308,8 @@ pub(crate) mod tests {
             let n = streams.time.len();
             // then each is within its cap (full: every sample), index-aligned, ends kept
             match resolution.max_points() {
-                Some(max) => assert!(n <= max && n > max / 2, "{resolution:?}: {n} points"),
+                // RDP counts jump as the tolerance moves: close to the cap, not always at it
+                Some(max) => assert!(n <= max && n >= max * 3 / 4, "{resolution:?}: {n} points"),
                 None => assert_eq!(n, 7_200),
             }
             assert_eq!(streams.latlng.len(), n);
@@ -316,6 +320,22 @@ pub(crate) mod tests {
             // the distance is the whole track's, not the simplified line's
             assert_eq!(streams.distance_m[n - 1], round_metres(track.total_distance_m()));
             assert!(streams.time.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
+
+    #[test]
+    fn a_two_hour_track_answers_far_below_the_payload_limits() {
+        // given a 2-hour track at 1 Hz
+        let track = Track::new(two_hours());
+        let start = track.samples()[0].t;
+        for resolution in Resolution::ALL.iter().copied() {
+            // when its streams are built and written as JSON
+            let started = std::time::Instant::now();
+            let json = serde_json::to_vec(&track.streams(start, resolution)).unwrap();
+            let took = started.elapsed();
+            // then even `full` is far below Lambda's 6 MB answer (and API Gateway's 10 MB)
+            assert!(json.len() < 1_000_000, "{resolution:?}: {} bytes", json.len());
+            println!("track streams (pure): {} → {} KB JSON in {} ms", resolution.as_str(), json.len() / 1024, took.as_millis());
         }
     }
 
