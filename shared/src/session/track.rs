@@ -335,7 +335,7 @@ pub(crate) mod tests {
             let took = started.elapsed();
             // then even `full` is far below Lambda's 6 MB answer (and API Gateway's 10 MB)
             assert!(json.len() < 1_000_000, "{resolution:?}: {} bytes", json.len());
-            println!("track streams (pure): {} → {} KB JSON in {} ms", resolution.as_str(), json.len() / 1024, took.as_millis());
+            println!("track streams: {} → {} KB JSON in {} ms (in memory)", resolution.as_str(), json.len() / 1024, took.as_millis());
         }
     }
 
