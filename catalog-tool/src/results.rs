@@ -19,9 +19,9 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use shared::catalog::course::{Course, Route, RouteKind};
 use shared::clock::rfc3339_ms;
+use shared::session::coords::distance_m;
 use shared::session::replay::rank_with_ties;
 use shared::session::result::{ResultStatus, RunResult, SplitStatus};
-use shared::session::track::distance_m;
 use std::io;
 
 pub const CREATOR: &str = "client-api catalog-tool";

@@ -3,9 +3,10 @@
 //! ranking, where ties share a rank.
 
 use crate::catalog::course::{Course, Route, RouteKind};
+use crate::session::coords::distance_m;
 use crate::session::heart;
 use crate::session::result::{RunResult, SplitStatus};
-use crate::session::track::{Track, distance_m, round_degrees, round_metres};
+use crate::session::track::{Track, round_degrees, round_metres};
 use serde::Serialize;
 
 /// The most points of the preview line.
@@ -23,7 +24,8 @@ pub struct LegWindow {
 impl LegWindow {
     pub fn leg_s(&self) -> Option<i64> {
         match (self.from_ms, self.to_ms) {
-            (Some(from), Some(to)) if to >= from => Some(((to - from) as f64 / 1000.0).round() as i64),
+            // Whole seconds rounded down, as the result's own times: the legs add up to its `time_s`.
+            (Some(from), Some(to)) if to >= from => Some((to - from).div_euclid(1000)),
             _ => None,
         }
     }
@@ -342,6 +344,24 @@ mod tests {
         summary.rank_legs(&[vec![Some(100), Some(180)], vec![Some(120), Some(180)], vec![None, None]]);
         assert_eq!(summary.legs.iter().map(|l| l.rank).collect::<Vec<_>>(), vec![Some(2), Some(1)]);
         assert_eq!(summary.legs[0].distance_m, None);
+    }
+
+    #[test]
+    fn legs_follow_a_computed_result_extra_and_repeated_punches_included() {
+        // given a classic run as the finish computes it: 31, a stray 99, 31 again, then the finish
+        let course = course();
+        let route = &course.routes[0];
+        let t0 = 1_800_000_000_000;
+        let visits = [("S1", 0), ("31", 95_400), ("99", 120_000), ("31", 130_000), ("F1", 200_700)]
+            .map(|(control_code, ms)| crate::session::result::Visit { control_code, t: t0 + ms });
+        let result = crate::session::result::compute(&course, route, &visits, crate::session::result::FinishReason::Completed);
+        // when its legs are read
+        let legs = leg_seconds(route, &result);
+        // then they are the route's, timed from the matched punches, and add up to the result's time
+        assert_eq!(legs.len(), 2);
+        assert_eq!(legs.iter().flatten().sum::<i64>(), result.time_s.unwrap());
+        let ok: Vec<_> = result.splits.iter().filter(|s| s.status == SplitStatus::Ok).map(|s| s.leg_s).collect();
+        assert_eq!(legs[0], ok[0]);
     }
 
     #[test]

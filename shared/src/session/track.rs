@@ -1,8 +1,9 @@
 //! A run's track: its samples in time order, the distance along it, the index-aligned streams
 //! the gps-track route answers, and downsampling that keeps the track's shape.
 
+use crate::session::coords::distance_m;
 use crate::session::samples::Sample;
-use geo::{Coord, Distance, Haversine, LineString, Point, SimplifyIdx};
+use geo::{Coord, LineString, SimplifyIdx};
 use serde::Serialize;
 
 crate::plain_enum! {
@@ -26,12 +27,6 @@ impl Resolution {
             Resolution::Full => None,
         }
     }
-}
-
-/// Great-circle (haversine) distance in metres on the mean Earth radius, between two WGS-84
-/// points. The one distance of the code base: tracks, legs and punch radii all use it.
-pub fn distance_m(lat1: f64, lng1: f64, lat2: f64, lng2: f64) -> f64 {
-    Haversine.distance(Point::new(lng1, lat1), Point::new(lng2, lat2))
 }
 
 /// Samples in time order, one per `t`: a batch sent twice, or batches arriving out of order,
@@ -238,18 +233,6 @@ pub(crate) mod tests {
                 at(t, north, east)
             })
             .collect()
-    }
-
-    #[test]
-    fn distance_matches_known_pairs() {
-        // given one degree of latitude on the mean-radius sphere, and Paris–London
-        // when measured
-        let degree = distance_m(0.0, 0.0, 1.0, 0.0);
-        let paris_london = distance_m(48.8566, 2.3522, 51.5074, -0.1278);
-        // then ≈ 111.2 km, and the published 343.5 km great-circle distance
-        assert!((degree - 111_195.0).abs() < 1.0, "{degree}");
-        assert!((paris_london - 343_500.0).abs() < 500.0, "{paris_london}");
-        assert_eq!(distance_m(31.2, 121.4, 31.2, 121.4), 0.0);
     }
 
     #[test]
