@@ -11,14 +11,15 @@ pub fn rfc3339(epoch: i64) -> String {
     OffsetDateTime::from_unix_timestamp(epoch).ok().and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
 }
 
-/// Epoch milliseconds as RFC 3339 UTC with milliseconds, `2026-11-29T23:59:59.123Z`: GPX track
-/// points and IOF punch times keep the phone's sub-second time.
+/// Epoch milliseconds now: the unit of the session chain's times (`t`, `finished_at`).
+pub fn now_ms() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Epoch milliseconds as RFC 3339 UTC with milliseconds (`2026-11-29T08:00:00.250Z`).
 pub fn rfc3339_ms(epoch_ms: i64) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(epoch_ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
+    OffsetDateTime::from_unix_timestamp_nanos(epoch_ms as i128 * 1_000_000).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
 }
 
 /// Parses RFC 3339 to epoch seconds (catalog windows and timestamps).
@@ -59,6 +60,5 @@ mod tests {
         assert_eq!((until_midnight(t), until_next_hour(t)), (1, 1));
         assert_eq!((hour(t + 1), until_next_hour(t + 1)), ("2026113000".to_string(), 3600));
         assert_eq!(parse_rfc3339("2026-11-30T07:59:59+08:00"), Some(t));
-        assert_eq!(rfc3339_ms(t * 1000 + 7), "2026-11-29T23:59:59.007Z");
     }
 }
