@@ -85,7 +85,8 @@ mod tests {
 
     // Published pairs (WGS-84 → GCJ-02) from the reference implementations (wandergis/coordtransform
     // and its ports): Beijing, and a point near Shanghai.
-    const PAIRS: &[((f64, f64), (f64, f64))] = &[
+    type LatLng = (f64, f64);
+    const PAIRS: &[(LatLng, LatLng)] = &[
         ((39.915, 116.404), (39.91640428150164, 116.41024449916938)),
         ((30.6107779, 121.0917077), (30.608604331756705, 121.09626935575027)),
     ];

@@ -70,7 +70,7 @@ pub fn judge(course: &Course, route: &Route, earlier: &[&str], fix: &Fix<'_>) ->
         return Judgement::rejected(RejectReason::UnknownControl, None);
     };
     let distance = (distance_m(fix.lat, fix.lng, control.lat, control.lng) * 10.0).round() / 10.0;
-    if !(fix.accuracy_m <= MAX_ACCURACY_M) {
+    if fix.accuracy_m.is_nan() || fix.accuracy_m > MAX_ACCURACY_M {
         return Judgement::rejected(RejectReason::AccuracyTooLow, Some(distance));
     }
     if distance > control.radius_m as f64 {
