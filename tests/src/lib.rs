@@ -12,16 +12,6 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// The contract's reserved routes and their "not implemented" codes (client-api-v1, "Reserved
-/// routes (routed, not implemented)"), as the client teams have them: the suites' oracle, kept
-/// apart from the `sessions` function's own table on purpose.
-/// (v1.1 opened uploads, punches, finish, result and history; these three remain.)
-pub const RESERVED_ROUTES: &[(&str, &str, &str)] = &[
-    ("GET", "/client/v1/sessions/{session_id}/replay-summary", "session_replay_summary_not_ready"),
-    ("GET", "/client/v1/sessions/{session_id}/gps-track", "session_gps_track_not_ready"),
-    ("GET", "/client/v1/sessions/{session_id}/heart-rate", "session_heart_rate_not_ready"),
-];
-
 fn env(var: &str, what: &str) -> String {
     std::env::var(var)
         .unwrap_or_else(|_| panic!("{var} is not set: {what}. Run the suites with `make test`, which starts the local stack and sets it."))

@@ -10,7 +10,7 @@ use shared::clock;
 use shared::http::routes::{ROUTES, Route};
 use shared::store::keys;
 use shared::types::ClientType;
-use tests::{Api, RESERVED_ROUTES, World, api, unique, unique_mobile};
+use tests::{Api, World, api, unique, unique_mobile};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -895,47 +895,41 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     cases.push(get_oversized(p, t));
     table.push((route("GET", p), cases));
 
-    // the reserved routes: 501 with their code whatever is sent (an oversized body is refused
-    // first, by the shared entry, with 413)
-    let mut reserved_table: Vec<(&'static Route, Vec<Bad>)> = Vec::new();
-    for &(method, pattern, not_ready) in RESERVED_ROUTES {
-        let at = |id: &str| pattern.replace("{session_id}", id);
-        let p = at("ses_01adversarial");
-        let c = |name: &str, path: String| Bad::new(name, method, path).answers(StatusCode::NOT_IMPLEMENTED, not_ready, None);
-        let mut cases = vec![
-            c("no token", p.clone()),
-            c("Basic auth", p.clone()).auth("Basic dXNlcjpwYXNz"),
-            c("garbage bearer", p.clone()).auth("Bearer not.a.jwt"),
-            c("valid bearer", p.clone()).bearer(t),
-            c("malformed JSON", p.clone()).raw("application/json", "{\"a\": "),
-            c("text/plain", p.clone()).raw("text/plain", "hello"),
-            c("smuggled user_id", p.clone()).json(&json!({ "user_id": user })),
-            c("10 KB string", p.clone()).json(&json!({ "x": "s".repeat(10 * 1024) })),
-            c("unicode body", p.clone()).json(&json!({ "名字": "值" })),
-            c("bad query", format!("{p}?page=0&page_size=51&page=abc")),
-            Bad::new("oversized body", method, p.clone()).raw("application/json", oversized(&json!({}))).answers(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                Some("body"),
-            ),
-        ];
-        if pattern.contains("{session_id}") {
-            for (name, id) in bad_ids().into_iter().take(4) {
-                cases.push(c(&format!("session_id {name}"), at(&id)));
+    // the track, heart rate and replay of a run: the owner's access token only
+    for (op, suffix) in [("gps-track", "/gps-track"), ("heart-rate", "/heart-rate"), ("replay-summary", "/replay-summary")] {
+        let pattern = format!("/client/v1/sessions/{{session_id}}{suffix}");
+        let p = format!("/client/v1/sessions/{}{suffix}", run.session_id);
+        let mut cases = get_id_cases(|id| format!("/client/v1/sessions/{id}{suffix}"), "session_id", t);
+        cases.push(Bad::new("session token", "GET", p.clone()).bearer(st).answers(StatusCode::UNAUTHORIZED, "unauthorized", None));
+        cases.push(Bad::new("no token", "GET", p.clone()).answers(StatusCode::UNAUTHORIZED, "unauthorized", None));
+        cases.push(Bad::new("another user's session", "GET", p.clone()).bearer(t).answers(
+            StatusCode::NOT_FOUND,
+            "session_not_found",
+            None,
+        ));
+        cases.push(get_oversized(&p, t));
+        if op == "gps-track" {
+            let own = Some(tests::access_token(&runner, ClientType::App));
+            for (name, query, field) in [
+                ("resolution=ultra", "resolution=ultra", "resolution"),
+                ("resolution=LOW", "resolution=LOW", "resolution"),
+                ("format=kml", "format=kml", "format"),
+                ("format empty", "format=", "format"),
+            ] {
+                cases.push(Bad::new(name, "GET", format!("{p}?{query}")).bearer(own.as_deref()).field(field));
             }
         }
-        reserved_table.push((route(method, pattern), cases));
+        table.push((route("GET", Box::leak(pattern.into_boxed_str())), cases));
     }
 
     // every route but the published OpenAPI file has its table of at least ten
     for r in ROUTES.iter().filter(|r| r.path != "/client/v1/openapi.yaml") {
-        let n: usize = table.iter().chain(&reserved_table).filter(|(t, _)| *t == r).map(|(_, c)| c.len()).sum();
+        let n: usize = table.iter().filter(|(t, _)| *t == r).map(|(_, c)| c.len()).sum();
         assert!(n >= 10, "{} {} has only {n} malformed requests", r.method, r.path);
     }
 
     // when every malformed request is sent (four at a time)
-    let all: Vec<(&'static Route, &Bad)> =
-        table.iter().chain(&reserved_table).flat_map(|(r, cases)| cases.iter().map(move |c| (*r, c))).collect();
+    let all: Vec<(&'static Route, &Bad)> = table.iter().flat_map(|(r, cases)| cases.iter().map(move |c| (*r, c))).collect();
     let answers: Vec<(StatusCode, Value)> = futures::stream::iter(all.iter().map(|(_, c)| {
         let api = api.clone();
         async move { raw(&api, c.method, &c.path, c.auth.as_deref(), c.content_type, c.body.clone()).await }
@@ -944,7 +938,7 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     .collect()
     .await;
 
-    // then each gets exactly its answer: a 4xx (501 for the reserved routes) naming the problem
+    // then each gets exactly its answer: a 4xx naming the problem
     let mut failures = Vec::new();
     for ((r, case), (status, body)) in all.iter().zip(&answers) {
         let field_ok = case.field.is_none_or(|f| body["error"]["details"]["field"] == f);
@@ -963,7 +957,7 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     let server_faults: Vec<_> = all
         .iter()
         .zip(&answers)
-        .filter(|(_, (s, _))| s.is_server_error() && *s != StatusCode::NOT_IMPLEMENTED)
+        .filter(|(_, (s, _))| s.is_server_error())
         .map(|((r, c), (s, b))| format!("{} {} [{}] → {s} {b}", r.method, r.path, c.name))
         .collect();
     assert!(server_faults.is_empty(), "5xx for bad input:\n{}", server_faults.join("\n"));
@@ -1027,13 +1021,7 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     );
 
     let normal: usize = table.iter().map(|(_, c)| c.len()).sum();
-    let reserved_n: usize = reserved_table.iter().map(|(_, c)| c.len()).sum();
-    println!(
-        "bad input: {normal} malformed requests over {} routes → all 4xx naming the field or code, 0 written; {reserved_n} over the {} reserved routes → 501 with their code ({} oversized → 413)",
-        table.len(),
-        reserved_table.len(),
-        reserved_table.len()
-    );
+    println!("bad input: {normal} malformed requests over {} routes → all 4xx naming the field or code, 0 written", table.len());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1376,7 +1364,7 @@ async fn one_user_can_never_read_or_change_anothers_profile_registration_or_sess
     checks += 8;
 
     // the session chain, asked by B about A's session: with B's access token or B's own session
-    // token, A's session does not exist (404), and the routes still reserved answer 501
+    // token, A's session does not exist (404)
     let sid = sa["session_id"].as_str().unwrap();
     let token_b_session = sb["session_token"].as_str().unwrap();
     let now_ms = clock::now_ms();
@@ -1403,11 +1391,9 @@ async fn one_user_can_never_read_or_change_anothers_profile_registration_or_sess
     }
     let (_, history_b) = api.get("/client/v1/me/sessions", Some(&token_b)).await;
     assert!(!history_b.to_string().contains(sid), "B's history shows A's session: {history_b}");
-    for &(method, pattern, not_ready) in RESERVED_ROUTES {
-        let path = pattern.replace("{session_id}", sid);
-        let (status, answer) = api.send(method, &path, Some(&token_b), None).await;
-        assert_eq!((status, code(&answer)), (StatusCode::NOT_IMPLEMENTED, not_ready), "{method} {path}");
-        assert!(!answer.to_string().contains(&a) && !answer.to_string().contains(sa["session_token"].as_str().unwrap()));
+    for suffix in ["gps-track", "heart-rate", "replay-summary"] {
+        let (status, answer) = api.get(&format!("/client/v1/sessions/{sid}/{suffix}"), Some(&token_b)).await;
+        assert_eq!((status, code(&answer)), (StatusCode::NOT_FOUND, "session_not_found"), "{suffix}: {answer}");
         checks += 1;
     }
     let stored_session = stored(&keys::session(sid)).await.unwrap();

@@ -277,7 +277,9 @@ fn two_hours(start_ms: i64) -> Vec<Value> {
 async fn an_offline_run_arrives_shuffled_and_twice_and_reads_back_whole() {
     // given a 2-hour session whose phone was offline: 8 batches and all its punches queued
     demo_catalog().await;
-    let (phone, launched_ms) = Phone::backdated(&unique("usr_offline_"), CLASSIC, 2 * 3600 + 300).await;
+    let api = api();
+    let login = api.sms_login(&unique_mobile()).await;
+    let (phone, launched_ms) = Phone::backdated(&login.user_id, CLASSIC, 2 * 3600 + 300).await;
     let start = launched_ms + 60_000;
     let track = two_hours(start);
     let batches: Vec<Value> = track
@@ -372,6 +374,63 @@ async fn an_offline_run_arrives_shuffled_and_twice_and_reads_back_whole() {
         largest_bytes = largest_bytes.max(item.to_string().len());
     }
     assert!(largest_bytes < 100_000, "a batch item is {largest_bytes} bytes");
+
+    // and the owner reads the track at every resolution, each within its cap, in one answer
+    let track_path = format!("/client/v1/sessions/{}/gps-track", phone.session_id);
+    let mut sizes = Vec::new();
+    for (resolution, cap) in [("low", 200), ("medium", 1000), ("high", 5000), ("full", 7200)] {
+        let began = Instant::now();
+        let res = api
+            .http
+            .get(format!("{}{track_path}?resolution={resolution}", api.base))
+            .bearer_auth(&login.access_token)
+            .send()
+            .await
+            .unwrap();
+        let text = res.text().await.unwrap();
+        let ms = began.elapsed().as_millis();
+        let body: Value = serde_json::from_str(&text).unwrap();
+        let data = &body["data"];
+        let n = data["time"].as_array().unwrap().len();
+        assert!(n <= cap && n >= cap.min(7200) * 9 / 10, "{resolution}: {n} points");
+        for stream in ["latlng", "distance_m", "accuracy_m", "altitude_m"] {
+            assert_eq!(data[stream].as_array().unwrap().len(), n, "{stream} is not index-aligned");
+        }
+        // first and last fix kept; time counts from the start punch, a minute after the first fix
+        assert!((data["latlng"][0][0].as_f64().unwrap() - track[0]["lat"].as_f64().unwrap()).abs() < 1e-6);
+        assert_eq!((data["time"][0].as_i64(), data["time"][n - 1].as_i64()), (Some(-60_000), Some(7_199_000 - 60_000)));
+        sizes.push(format!("{resolution} {n} points {} KB {ms} ms", text.len() / 1024));
+    }
+    let res = api.http.get(format!("{}{track_path}?format=gpx", api.base)).bearer_auth(&login.access_token).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "application/gpx+xml");
+    let gpx = res.text().await.unwrap();
+    assert_eq!(gpx.matches("<trkpt ").count(), 7200);
+    assert!(gpx.contains("<gpxtpx:hr>110</gpxtpx:hr>"));
+
+    // and its heart rate, in Karvonen zones from the body profile
+    let profile = json!({ "gender": "female", "birth_date": "1990-05-17", "height_cm": 165, "weight_kg": 55, "resting_heart_rate_bpm": 50, "max_heart_rate_bpm": 190 });
+    assert_eq!(api.put("/client/v1/me/body-profile", Some(&login.access_token), profile).await.0, StatusCode::OK);
+    let (status, hr) = api.get(&format!("/client/v1/sessions/{}/heart-rate", phone.session_id), Some(&login.access_token)).await;
+    assert_eq!(status, StatusCode::OK, "{hr}");
+    let hr = &hr["data"];
+    assert_eq!((hr["zones"]["method"].as_str(), hr["max"].as_i64()), (Some("karvonen"), Some(169)));
+    let in_zones: f64 = hr["time_in_zone_s"].as_array().unwrap().iter().map(|z| z.as_f64().unwrap()).sum();
+    assert!((in_zones - 7199.0).abs() < 1.0, "zones hold all the time: {in_zones}");
+    assert_eq!(hr["legs"].as_array().unwrap().len(), route.len() - 1);
+
+    // and the replay summary, one leg per pair of controls, each ranked among the OK results
+    let (status, replay) = api.get(&format!("/client/v1/sessions/{}/replay-summary", phone.session_id), Some(&login.access_token)).await;
+    assert_eq!(status, StatusCode::OK, "{replay}");
+    let replay = &replay["data"];
+    let legs = replay["legs"].as_array().unwrap();
+    assert_eq!(legs.len(), route.len() - 1);
+    assert!(
+        legs.iter().all(|l| l["rank"].as_u64().is_some_and(|r| r >= 1) && l["efficiency"].as_f64().is_some_and(|e| e > 0.0 && e <= 1.0)),
+        "{replay}"
+    );
+    assert!(replay["preview"].as_array().unwrap().len() <= 300);
+    println!("gps-track: the 2-hour session → {}", sizes.join(", "));
+
     println!(
         "upload: a 2-hour 1 Hz track with heart rate (7,200 samples) in 8 batches, sent 11 times shuffled and repeated ({:.0} KB) in {upload_s:.2} s → read back whole, worst {worst:.2} m off; largest item ≈ {largest_bytes} bytes",
         bytes as f64 / 1024.0

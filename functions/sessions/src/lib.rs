@@ -1,12 +1,13 @@
 //! `sessions`: the session chain after the launch — track uploads, punches, the finish and its
-//! result, the caller's history — the routes still reserved (501 with their contract codes),
-//! the published OpenAPI file, and the catch-all that answers every other `/client/v1` path
-//! with 404 or 405.
+//! result, the track, heart rate and replay of a run, the caller's history — the published
+//! OpenAPI file, and the catch-all that answers every other `/client/v1` path with 404 or 405.
 
 use shared::auth::tokens::Tokens;
 use shared::http::cursor::Cursors;
 use shared::http::error::ErrorCode;
 use shared::http::routes::Operation;
+use shared::session::review::{self, TrackFormat};
+use shared::session::track::Resolution;
 use shared::session::{finish, history, punch, upload};
 use shared::store::db::{self, Db};
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
@@ -21,16 +22,6 @@ impl Sessions {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
         Ok(Self { db: Db::from_env(&db::sdk_config().await)?, tokens: Tokens::from_env()?, cursors: Cursors::from_env()? })
     }
-}
-
-/// The contract's "routed, not implemented" code for each route still reserved.
-fn not_ready_code(operation: Operation) -> Option<ErrorCode> {
-    Some(match operation {
-        Operation::GetSessionReplaySummary => ErrorCode::SessionReplaySummaryNotReady,
-        Operation::GetSessionGpsTrack => ErrorCode::SessionGpsTrackNotReady,
-        Operation::GetSessionHeartRate => ErrorCode::SessionHeartRateNotReady,
-        _ => return None,
-    })
 }
 
 pub const OPENAPI: &str = include_str!("../../../docs/openapi.yaml");
@@ -66,7 +57,21 @@ impl Function for Sessions {
                 let limit = call.query_int("limit", history::DEFAULT_LIMIT, history::MAX_LIMIT)?;
                 Ok(Reply::ok(history::page(db, &self.cursors, &claims.sub, limit, call.query("cursor").as_deref()).await?))
             }
-            operation => Err(ApiError::of(not_ready_code(operation).unwrap_or(ErrorCode::NotFound))),
+            Operation::GetSessionGpsTrack => {
+                let claims = self.tokens.require(&call)?;
+                let resolution = call.query_enum("resolution", Resolution::Full)?;
+                let format = call.query_enum("format", TrackFormat::Json)?;
+                review::gps_track(db, &claims, call.id("session_id")?, resolution, format).await
+            }
+            Operation::GetSessionHeartRate => {
+                let claims = self.tokens.require(&call)?;
+                Ok(Reply::ok(review::heart_rate(db, &claims, call.id("session_id")?).await?))
+            }
+            Operation::GetSessionReplaySummary => {
+                let claims = self.tokens.require(&call)?;
+                Ok(Reply::ok(review::replay_summary(db, &claims, call.id("session_id")?).await?))
+            }
+            _ => Err(ApiError::of(ErrorCode::NotFound)),
         }
     }
 }

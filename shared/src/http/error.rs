@@ -78,9 +78,6 @@ error_codes! {
     SmsCodeAttemptsExceeded = "sms_code_attempts_exceeded", TOO_MANY_REQUESTS, "too many wrong codes; try again later";
     WechatRateLimited = "wechat_rate_limited", TOO_MANY_REQUESTS, "WeChat is rate limiting logins; retry shortly";
     InternalError = "internal_error", INTERNAL_SERVER_ERROR, "internal error";
-    SessionReplaySummaryNotReady = "session_replay_summary_not_ready", NOT_IMPLEMENTED, "this session endpoint is not open yet";
-    SessionGpsTrackNotReady = "session_gps_track_not_ready", NOT_IMPLEMENTED, "this session endpoint is not open yet";
-    SessionHeartRateNotReady = "session_heart_rate_not_ready", NOT_IMPLEMENTED, "this session endpoint is not open yet";
     SmsSendFailed = "sms_send_failed", BAD_GATEWAY, "the SMS could not be sent; try again";
     WechatUnavailable = "wechat_unavailable", BAD_GATEWAY, "WeChat did not answer; try again";
     ServiceUnavailable = "service_unavailable", SERVICE_UNAVAILABLE, "the service is temporarily unavailable, retry shortly";
@@ -164,7 +161,7 @@ impl ApiError {
     }
 
     pub fn is_server_fault(&self) -> bool {
-        self.status.is_server_error() && self.status != StatusCode::NOT_IMPLEMENTED
+        self.status.is_server_error()
     }
 }
 

@@ -52,6 +52,14 @@ impl Call<'_> {
         }
     }
 
+    /// A query parameter that is one of a plain enum's spellings, or its default when absent.
+    pub fn query_enum<E: serde::de::DeserializeOwned>(&self, name: &'static str, default: E) -> ApiResult<E> {
+        match self.query(name) {
+            None => Ok(default),
+            Some(v) => serde_json::from_value(serde_json::Value::String(v)).map_err(|e| ApiError::invalid(name, e.to_string())),
+        }
+    }
+
     /// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`): unlike any
     /// field of the body, the caller cannot choose it.
     pub fn source_ip(&self) -> String {

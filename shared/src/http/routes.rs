@@ -102,7 +102,7 @@ pub const ROUTES: &[Route] = &[
 ];
 
 /// The catch-all (`ANY /client/v1/{proxy+}` deployed) that turns every other path into an
-/// enveloped 404 or 405; it belongs to the function that owns the reserved routes.
+/// enveloped 404 or 405; it belongs to the sessions function.
 pub const FALLBACK_FUNCTION: &str = "sessions";
 
 /// Path parameters by name, percent-decoded.

@@ -13,6 +13,7 @@ pub mod launch;
 pub mod punch;
 pub mod replay;
 pub mod result;
+pub mod review;
 pub mod samples;
 pub mod track;
 pub mod upload;

@@ -54,17 +54,31 @@ pub struct Chain {
 
 pub async fn chain(db: &Db, session_id: &str) -> Result<Option<Chain>, ApiError> {
     let items = db.query(&keys::session_pk(session_id), Range::Between(keys::META, keys::SESSION_RESULT), None).await?;
-    let mut session = None;
-    let mut punches = Vec::new();
-    let mut result = None;
+    Ok(assemble(items)?.map(|(chain, _)| chain))
+}
+
+/// Everything the session holds — record, punches, result and track batches — in one Query.
+pub async fn whole(db: &Db, session_id: &str) -> Result<Option<(Chain, Vec<SampleBatch>)>, ApiError> {
+    assemble(db.query(&keys::session_pk(session_id), Range::All, None).await?)
+}
+
+fn assemble(items: Vec<Item>) -> Result<Option<(Chain, Vec<SampleBatch>)>, ApiError> {
+    let (mut session, mut punches, mut result, mut batches) = (None, Vec::new(), None, Vec::new());
     for item in items {
         match crate::store::db::text(&item, keys::SK) {
             Some(keys::META) => session = Some(decode(item)?),
             Some(keys::SESSION_RESULT) => result = Some(decode(item)?),
+            Some(sk) if sk.starts_with(keys::SAMPLE_BATCH_PREFIX) => batches.push(decode(item)?),
             _ => punches.push(decode(item)?),
         }
     }
-    Ok(session.map(|session| Chain { session, punches, result }))
+    Ok(session.map(|session| (Chain { session, punches, result }, batches)))
+}
+
+/// Every result of one route of an event (through GSI1, eventually consistent).
+pub async fn route_results(db: &Db, event_id: &str, route_code: &str) -> Result<Vec<SessionResult>, ApiError> {
+    let items = db.query_gsi1(&keys::route_results_pk(event_id, route_code), Range::All, None).await?;
+    items.into_iter().map(decode).collect()
 }
 
 /// The session and its result, in one read.

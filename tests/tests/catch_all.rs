@@ -1,25 +1,8 @@
-//! The session routes still reserved, the catch-all and the published OpenAPI file, through the
-//! `sessions` handler with the `events/` events.
+//! The catch-all and the published OpenAPI file, through the `sessions` handler with the
+//! `events/` events.
 
 use lambda_http::http::StatusCode;
 use tests::{invoke, sessions};
-
-#[tokio::test]
-async fn every_reserved_route_answers_501_with_its_contract_code() {
-    let expected = [
-        ("sessions-replay-summary", "session_replay_summary_not_ready"),
-        ("sessions-gps-track", "session_gps_track_not_ready"),
-        ("sessions-heart-rate", "session_heart_rate_not_ready"),
-    ];
-    let sessions = sessions().await;
-    for (event, code) in expected {
-        // given the route's API Gateway event / when it reaches the function
-        let (status, body) = invoke(&sessions, event, |_| {}).await;
-        // then 501 with exactly the contract code, in the envelope
-        assert_eq!(status, StatusCode::NOT_IMPLEMENTED, "{event}");
-        assert_eq!(body["error"]["code"], code, "{event}");
-    }
-}
 
 #[tokio::test]
 async fn unknown_paths_and_wrong_methods_are_enveloped_404_and_405() {
