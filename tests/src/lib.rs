@@ -460,6 +460,7 @@ pub fn course(controls: usize, route_codes: &[&str]) -> Value {
 
 /// Ids of a small published world: one map, one event (two routes, release `<event>-rel-1`)
 /// inside one competition.
+#[derive(Clone)]
 pub struct World {
     pub map: String,
     pub event: String,

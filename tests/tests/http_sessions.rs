@@ -15,6 +15,7 @@ use tests::{Api, api, unique, unique_mobile};
 
 const CLASSIC: (&str, &str, &str) = ("sample-classic-001", "sample-classic-001-rel-1", "classic-001");
 const SCORE: (&str, &str, &str) = ("sample-score-001", "sample-score-001-rel-2", "score-45min");
+const COMPETITION: &str = "cmp_classic_demo_001";
 
 async fn demo_catalog() {
     let demo = std::fs::read_to_string(tests::repo_path("catalog/demo.yaml")).unwrap();
@@ -30,10 +31,19 @@ struct Phone {
 }
 
 impl Phone {
-    /// Launches through HTTP, as the app does.
-    async fn launch(api: &Api, access_token: &str, (event, release, route): (&str, &str, &str)) -> Self {
+    /// Launches through HTTP by direct entry, as the app does.
+    async fn launch(api: &Api, access_token: &str, course: (&str, &str, &str)) -> Self {
+        Self::launch_at(api, access_token, &format!("/client/v1/events/{}/launch", course.0), course).await
+    }
+
+    /// Launches inside the demo competition.
+    async fn launch_in_competition(api: &Api, access_token: &str, course: (&str, &str, &str)) -> Self {
+        Self::launch_at(api, access_token, &format!("/client/v1/competitions/{COMPETITION}/events/{}/launch", course.0), course).await
+    }
+
+    async fn launch_at(api: &Api, access_token: &str, path: &str, (_, release, route): (&str, &str, &str)) -> Self {
         let body = json!({ "launch_request_id": unique("l_"), "device_id": "dev_run", "client_type": "app", "release_id": release, "route_code": route });
-        let (status, launched) = api.post(&format!("/client/v1/events/{event}/launch"), Some(access_token), body).await;
+        let (status, launched) = api.post(path, Some(access_token), body).await;
         assert_eq!(status, StatusCode::OK, "{launched}");
         let session_id = launched["data"]["session_id"].as_str().unwrap().to_string();
         let session = shared::store::session::get(&tests::db().await, &session_id).await.unwrap().expect("the launched session");
@@ -525,4 +535,42 @@ async fn uploads_stop_72_hours_after_the_finish() {
     let (status, refused) = api().post("/client/v1/session-uploads", Some(&token), batch).await;
     assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("session_closed")), "{refused}");
     assert!(shared::store::session::batches(&db, &session.session_id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn finished_runs_in_a_competition_rank_on_its_leaderboard_under_pseudonyms() {
+    // given two runners inside the demo competition, the second 30 s faster over the course
+    demo_catalog().await;
+    let api = api();
+    let mut logins = Vec::new();
+    for leg_ms in [20_000, 17_000] {
+        let mobile = unique_mobile();
+        let login = api.sms_login(&mobile).await;
+        let phone = Phone::launch_in_competition(&api, &login.access_token, CLASSIC).await;
+        let route = phone.route();
+        let t0 = clock::now_ms() - 280_000;
+        let last = phone.run(&route, t0, leg_ms).await;
+        let (status, finished) = phone.finish(Some(last), "completed", t0 + last as i64 * leg_ms).await;
+        assert_eq!((status, finished["data"]["status"].as_str()), (StatusCode::OK, Some("OK")), "{finished}");
+        logins.push((login, mobile, phone.session_id, finished["data"]["time_s"].as_i64().unwrap()));
+    }
+    // when the first reads the board
+    let path = format!("/client/v1/competitions/{COMPETITION}/leaderboard?event_id={}&route_code={}&limit=100", CLASSIC.0, CLASSIC.2);
+    let (status, board) = api.get(&path, Some(&logins[0].0.access_token)).await;
+    assert_eq!(status, StatusCode::OK, "{board}");
+    // then both runs are there, the faster ahead, and `me` is the reader's own
+    let items = board["data"]["items"].as_array().unwrap();
+    let rank_of = |sid: &str| items.iter().find(|i| i["session_id"] == sid).map(|i| i["rank"].as_u64().unwrap());
+    let (slow, fast) = (rank_of(&logins[0].2).expect("the first run"), rank_of(&logins[1].2).expect("the second run"));
+    assert!(fast < slow, "{board}");
+    assert_eq!(
+        (board["data"]["me"]["session_id"].as_str(), board["data"]["me"]["rank"].as_u64()),
+        (Some(logins[0].2.as_str()), Some(slow))
+    );
+    assert_eq!(board["data"]["me"]["display_name"], shared::session::board::display_name(&logins[0].0.user_id));
+    // and nothing on it names a user or a mobile
+    let text = board.to_string();
+    for (login, mobile, _, _) in &logins {
+        assert!(!text.contains(&login.user_id) && !text.contains(mobile.as_str()), "{text}");
+    }
 }

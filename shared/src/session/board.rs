@@ -2,7 +2,14 @@
 //! DynamoDB Query return a board in ranking order.
 
 use crate::catalog::course::RouteKind;
+use crate::http::cursor::Cursors;
+use crate::http::error::{ApiError, ApiResult};
+use crate::session::result::{ResultStatus, SessionResult};
+use crate::store::db::Db;
+use crate::store::{self, keys};
 use aws_lc_rs::digest;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 /// Crockford's base 32: no I, L, O or U, so a name read aloud or copied is not misread.
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -55,6 +62,120 @@ impl BoardEntry<'_> {
     pub fn sort_key(&self) -> String {
         format!("{}#{:013}#{}", self.rank_key(), self.finished_at.clamp(0, 9_999_999_999_999), self.session_id)
     }
+}
+
+/// A user's entry on a board (`keys::board_entry`): their best `OK` run there. Shown with the
+/// pseudonym only; the user id stays in the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaderboardEntry {
+    pub board: String,
+    pub user_id: String,
+    pub session_id: String,
+    pub display_name: String,
+    pub kind: RouteKind,
+    pub time_s: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net: Option<i64>,
+    pub finished_at: i64,
+    pub rank_key: String,
+    pub sort_key: String,
+}
+
+impl crate::store::db::Record for LeaderboardEntry {
+    const ENTITY: &'static str = "leaderboard_entry";
+}
+
+impl LeaderboardEntry {
+    /// The entry a result makes: `OK` runs inside a competition only.
+    pub fn of(result: &SessionResult, finished_at: i64) -> Option<Self> {
+        let competition_id = result.competition_id.as_deref()?;
+        let time_s = result.result.time_s.filter(|_| result.result.status == ResultStatus::Ok)?;
+        let net = result.result.score.map(|s| s.net);
+        let order = BoardEntry { kind: result.result.kind, time_s, net, finished_at, session_id: &result.session_id };
+        Some(Self {
+            board: keys::board_pk(competition_id, &result.event_id, &result.route_code),
+            user_id: result.user_id.clone(),
+            session_id: result.session_id.clone(),
+            display_name: display_name(&result.user_id),
+            kind: result.result.kind,
+            time_s,
+            net,
+            finished_at,
+            rank_key: order.rank_key(),
+            sort_key: order.sort_key(),
+        })
+    }
+
+    fn view(&self, rank: u64) -> Value {
+        let mut view = json!({ "rank": rank, "display_name": self.display_name, "time_s": self.time_s, "session_id": self.session_id });
+        if let Some(net) = self.net {
+            view["net"] = net.into();
+        }
+        view
+    }
+}
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 100;
+
+/// Where a page ends: the last entry shown, its rank and how many were shown up to it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Position {
+    user_id: String,
+    sort_key: String,
+    rank_key: String,
+    rank: u64,
+    shown: u64,
+}
+
+fn list(board: &str) -> String {
+    format!("leaderboard:{board}")
+}
+
+/// The position a cursor of `board` holds (sealed: anything else is a 400 naming `cursor`).
+pub fn open_cursor(cursors: &Cursors, board: &str, cursor: &str) -> ApiResult<Position> {
+    serde_json::from_str(&cursors.open(&list(board), "", cursor)?).map_err(|_| ApiError::invalid("cursor", "is not a cursor"))
+}
+
+/// One page of a board (one Query), ranks counted on from `after`; with the caller's own
+/// entry as `me` (on the page, or read with its rank counted: a GetItem and a COUNT Query).
+pub async fn page(db: &Db, cursors: &Cursors, board: &str, caller: Option<&str>, limit: u32, after: Option<Position>) -> ApiResult<Value> {
+    let own = async {
+        match caller {
+            Some(user_id) => store::board::entry(db, board, user_id).await,
+            None => Ok(None),
+        }
+    };
+    let (page, own) =
+        tokio::join!(store::board::page(db, board, limit as usize, after.as_ref().map(|p| (p.user_id.as_str(), p.sort_key.as_str()))), own);
+    let ((entries, more), own) = (page?, own?);
+    let (mut rank, mut rank_key, mut shown) = match after {
+        Some(p) => (p.rank, p.rank_key, p.shown),
+        None => (0, String::new(), 0),
+    };
+    let mut items = Vec::with_capacity(entries.len());
+    let mut me = None;
+    for entry in &entries {
+        shown += 1;
+        if entry.rank_key != rank_key {
+            (rank, rank_key) = (shown, entry.rank_key.clone());
+        }
+        if Some(entry.user_id.as_str()) == caller {
+            me = Some(entry.view(rank));
+        }
+        items.push(entry.view(rank));
+    }
+    if let (None, Some(own)) = (&me, &own) {
+        me = Some(own.view(store::board::ahead_of(db, board, &own.rank_key).await? + 1));
+    }
+    let next_cursor = match (more, entries.last()) {
+        (true, Some(last)) => {
+            let position = Position { user_id: last.user_id.clone(), sort_key: last.sort_key.clone(), rank_key, rank, shown };
+            Some(cursors.seal(&list(board), "", &serde_json::to_string(&position).expect("position encodes")))
+        }
+        _ => None,
+    };
+    Ok(json!({ "items": items, "me": me, "next_cursor": next_cursor }))
 }
 
 #[cfg(test)]

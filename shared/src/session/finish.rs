@@ -4,6 +4,7 @@
 use crate::auth::tokens::Claims;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::session::access::{self, Window};
+use crate::session::board::LeaderboardEntry;
 use crate::session::punch::{Fix, judge_run};
 use crate::session::result::{FinishReason, SessionResult, Visit, compute};
 use crate::store::db::Db;
@@ -23,8 +24,19 @@ pub struct FinishRequest {
 }
 
 /// Finishes the session: one Query (the session, its punches, a result already there), one
-/// transaction. Finishing again answers the result of the first finish.
+/// transaction; an `OK` run inside a competition is then offered to its leaderboard (again on
+/// every finish that answers it, so a finish cut off before that completes when repeated).
+/// Finishing again answers the result of the first finish.
 pub async fn finish(db: &Db, claims: &Claims, session_id: &str, request: FinishRequest, now_ms: i64) -> ApiResult<SessionResult> {
+    let (result, finished_at) = settle(db, claims, session_id, request, now_ms).await?;
+    if let Some(entry) = LeaderboardEntry::of(&result, finished_at) {
+        store::board::offer(db, &entry).await?;
+    }
+    Ok(result)
+}
+
+/// The session's result and when the server finished it, computing and storing it once.
+async fn settle(db: &Db, claims: &Claims, session_id: &str, request: FinishRequest, now_ms: i64) -> ApiResult<(SessionResult, i64)> {
     // A punch or another finish may land between the read and the write: read again.
     for _ in 0..3 {
         let Some(chain) = store::session::chain(db, session_id).await? else {
@@ -33,7 +45,7 @@ pub async fn finish(db: &Db, claims: &Claims, session_id: &str, request: FinishR
         let Chain { session, punches, result } = chain;
         let session = access::writable(claims, session_id, Some(session))?;
         if let Some(result) = result {
-            return Ok(result);
+            return Ok((result, session.finished_at.unwrap_or(now_ms)));
         }
         // A Query is not isolated from a punch's transaction: a count that disagrees with the
         // punches read means one is half-visible.
@@ -68,7 +80,7 @@ pub async fn finish(db: &Db, claims: &Claims, session_id: &str, request: FinishR
             result: compute(&session.course, route, &visits, request.reason),
         };
         match db.transact(store::session::finish(db, &session, &result, session.punch_count, now_ms)).await {
-            Ok(()) => return Ok(result),
+            Ok(()) => return Ok((result, now_ms)),
             Err(e) if e.failed(store::session::RESULT) || e.failed(store::session::SESSION) => continue,
             Err(e) => return Err(e.into()),
         }

@@ -239,6 +239,20 @@ pub fn route_result(event_id: &str, route_code: &str, finished_at_ms: i64, sessi
 pub fn route_results_pk(event_id: &str, route_code: &str) -> String {
     format!("RESULTS#{event_id}#{route_code}")
 }
+// Leaderboards.
+/// One board: a competition's event and route.
+pub fn board_pk(competition_id: &str, event_id: &str, route_code: &str) -> String {
+    format!("BOARD#{competition_id}#{event_id}#{route_code}")
+}
+/// A user's one entry on a board (its best run); on GSI1 it sorts under the board in ranking
+/// order (`board_rank`).
+pub fn board_entry(board_pk: &str, user_id: &str) -> Key {
+    Key::new(board_pk.to_owned(), format!("USER#{user_id}"))
+}
+pub fn board_rank(board_pk: &str, sort_key: &str) -> Key {
+    Key::new(board_pk.to_owned(), sort_key.to_owned())
+}
+
 // What a user owns outside their own partition is indexed under them on GSI1 (these keys), so
 // it can be listed and deleted with the account.
 
