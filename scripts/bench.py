@@ -769,7 +769,7 @@ def tls_bench(bench: Bench, args, results: dict, first_scenario: dict) -> None:
     # Trusted by the bench's function processes only, through rustls-native-certs.
     bench.extra_env = {"SSL_CERT_FILE": str(tmp / "ca.pem")}
     try:
-        for function in sorted({s.function for s in SCENARIOS} - {"sessions"}):
+        for function in sorted({s.function for s in SCENARIOS}):
             print(f"bench: {function} over TLS", flush=True)
             table = bench.table(function)
             ctx = Context(bench, table)

@@ -140,14 +140,6 @@ def filter_case(ctx, case) -> bool:
 # this holds each allowed 5xx to its one code (a 503 `service_unavailable` from wechat login, say,
 # is still a failure).
 EXPECTED_5XX = {
-    "uploadSession": (501, "session_upload_not_ready"),
-    "submitPunches": (501, "session_punch_not_ready"),
-    "finishSession": (501, "session_finish_not_ready"),
-    "getSessionResult": (501, "session_result_not_ready"),
-    "getSessionReplaySummary": (501, "session_replay_summary_not_ready"),
-    "getSessionGpsTrack": (501, "session_gps_track_not_ready"),
-    "getSessionHeartRate": (501, "session_heart_rate_not_ready"),
-    "listMySessions": (501, "session_history_not_ready"),
     # No WeChat app is configured on the local stack.
     "loginWithWechat": (503, "wechat_not_configured"),
     "bindWechat": (503, "wechat_not_configured"),

@@ -8,6 +8,7 @@ pub mod iof;
 pub mod items;
 pub mod manifest;
 pub mod publish;
+pub mod results;
 pub mod validate;
 
 pub use file::CatalogFile;

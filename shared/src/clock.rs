@@ -11,6 +11,17 @@ pub fn rfc3339(epoch: i64) -> String {
     OffsetDateTime::from_unix_timestamp(epoch).ok().and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
 }
 
+/// Epoch milliseconds now: the unit of the session chain's times (`t`, `finished_at`).
+pub fn now_ms() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Epoch milliseconds as RFC 3339 UTC with milliseconds (`2026-11-29T08:00:00.250Z`).
+pub fn rfc3339_ms(epoch_ms: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    OffsetDateTime::from_unix_timestamp_nanos(epoch_ms as i128 * 1_000_000).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
+}
+
 /// Parses RFC 3339 to epoch seconds (catalog windows and timestamps).
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     OffsetDateTime::parse(s, &Rfc3339).ok().map(|t| t.unix_timestamp())

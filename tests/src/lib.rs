@@ -12,20 +12,6 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// The contract's reserved routes and their "not implemented" codes (client-api-v1, "Reserved
-/// routes (routed, not implemented)"), as the client teams have them: the suites' oracle, kept
-/// apart from the `sessions` function's own table on purpose.
-pub const RESERVED_ROUTES: &[(&str, &str, &str)] = &[
-    ("POST", "/client/v1/session-uploads", "session_upload_not_ready"),
-    ("POST", "/client/v1/punches", "session_punch_not_ready"),
-    ("POST", "/client/v1/sessions/{session_id}/finish", "session_finish_not_ready"),
-    ("GET", "/client/v1/sessions/{session_id}/result", "session_result_not_ready"),
-    ("GET", "/client/v1/sessions/{session_id}/replay-summary", "session_replay_summary_not_ready"),
-    ("GET", "/client/v1/sessions/{session_id}/gps-track", "session_gps_track_not_ready"),
-    ("GET", "/client/v1/sessions/{session_id}/heart-rate", "session_heart_rate_not_ready"),
-    ("GET", "/client/v1/me/sessions", "session_history_not_ready"),
-];
-
 fn env(var: &str, what: &str) -> String {
     std::env::var(var)
         .unwrap_or_else(|_| panic!("{var} is not set: {what}. Run the suites with `make test`, which starts the local stack and sets it."))
@@ -316,7 +302,80 @@ pub const TEST_JWT_SECRET: &str = "dev-only-jwt-secret-NOT-FOR-PRODUCTION-012345
 pub const TEST_SMS_HASH_KEY: &str = "dev-only-sms-hash-key-NOT-FOR-PRODUCTION-0123456789";
 
 pub fn tokens() -> shared::auth::tokens::Tokens {
-    shared::auth::tokens::Tokens::new(TEST_JWT_SECRET.as_bytes(), "client-api", "client-api", 3600, 7200)
+    shared::auth::tokens::Tokens::new(
+        TEST_JWT_SECRET.as_bytes(),
+        "client-api",
+        "client-api",
+        3600,
+        shared::auth::tokens::SESSION_TOKEN_TTL_SEC,
+    )
+}
+
+/// Page cursors sealed as the served API seals them.
+pub fn cursors() -> shared::http::cursor::Cursors {
+    shared::http::cursor::Cursors::new(TEST_JWT_SECRET.as_bytes().to_vec())
+}
+
+/// The `sessions` function on the suite's table, as its cold start builds it.
+pub async fn sessions() -> sessions::Sessions {
+    sessions::Sessions { db: db().await, tokens: tokens(), cursors: cursors() }
+}
+
+/// A session of `user_id` on `route_code` of a published release, launched `ago_sec` ago, as a
+/// launch would have written it (a run of hours cannot wait for the clock). Not yet stored.
+pub async fn session_record(
+    db: &Db,
+    user_id: &str,
+    event_id: &str,
+    release_id: &str,
+    route_code: &str,
+    ago_sec: i64,
+) -> shared::session::launch::Session {
+    use shared::session::launch::{Session, SessionState};
+    let release = shared::catalog::release(db, event_id, release_id).await.expect("read").expect("a published release");
+    Session {
+        session_id: shared::ids::mint("ses"),
+        user_id: user_id.to_owned(),
+        participant_id: unique("par_"),
+        competition_id: None,
+        event_id: event_id.to_owned(),
+        event_display_name: "Test event".into(),
+        event_release_id: release_id.to_owned(),
+        playfield_version_id: release.playfield_version_id.clone(),
+        route_code: route_code.to_owned(),
+        course: release.course.of_route(route_code).expect("a route of the release"),
+        client_type: shared::types::ClientType::App,
+        device_id: "dev_run".into(),
+        state: SessionState::Active,
+        created_at: shared::clock::now() - ago_sec,
+        batches: Default::default(),
+        punch_count: 0,
+        finished_at: None,
+        result_status: None,
+        time_s: None,
+        net: None,
+    }
+}
+
+/// Stores `session` with the launch's own write, and returns the session token the launch issued.
+pub async fn write_session(db: &Db, session: &shared::session::launch::Session) -> String {
+    let tx = shared::store::db::Tx::new().with("session", shared::store::session::put_new(db, session));
+    db.transact(tx).await.expect("session written");
+    tokens().issue_session(&session.user_id, session.client_type, &session.device_id, &session.session_id, session.created_at).0
+}
+
+/// `session_record`, stored: the session and its token.
+pub async fn running_session(
+    db: &Db,
+    user_id: &str,
+    event_id: &str,
+    release_id: &str,
+    route_code: &str,
+    ago_sec: i64,
+) -> (shared::session::launch::Session, String) {
+    let session = session_record(db, user_id, event_id, release_id, route_code, ago_sec).await;
+    let token = write_session(db, &session).await;
+    (session, token)
 }
 
 /// SMS settings as deployed by default (tests adjust fields they exercise).
@@ -401,6 +460,7 @@ pub fn course(controls: usize, route_codes: &[&str]) -> Value {
 
 /// Ids of a small published world: one map, one event (two routes, release `<event>-rel-1`)
 /// inside one competition.
+#[derive(Clone)]
 pub struct World {
     pub map: String,
     pub event: String,

@@ -13,7 +13,7 @@ fn token_for(user_id: &str) -> String {
 }
 
 async fn catalog() -> Catalog {
-    Catalog::new(tests::db().await, tokens())
+    Catalog::new(tests::db().await, tokens(), tests::cursors())
 }
 
 /// GET `path?query` through `event` (the `events/` file of that route), optionally signed in.

@@ -74,7 +74,7 @@ async fn partition(pk: &str) -> Vec<shared::store::db::Item> {
 }
 
 async fn read(event: &str, path: &str, query: &str) -> Value {
-    let catalog = Catalog::new(tests::db().await, tokens());
+    let catalog = Catalog::new(tests::db().await, tokens(), tests::cursors());
     let (status, body) = invoke(&catalog, event, |e| {
         e["rawPath"] = path.into();
         e["rawQueryString"] = query.into();

@@ -9,7 +9,6 @@ use serde_json::Value;
 use shared::http::error::ErrorCode;
 use shared::http::routes::{self, FALLBACK_FUNCTION, Matched, ROUTES};
 use std::collections::{BTreeMap, BTreeSet};
-use tests::RESERVED_ROUTES;
 use tests::openapi::{deref, documented_errors, openapi, openapi_operations, read, yaml};
 
 /// The catch-all as API Gateway spells it (template.yaml, events) and as `cargo lambda watch` does.
@@ -377,39 +376,6 @@ fn openapi_operations_are_complete() {
         }
     }
     assert_no_problems("docs/openapi.yaml operations", problems);
-}
-
-#[test]
-fn reserved_routes_are_routed_to_sessions_and_publish_their_contract_code() {
-    // given the contract's reserved routes and their codes
-    let doc = openapi();
-    let ops = openapi_operations(&doc);
-    let mut problems = Vec::new();
-    for (method, path, code) in RESERVED_ROUTES {
-        let route = (method.to_string(), path.to_string());
-        // when each is looked up in the route table and in the OpenAPI document
-        match ROUTES.iter().find(|r| r.method == *method && r.path == *path) {
-            Some(r) if r.function == FALLBACK_FUNCTION => {}
-            Some(r) => problems
-                .push(format!("reserved {method} {path} goes to {} in shared::http::routes::ROUTES, not {FALLBACK_FUNCTION}", r.function)),
-            None => problems.push(format!("reserved {method} {path} is missing from shared::http::routes::ROUTES")),
-        }
-        let Some(op) = ops.get(&route) else {
-            problems.push(format!("reserved {method} {path} is missing from docs/openapi.yaml"));
-            continue;
-        };
-        // then its 501 response carries exactly the contract's code
-        let errors = documented_errors(&doc, op);
-        let want = BTreeSet::from([code.to_string()]);
-        match errors.get(&501) {
-            Some(codes) if *codes == want => {}
-            Some(codes) => {
-                problems.push(format!("reserved {method} {path}: docs/openapi.yaml 501 lists {codes:?}, the contract says {code}"))
-            }
-            None => problems.push(format!("reserved {method} {path}: docs/openapi.yaml has no 501 response with {code}")),
-        }
-    }
-    assert_no_problems("reserved routes", problems);
 }
 
 #[test]

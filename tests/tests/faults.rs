@@ -299,7 +299,7 @@ async fn functions(dynamodb: &str, sns: &str) -> Functions {
             idempotency: Idempotency::new(tests::TEST_JWT_SECRET.as_bytes().to_vec(), 86_400),
             realtime_endpoint: "wss://realtime.test.example/ws".into(),
         },
-        catalog: catalog::Catalog::new(db, tests::tokens()),
+        catalog: catalog::Catalog::new(db, tests::tokens(), tests::cursors()),
     }
 }
 

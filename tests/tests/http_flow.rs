@@ -60,7 +60,7 @@ async fn the_demo_flow_cards_competition_event_register_launch() {
 }
 
 #[tokio::test]
-async fn unknown_paths_wrong_methods_and_reserved_routes_are_enveloped() {
+async fn unknown_paths_and_wrong_methods_are_enveloped() {
     let api = api();
     let cases = [
         ("GET", "/client/v1/leaderboards", StatusCode::NOT_FOUND, "not_found"),
@@ -68,8 +68,9 @@ async fn unknown_paths_wrong_methods_and_reserved_routes_are_enveloped() {
         ("GET", "/client/v1/auth/sms/send", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
         ("DELETE", "/client/v1/cards", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
         ("POST", "/client/v1/maps/lxcb-001", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-        ("GET", "/client/v1/me/sessions", StatusCode::NOT_IMPLEMENTED, "session_history_not_ready"),
-        ("POST", "/client/v1/punches", StatusCode::NOT_IMPLEMENTED, "session_punch_not_ready"),
+        ("GET", "/client/v1/me/sessions", StatusCode::UNAUTHORIZED, "unauthorized"),
+        ("POST", "/client/v1/punches", StatusCode::UNAUTHORIZED, "unauthorized"),
+        ("PUT", "/client/v1/punches", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
     ];
     for (method, path, want_status, want_code) in cases {
         let (status, body) = api.send(method, path, None, None).await;

@@ -123,7 +123,7 @@ async fn a_user_registers_once_and_the_competition_shows_it() {
     assert_eq!(registered_count(&competition).await, 1);
 
     // and the competition read shows the caller's registration_status
-    let catalog = Catalog::new(db().await, tokens());
+    let catalog = Catalog::new(db().await, tokens(), tests::cursors());
     let path = format!("/client/v1/competitions/{competition}");
     let (status, read) = invoke(&catalog, "catalog-competition", |e| {
         e["rawPath"] = path.clone().into();

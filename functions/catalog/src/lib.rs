@@ -1,14 +1,17 @@
-//! `catalog`: the seven catalog reads (cards, competitions, maps, events), each one DynamoDB round trip.
+//! `catalog`: the catalog reads (cards, competitions, maps, events), each one DynamoDB round trip,
+//! and a competition's leaderboards.
 
 mod views;
 
 use shared::auth::tokens::Tokens;
 use shared::catalog::{self, Card, CompetitionEvent, CompetitionMeta, EventMeta, EventSummary, MapListing, MapMeta, Registration};
 use shared::config::ConfigError;
+use shared::http::cursor::Cursors;
 use shared::http::error::ErrorCode;
 use shared::http::page::Page;
 use shared::http::request::check_id;
 use shared::http::routes::Operation;
+use shared::session::board;
 use shared::store::db::Range;
 use shared::store::db::{self, Db, Item, decode};
 use shared::store::keys;
@@ -18,15 +21,16 @@ use views::{CardView, CompetitionEventDetail, CompetitionView, EventDetail, MapD
 pub struct Catalog {
     db: Db,
     tokens: Tokens,
+    cursors: Cursors,
 }
 
 impl Catalog {
-    pub fn new(db: Db, tokens: Tokens) -> Self {
-        Self { db, tokens }
+    pub fn new(db: Db, tokens: Tokens, cursors: Cursors) -> Self {
+        Self { db, tokens, cursors }
     }
 
     pub async fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self::new(Db::from_env(&db::sdk_config().await)?, Tokens::from_env()?))
+        Ok(Self::new(Db::from_env(&db::sdk_config().await)?, Tokens::from_env()?, Cursors::from_env()?))
     }
 }
 
@@ -46,6 +50,7 @@ impl Function for Catalog {
             Operation::GetMap => self.map(&call).await,
             Operation::ListEvents => self.events(&call).await,
             Operation::GetEvent => self.event(&call).await,
+            Operation::GetCompetitionLeaderboard => self.leaderboard(&call).await,
             _ => Err(ApiError::of(ErrorCode::NotFound)),
         }
     }
@@ -144,6 +149,32 @@ impl Catalog {
             _ => return Err(ApiError::of(ErrorCode::MapNotFound)),
         };
         Ok((meta, items.collect()))
+    }
+
+    /// One page of a competition's board for an event and route, with the caller's own entry.
+    async fn leaderboard(&self, call: &Call<'_>) -> ApiResult<Reply> {
+        let competition_id = call.id("competition_id")?;
+        let caller = self.tokens.optional(call)?;
+        let event_id = call.query("event_id").ok_or_else(|| ApiError::invalid("event_id", "is required"))?;
+        check_id("event_id", &event_id)?;
+        let route_code = call.query("route_code").ok_or_else(|| ApiError::invalid("route_code", "is required"))?;
+        check_id("route_code", &route_code)?;
+        let limit = call.query_int("limit", board::DEFAULT_LIMIT, board::MAX_LIMIT)?;
+        let board_pk = keys::board_pk(competition_id, &event_id, &route_code);
+        let caller = caller.as_ref().map(|c| c.sub.as_str());
+        let after = call.query("cursor").map(|c| board::open_cursor(&self.cursors, &board_pk, &c)).transpose()?;
+        // The board is read beside the competition, and only shown if the competition has one.
+        let (checks, page) = tokio::join!(
+            self.db.batch_get([keys::competition(competition_id), keys::competition_event(competition_id, &event_id)]),
+            board::page(&self.db, &self.cursors, &board_pk, caller, limit, after),
+        );
+        let [competition, link] = checks?;
+        let competition: CompetitionMeta = db::decode_opt(competition)?.ok_or_else(competition_not_found)?;
+        if !competition.leaderboard_enabled {
+            return Err(ApiError::of(ErrorCode::LeaderboardNotEnabled));
+        }
+        let _: CompetitionEvent = db::decode_opt(link)?.ok_or_else(|| ApiError::of(ErrorCode::EventNotFound))?;
+        Ok(Reply::ok(page?))
     }
 
     async fn registration_of(&self, competition_id: &str, user_id: Option<&str>) -> ApiResult<Option<Registration>> {

@@ -42,6 +42,10 @@ pub struct Claims {
     pub sid: Option<String>,
 }
 
+/// The session token bounds a session's writes: a 12-hour run, then the 72 hours after its
+/// finish in which a phone that was offline still uploads its track.
+pub const SESSION_TOKEN_TTL_SEC: i64 = (12 + 72) * 3600;
+
 #[derive(Clone)]
 pub struct Tokens {
     encoding: EncodingKey,
@@ -66,7 +70,7 @@ impl Tokens {
             config::or("JWT_ISSUER", "client-api".to_string())?,
             config::or("JWT_AUDIENCE", "client-api".to_string())?,
             config::or("ACCESS_TOKEN_TTL_SEC", 3600)?,
-            config::or("SESSION_TOKEN_TTL_SEC", 7200)?,
+            config::or("SESSION_TOKEN_TTL_SEC", SESSION_TOKEN_TTL_SEC)?,
         ))
     }
 
@@ -165,6 +169,14 @@ impl Tokens {
         match call.bearer() {
             None => Err(ApiError::unauthorized("access token required")),
             Some(token) => self.verify_access(token?),
+        }
+    }
+
+    /// A write of a running session: its session token (an access token is refused), or 401.
+    pub fn require_session(&self, call: &Call<'_>) -> ApiResult<Claims> {
+        match call.bearer() {
+            None => Err(ApiError::unauthorized("session token required")),
+            Some(token) => self.verify_session(token?),
         }
     }
 

@@ -81,4 +81,11 @@ impl Course {
     pub fn route(&self, route_code: &str) -> Option<&Route> {
         self.routes.iter().find(|r| r.route_code == route_code)
     }
+
+    /// The course of one route: that route and only its controls (what a session freezes).
+    pub fn of_route(&self, route_code: &str) -> Option<Course> {
+        let route = self.route(route_code)?.clone();
+        let controls = self.controls.iter().filter(|c| route.controls.contains(&c.code)).cloned().collect();
+        Some(Course { controls, routes: vec![route] })
+    }
 }

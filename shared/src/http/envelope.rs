@@ -6,14 +6,15 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde_json::json;
+use std::borrow::Cow;
 
 /// What a handler answers on success: a status (200 unless said otherwise) and the `data` object.
 #[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
     pub data: serde_json::Value,
-    /// A static document served as is (content type, body) instead of the JSON envelope.
-    pub file: Option<(&'static str, &'static str)>,
+    /// A document served as is (content type, body) instead of the JSON envelope.
+    pub file: Option<(&'static str, Cow<'static, str>)>,
 }
 
 impl Reply {
@@ -24,8 +25,8 @@ impl Reply {
         Self { status: StatusCode::OK, data, file: None }
     }
 
-    pub fn file(content_type: &'static str, body: &'static str) -> Self {
-        Self { status: StatusCode::OK, data: serde_json::Value::Null, file: Some((content_type, body)) }
+    pub fn file(content_type: &'static str, body: impl Into<Cow<'static, str>>) -> Self {
+        Self { status: StatusCode::OK, data: serde_json::Value::Null, file: Some((content_type, body.into())) }
     }
 }
 
@@ -42,7 +43,7 @@ pub fn request_id(req: &Request) -> String {
 
 pub fn success(request_id: &str, reply: Reply) -> Response<Body> {
     if let Some((content_type, body)) = reply.file {
-        let mut res = Response::new(Body::Text(body.to_owned()));
+        let mut res = Response::new(Body::Text(body.into_owned()));
         res.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static(content_type));
         return res;
     }

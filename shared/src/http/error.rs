@@ -54,6 +54,8 @@ error_codes! {
     EventNotFound = "event_not_found", NOT_FOUND, "no such event";
     MapNotFound = "map_not_found", NOT_FOUND, "no map with this map_id";
     RegistrationNotFound = "registration_not_found", NOT_FOUND, "you are not registered for this competition";
+    SessionNotFound = "session_not_found", NOT_FOUND, "no such session of yours";
+    LeaderboardNotEnabled = "leaderboard_not_enabled", NOT_FOUND, "this competition has no leaderboard";
     MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED, "method not allowed on this route";
     IdempotencyKeyReused = "idempotency_key_reused", CONFLICT, "this request id was already used with a different payload";
     RequestInProgress = "request_in_progress", CONFLICT, "a request with this id is still being processed; retry shortly";
@@ -63,6 +65,11 @@ error_codes! {
     RegistrationExists = "registration_exists", CONFLICT, "already registered for this competition";
     RegistrationFull = "registration_full", CONFLICT, "the competition is full";
     EventReleaseStale = "EVENT_RELEASE_STALE", CONFLICT, "the release you hold is no longer current; download the current one";
+    BatchSeqReused = "batch_seq_reused", CONFLICT, "this batch_seq was already uploaded with other samples";
+    PunchSeqReused = "punch_seq_reused", CONFLICT, "this punch_seq was already sent with another punch";
+    PunchesMissing = "punches_missing", CONFLICT, "punches up to last_punch_seq are missing; send them, then finish again";
+    SessionNotFinished = "session_not_finished", CONFLICT, "the session has not finished yet";
+    SessionClosed = "session_closed", CONFLICT, "the session takes no more uploads: it finished more than 72 hours ago";
     PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE, "request body too large";
     UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "send Content-Type: application/json";
     SmsCooldown = "sms_cooldown", TOO_MANY_REQUESTS, "a code was sent moments ago; wait before asking again";
@@ -72,14 +79,6 @@ error_codes! {
     SmsCodeAttemptsExceeded = "sms_code_attempts_exceeded", TOO_MANY_REQUESTS, "too many wrong codes; try again later";
     WechatRateLimited = "wechat_rate_limited", TOO_MANY_REQUESTS, "WeChat is rate limiting logins; retry shortly";
     InternalError = "internal_error", INTERNAL_SERVER_ERROR, "internal error";
-    SessionUploadNotReady = "session_upload_not_ready", NOT_IMPLEMENTED, "this session endpoint is not open yet";
-    SessionPunchNotReady = "session_punch_not_ready", NOT_IMPLEMENTED, "this session endpoint is not open yet";
-    SessionFinishNotReady = "session_finish_not_ready", NOT_IMPLEMENTED, "this session endpoint is not open yet";
-    SessionResultNotReady = "session_result_not_ready", NOT_IMPLEMENTED, "this session endpoint is not open yet";
-    SessionReplaySummaryNotReady = "session_replay_summary_not_ready", NOT_IMPLEMENTED, "this session endpoint is not open yet";
-    SessionGpsTrackNotReady = "session_gps_track_not_ready", NOT_IMPLEMENTED, "this session endpoint is not open yet";
-    SessionHeartRateNotReady = "session_heart_rate_not_ready", NOT_IMPLEMENTED, "this session endpoint is not open yet";
-    SessionHistoryNotReady = "session_history_not_ready", NOT_IMPLEMENTED, "this session endpoint is not open yet";
     SmsSendFailed = "sms_send_failed", BAD_GATEWAY, "the SMS could not be sent; try again";
     WechatUnavailable = "wechat_unavailable", BAD_GATEWAY, "WeChat did not answer; try again";
     ServiceUnavailable = "service_unavailable", SERVICE_UNAVAILABLE, "the service is temporarily unavailable, retry shortly";
@@ -163,7 +162,7 @@ impl ApiError {
     }
 
     pub fn is_server_fault(&self) -> bool {
-        self.status.is_server_error() && self.status != StatusCode::NOT_IMPLEMENTED
+        self.status.is_server_error()
     }
 }
 

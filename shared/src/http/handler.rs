@@ -14,9 +14,6 @@ use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
 
-/// API Gateway allows 10 MB; nothing in this API needs more than this.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
-
 /// One Lambda function: its name (as in `template.yaml`) and how it answers a routed call.
 pub trait Function: Send + Sync + 'static {
     const NAME: &'static str;
@@ -65,8 +62,10 @@ async fn dispatch<F: Function>(function: &F, req: &Request, request_id: &str) ->
             return Err(ApiError::of(ErrorCode::MethodNotAllowed).with_details(json!({ "allowed": allowed })));
         }
     };
-    if req.body().len() > MAX_BODY_BYTES {
-        return Err(ApiError::of(ErrorCode::PayloadTooLarge).with_details(json!({ "field": "body", "max_bytes": MAX_BODY_BYTES })));
+    // API Gateway allows 10 MB; no route of this API needs more than its own limit.
+    let max_bytes = route.operation.max_body_bytes();
+    if req.body().len() > max_bytes {
+        return Err(ApiError::of(ErrorCode::PayloadTooLarge).with_details(json!({ "field": "body", "max_bytes": max_bytes })));
     }
     let result = function.call(Call { route, params, req, request_id }).await;
     if let Err(err) = &result

@@ -2,6 +2,7 @@
 //! list it asks for), the error and the envelope every answer is wrapped in, and the Lambda
 //! entry every function shares.
 
+pub mod cursor;
 pub mod envelope;
 pub mod error;
 pub mod handler;

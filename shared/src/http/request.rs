@@ -52,6 +52,14 @@ impl Call<'_> {
         }
     }
 
+    /// A query parameter that is one of a plain enum's spellings, or its default when absent.
+    pub fn query_enum<E: serde::de::DeserializeOwned>(&self, name: &'static str, default: E) -> ApiResult<E> {
+        match self.query(name) {
+            None => Ok(default),
+            Some(v) => serde_json::from_value(serde_json::Value::String(v)).map_err(|e| ApiError::invalid(name, e.to_string())),
+        }
+    }
+
     /// The caller's address as API Gateway saw it (`requestContext.http.sourceIp`): unlike any
     /// field of the body, the caller cannot choose it.
     pub fn source_ip(&self) -> String {
@@ -85,9 +93,15 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        // serde reports missing and unknown fields at the parent; the name is in the message.
+        // serde reports a missing field at its parent (and an unknown one at the top level
+        // without a path); the name is in the message.
         let quoted = inner.split('`').nth(1).unwrap_or("body").to_string();
-        let field = if path != "." { path } else { quoted };
+        let named = inner.starts_with("missing field");
+        let field = match (path.as_str(), named) {
+            (".", _) => quoted,
+            (_, true) => format!("{path}.{quoted}"),
+            (_, false) => path,
+        };
         ApiError::invalid(&field, client_reason(&inner))
     })
 }
@@ -180,6 +194,28 @@ mod tests {
         for (body, field, reason) in cases {
             assert_eq!(refusal(body), (field.to_string(), reason.to_string()), "{body}");
         }
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Batch {
+        samples: Vec<Point>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Point {
+        t: i64,
+    }
+
+    #[test]
+    fn a_field_inside_a_list_is_named_by_its_path() {
+        let refuse = |body: &str| parse_json::<Batch>(body.as_bytes()).unwrap_err().details["field"].as_str().unwrap().to_string();
+        assert_eq!(refuse(r#"{"samples": [{"t": 1}, {}]}"#), "samples[1].t");
+        assert_eq!(refuse(r#"{"samples": [{"t": 1, "speed": 2}]}"#), "samples[0].speed");
+        assert_eq!(refuse(r#"{"samples": [{"t": "x"}]}"#), "samples[0].t");
     }
 
     #[test]

@@ -16,6 +16,7 @@ crate::plain_enum! {
         ListCards = "listCards",
         GetCompetition = "getCompetition",
         GetCompetitionEvent = "getCompetitionEvent",
+        GetCompetitionLeaderboard = "getCompetitionLeaderboard",
         ListMaps = "listMaps",
         GetMap = "getMap",
         ListEvents = "listEvents",
@@ -42,6 +43,19 @@ crate::plain_enum! {
     }
 }
 
+/// The largest body a route takes: 16 KiB, and 256 KiB for a batch of track samples.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+pub const MAX_UPLOAD_BYTES: usize = 256 * 1024;
+
+impl Operation {
+    pub fn max_body_bytes(self) -> usize {
+        match self {
+            Operation::UploadSession => MAX_UPLOAD_BYTES,
+            _ => MAX_BODY_BYTES,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     pub method: &'static str,
@@ -63,6 +77,7 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/client/v1/cards", "catalog", Operation::ListCards),
     r("GET", "/client/v1/competitions/{competition_id}", "catalog", Operation::GetCompetition),
     r("GET", "/client/v1/competitions/{competition_id}/events/{event_id}", "catalog", Operation::GetCompetitionEvent),
+    r("GET", "/client/v1/competitions/{competition_id}/leaderboard", "catalog", Operation::GetCompetitionLeaderboard),
     r("GET", "/client/v1/maps", "catalog", Operation::ListMaps),
     r("GET", "/client/v1/maps/{map_id}", "catalog", Operation::GetMap),
     r("GET", "/client/v1/events", "catalog", Operation::ListEvents),
@@ -89,7 +104,7 @@ pub const ROUTES: &[Route] = &[
 ];
 
 /// The catch-all (`ANY /client/v1/{proxy+}` deployed) that turns every other path into an
-/// enveloped 404 or 405; it belongs to the function that owns the reserved routes.
+/// enveloped 404 or 405; it belongs to the sessions function.
 pub const FALLBACK_FUNCTION: &str = "sessions";
 
 /// Path parameters by name, percent-decoded.

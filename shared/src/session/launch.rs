@@ -4,15 +4,18 @@
 
 use crate::auth::refresh::{LOGIN_ALIVE, logged_out};
 use crate::auth::tokens::{Claims, Tokens};
-use crate::catalog::{CompetitionEvent, CompetitionMeta, EventMeta, Registration};
+use crate::catalog::course::Course;
+use crate::catalog::{CompetitionEvent, CompetitionMeta, EventMeta, Registration, Release};
 use crate::crypto;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::session::result::ResultStatus;
 use crate::store;
 use crate::store::db::{self, Db, Record, Tx, Write};
 use crate::store::keys;
 use crate::types::ClientType;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::BTreeMap;
 
 /// Where the launch happens: inside a competition, or on the map by direct entry.
 #[derive(Debug, Clone, Copy)]
@@ -21,10 +24,11 @@ pub enum Venue<'a> {
     Direct,
 }
 
-/// What the checks settled: the event as it is now and the route to freeze.
+/// What the checks settled: the event as it is now, and the route to freeze with its course.
 pub struct Cleared {
     pub event: EventMeta,
     pub route_code: String,
+    pub course: Course,
     /// Conditions that must still hold when the session is written.
     pub guards: Tx,
 }
@@ -56,22 +60,24 @@ pub async fn clear(
     now: i64,
 ) -> ApiResult<Cleared> {
     let mut guards = Tx::new();
-    let event = match venue {
+    // The release the caller holds is read beside the event: if it is current, its course is frozen.
+    let (event, release) = match venue {
         Venue::Direct => {
-            let [event] = db.batch_get([keys::event(event_id)]).await?;
+            let [event, release] = db.batch_get([keys::event(event_id), keys::release(event_id, release_id)]).await?;
             let event: EventMeta = db::decode_opt(event)?.ok_or_else(event_not_found)?;
             if !event.direct_entry_enabled {
                 return Err(ApiError::of(ErrorCode::DirectEntryDisabled));
             }
-            event
+            (event, release)
         }
         Venue::Competition(competition_id) => {
-            let [competition, link, event, registration] = db
+            let [competition, link, event, registration, release] = db
                 .batch_get([
                     keys::competition(competition_id),
                     keys::competition_event(competition_id, event_id),
                     keys::event(event_id),
                     keys::registration(competition_id, user_id),
+                    keys::release(event_id, release_id),
                 ])
                 .await?;
             let competition: CompetitionMeta = db::decode_opt(competition)?.ok_or_else(|| ApiError::of(ErrorCode::CompetitionNotFound))?;
@@ -88,7 +94,7 @@ pub async fn clear(
                 let _: Registration = db::decode_opt(registration)?.ok_or_else(registration_required)?;
                 guards.push(REGISTRATION_GUARD, db.exists(&keys::registration(competition_id, user_id)));
             }
-            event
+            (event, release)
         }
     };
     if event.current_release_id != release_id {
@@ -105,9 +111,14 @@ pub async fn clear(
         // None given: the release's first (default) route.
         None => event.route_codes.first().cloned().unwrap_or_default(),
     };
+    let release: Option<Release> = db::decode_opt(release)?;
+    let Some(course) = release.and_then(|r| r.course.of_route(&route_code)) else {
+        tracing::error!(event_id, release_id, route_code, "the current release has no course for this route");
+        return Err(ApiError::internal());
+    };
     // A release published between this read and the write must still fail the launch.
     guards.push(RELEASE_GUARD, store::catalog::release_is_current(db, event_id, release_id));
-    Ok(Cleared { event, route_code, guards })
+    Ok(Cleared { event, route_code, course, guards })
 }
 
 /// The idempotency key of a launch: scoped to the user, so nobody can replay, or block,
@@ -134,13 +145,33 @@ pub struct Session {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub competition_id: Option<String>,
     pub event_id: String,
+    /// The event's name at launch, for the history.
+    pub event_display_name: String,
     pub event_release_id: String,
     pub playfield_version_id: String,
     pub route_code: String,
+    /// The route run and its controls, frozen at launch: punches and the result are judged by it.
+    pub course: Course,
     pub client_type: ClientType,
     pub device_id: String,
-    pub status: SessionStatus,
+    pub state: SessionState,
+    /// Epoch seconds.
     pub created_at: i64,
+    /// The sample batches held: `batch_seq` → samples in it.
+    #[serde(default)]
+    pub batches: BTreeMap<String, u32>,
+    /// Punches held: a finish is computed from exactly these.
+    #[serde(default)]
+    pub punch_count: u32,
+    /// Set by the finish (epoch ms), with the result's headline for the history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_status: Option<ResultStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_s: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net: Option<i64>,
 }
 
 impl Record for Session {
@@ -149,8 +180,9 @@ impl Record for Session {
 
 crate::plain_enum! {
     /// Where a session is in its chain.
-    pub enum SessionStatus {
-        Launched = "launched",
+    pub enum SessionState {
+        Active = "active",
+        Finished = "finished",
     }
 }
 
@@ -166,13 +198,21 @@ impl Session {
                 Venue::Direct => None,
             },
             event_id: event_id.to_owned(),
+            event_display_name: cleared.event.display_name.clone(),
             event_release_id: cleared.event.current_release_id.clone(),
             playfield_version_id: cleared.event.playfield_version_id.clone(),
             route_code: cleared.route_code.clone(),
+            course: cleared.course.clone(),
             client_type: claims.client_type,
             device_id: device_id.to_owned(),
-            status: SessionStatus::Launched,
+            state: SessionState::Active,
             created_at: now,
+            batches: BTreeMap::new(),
+            punch_count: 0,
+            finished_at: None,
+            result_status: None,
+            time_s: None,
+            net: None,
         }
     }
 

@@ -217,10 +217,47 @@ pub fn release(event_id: &str, release_id: &str) -> Key {
 pub fn session_pk(session_id: &str) -> String {
     format!("SESSION#{session_id}")
 }
-/// A session's own record; what the session chain stores later lives in the same partition.
+/// A session's own record; what the session chain stores lives in the same partition.
 pub fn session(session_id: &str) -> Key {
     Key::new(session_pk(session_id), META)
 }
+/// A punch of the session. Punches sort between the session's record and its result, so one
+/// Query (`#META..=#RESULT`) reads all a punch or a finish is judged by.
+pub fn punch(session_id: &str, punch_seq: u32) -> Key {
+    Key::new(session_pk(session_id), format!("#PUNCH#{punch_seq:06}"))
+}
+pub fn session_result(session_id: &str) -> Key {
+    Key::new(session_pk(session_id), SESSION_RESULT)
+}
+pub const SESSION_RESULT: &str = "#RESULT";
+/// A batch of track samples (after `#RESULT`, so the Query above never reads them).
+pub fn sample_batch(session_id: &str, batch_seq: u32) -> Key {
+    Key::new(session_pk(session_id), format!("{SAMPLE_BATCH_PREFIX}{batch_seq:06}"))
+}
+pub const SAMPLE_BATCH_PREFIX: &str = "BATCH#";
+
+/// The results of one route of an event, in the order they were finished (on GSI1): what an
+/// IOF `ResultList` export reads.
+pub fn route_result(event_id: &str, route_code: &str, finished_at_ms: i64, session_id: &str) -> Key {
+    Key::new(route_results_pk(event_id, route_code), format!("{finished_at_ms:013}#{session_id}"))
+}
+pub fn route_results_pk(event_id: &str, route_code: &str) -> String {
+    format!("RESULTS#{event_id}#{route_code}")
+}
+// Leaderboards.
+/// One board: a competition's event and route.
+pub fn board_pk(competition_id: &str, event_id: &str, route_code: &str) -> String {
+    format!("BOARD#{competition_id}#{event_id}#{route_code}")
+}
+/// A user's one entry on a board (its best run); on GSI1 it sorts under the board in ranking
+/// order (`board_rank`).
+pub fn board_entry(board_pk: &str, user_id: &str) -> Key {
+    Key::new(board_pk.to_owned(), format!("USER#{user_id}"))
+}
+pub fn board_rank(board_pk: &str, sort_key: &str) -> Key {
+    Key::new(board_pk.to_owned(), sort_key.to_owned())
+}
+
 // What a user owns outside their own partition is indexed under them on GSI1 (these keys), so
 // it can be listed and deleted with the account.
 

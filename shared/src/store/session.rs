@@ -1,8 +1,21 @@
-//! The session items: one per launched session, indexed under its user for the history.
+//! The session items: the session's record (indexed under its user for the history), its
+//! punches, its sample batches and its result — and the conditional writes that keep a
+//! finished session's result equal to the punches it was computed from.
 
-use crate::session::launch::Session;
-use crate::store::db::{Db, Range, Write, decode};
+use crate::http::error::ApiError;
+use crate::session::launch::{Session, SessionState};
+use crate::session::punch::Punch;
+use crate::session::result::SessionResult;
+use crate::session::upload::SampleBatch;
+use crate::store::db::{After, Db, Item, Range, Tx, Write, decode, decode_opt, item, n, s};
 use crate::store::keys;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+
+// The items of the session chain's transactions, by name.
+pub const SESSION: &str = "session";
+pub const PUNCH: &str = "punch";
+pub const BATCH: &str = "batch";
+pub const RESULT: &str = "result";
 
 /// Creates the session, with its place in the user's history (GSI1: newest last).
 pub fn put_new(db: &Db, session: &Session) -> Write {
@@ -11,7 +24,150 @@ pub fn put_new(db: &Db, session: &Session) -> Write {
 }
 
 /// The user's sessions, oldest first (eventually consistent: read through the index).
-pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<Session>, crate::ApiError> {
+pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<Session>, ApiError> {
     let items = db.query_gsi1(&keys::user_pk(user_id), Range::Prefix(keys::USER_SESSION_PREFIX), None).await?;
     items.into_iter().map(decode).collect()
+}
+
+/// One page of the user's sessions, newest first, after `after`; and whether more follow.
+pub async fn page_of_user(db: &Db, user_id: &str, limit: usize, after: Option<(i64, &str)>) -> Result<(Vec<Session>, bool), ApiError> {
+    let after = after.map(|(created_at, session_id)| After {
+        key: keys::session(session_id),
+        owner: keys::user_session(user_id, created_at, session_id),
+    });
+    let (items, more) = db.owned_page(&keys::user_pk(user_id), keys::USER_SESSION_PREFIX, limit, after).await?;
+    Ok((items.into_iter().map(decode).collect::<Result<_, _>>()?, more))
+}
+
+/// The session's record (strongly consistent).
+pub async fn get(db: &Db, session_id: &str) -> Result<Option<Session>, ApiError> {
+    db.get(&keys::session(session_id)).await
+}
+
+/// What a punch or a finish is judged by, read in one Query: the session, its punches in
+/// `punch_seq` order, and its result once there is one.
+pub struct Chain {
+    pub session: Session,
+    pub punches: Vec<Punch>,
+    pub result: Option<SessionResult>,
+}
+
+pub async fn chain(db: &Db, session_id: &str) -> Result<Option<Chain>, ApiError> {
+    let items = db.query(&keys::session_pk(session_id), Range::Between(keys::META, keys::SESSION_RESULT), None).await?;
+    Ok(assemble(items)?.map(|(chain, _)| chain))
+}
+
+/// Everything the session holds — record, punches, result and track batches — in one Query.
+pub async fn whole(db: &Db, session_id: &str) -> Result<Option<(Chain, Vec<SampleBatch>)>, ApiError> {
+    assemble(db.query(&keys::session_pk(session_id), Range::All, None).await?)
+}
+
+fn assemble(items: Vec<Item>) -> Result<Option<(Chain, Vec<SampleBatch>)>, ApiError> {
+    let (mut session, mut punches, mut result, mut batches) = (None, Vec::new(), None, Vec::new());
+    for item in items {
+        match crate::store::db::text(&item, keys::SK) {
+            Some(keys::META) => session = Some(decode(item)?),
+            Some(keys::SESSION_RESULT) => result = Some(decode(item)?),
+            Some(sk) if sk.starts_with(keys::SAMPLE_BATCH_PREFIX) => batches.push(decode(item)?),
+            _ => punches.push(decode(item)?),
+        }
+    }
+    Ok(session.map(|session| (Chain { session, punches, result }, batches)))
+}
+
+/// Every result of one route of an event (through GSI1, eventually consistent).
+pub async fn route_results(db: &Db, event_id: &str, route_code: &str) -> Result<Vec<SessionResult>, ApiError> {
+    let items = db.query_gsi1(&keys::route_results_pk(event_id, route_code), Range::All, None).await?;
+    items.into_iter().map(decode).collect()
+}
+
+/// The session and its result, in one read.
+pub async fn with_result(db: &Db, session_id: &str) -> Result<Option<(Session, Option<SessionResult>)>, ApiError> {
+    let [session, result] = db.batch_get([keys::session(session_id), keys::session_result(session_id)]).await?;
+    Ok(decode_opt::<Session>(session)?.map(|session| Ok::<_, ApiError>((session, decode_opt(result)?))).transpose()?)
+}
+
+/// The session's sample batches in `batch_seq` order.
+pub async fn batches(db: &Db, session_id: &str) -> Result<Vec<SampleBatch>, ApiError> {
+    let items: Vec<Item> = db.query(&keys::session_pk(session_id), Range::Prefix(keys::SAMPLE_BATCH_PREFIX), None).await?;
+    items.into_iter().map(decode).collect()
+}
+
+/// Stores a batch: new, or the same content again (a resend); the session counts it. Taken
+/// while the session runs and until `closed_before` (ms) once it is finished.
+pub fn add_batch(db: &Db, session_id: &str, batch: &SampleBatch, late_cutoff_ms: i64) -> Tx {
+    let put = Put::builder()
+        .table_name(&db.table)
+        .set_item(Some(item(&keys::sample_batch(session_id, batch.batch_seq), batch)))
+        .condition_expression("attribute_not_exists(PK) OR content_hash = :hash")
+        .expression_attribute_values(":hash", s(&batch.content_hash))
+        .build()
+        .expect("put is complete");
+    let count = Update::builder()
+        .table_name(&db.table)
+        .set_key(Some(keys::session(session_id).to_map()))
+        .update_expression("SET batches.#seq = :count")
+        .condition_expression("attribute_exists(PK) AND (#state = :active OR finished_at > :cutoff)")
+        .expression_attribute_names("#seq", batch.batch_seq.to_string())
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":count", n(batch.count))
+        .expression_attribute_values(":active", s(SessionState::Active.as_str()))
+        .expression_attribute_values(":cutoff", n(late_cutoff_ms))
+        .build()
+        .expect("update is complete");
+    Tx::new().with(BATCH, TransactWriteItem::builder().put(put).build()).with(SESSION, TransactWriteItem::builder().update(count).build())
+}
+
+/// Stores a judged punch, once per `punch_seq`. While the session runs it is counted, on the
+/// condition that it still runs: a finish never misses a punch it was not computed from.
+pub fn add_punch(db: &Db, session_id: &str, punch: &Punch, counted: bool) -> Tx {
+    let mut tx = Tx::new().with(PUNCH, db.put_new(&keys::punch(session_id, punch.punch_seq), punch));
+    if counted {
+        let count = Update::builder()
+            .table_name(&db.table)
+            .set_key(Some(keys::session(session_id).to_map()))
+            .update_expression("ADD punch_count :one")
+            .condition_expression("#state = :active")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":active", s(SessionState::Active.as_str()))
+            .build()
+            .expect("update is complete");
+        tx.push(SESSION, TransactWriteItem::builder().update(count).build());
+    }
+    tx
+}
+
+/// Finishes the session with its result: only while it runs and holds exactly the punches
+/// the result was computed from. The result is indexed under its event's route for exports.
+pub fn finish(db: &Db, session: &Session, result: &SessionResult, punches_seen: u32, now_ms: i64) -> Tx {
+    let owner = keys::route_result(&session.event_id, &session.route_code, now_ms, &session.session_id);
+    let headline = &result.result;
+    let mut update = Update::builder()
+        .table_name(&db.table)
+        .set_key(Some(keys::session(&session.session_id).to_map()))
+        .update_expression("SET #state = :finished, finished_at = :now, result_status = :status")
+        .condition_expression("#state = :active AND punch_count = :seen")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":finished", s(SessionState::Finished.as_str()))
+        .expression_attribute_values(":active", s(SessionState::Active.as_str()))
+        .expression_attribute_values(":now", n(now_ms))
+        .expression_attribute_values(":status", s(headline.status.as_str()))
+        .expression_attribute_values(":seen", n(punches_seen));
+    let mut sets = Vec::new();
+    if let Some(time_s) = headline.time_s {
+        sets.push("time_s = :time");
+        update = update.expression_attribute_values(":time", n(time_s));
+    }
+    if let Some(score) = headline.score {
+        sets.push("net = :net");
+        update = update.expression_attribute_values(":net", n(score.net));
+    }
+    if !sets.is_empty() {
+        let expression = format!("SET #state = :finished, finished_at = :now, result_status = :status, {}", sets.join(", "));
+        update = update.update_expression(expression);
+    }
+    Tx::new()
+        .with(RESULT, db.put_new_owned(&keys::session_result(&session.session_id), &owner, result))
+        .with(SESSION, TransactWriteItem::builder().update(update.build().expect("update is complete")).build())
 }

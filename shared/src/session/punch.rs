@@ -1,0 +1,328 @@
+//! Punches: the phone says it reached a control, and the server judges it at once — accepted,
+//! or rejected with the rule it broke.
+
+use crate::auth::tokens::Claims;
+use crate::catalog::course::{ControlKind, Course, Route};
+use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::session::access::{self, Window};
+use crate::session::coords::{CoordSys, distance_m, to_wgs84};
+use crate::session::launch::SessionState;
+use crate::store::db::Db;
+use crate::store::{self, session::Chain};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// A fix less precise than this cannot prove the runner was inside a 15 m circle.
+pub const MAX_ACCURACY_M: f64 = 50.0;
+
+crate::plain_enum! {
+    pub enum Verdict {
+        Accepted = "accepted",
+        Rejected = "rejected",
+    }
+}
+
+crate::plain_enum! {
+    /// Why a punch was rejected, in the order the rules are applied.
+    pub enum RejectReason {
+        AfterFinish = "after_finish",
+        UnknownControl = "unknown_control",
+        AccuracyTooLow = "accuracy_too_low",
+        OutOfRadius = "out_of_radius",
+        BeforeStart = "before_start",
+        Repeated = "repeated",
+    }
+}
+
+/// Where and how precisely the phone was (WGS-84) when it punched `control_code`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fix<'a> {
+    pub control_code: &'a str,
+    pub lat: f64,
+    pub lng: f64,
+    pub accuracy_m: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Judgement {
+    pub verdict: Verdict,
+    pub reason: Option<RejectReason>,
+    /// How far the fix was from the control, when the control is known (metres, rounded).
+    pub distance_m: Option<f64>,
+}
+
+impl Judgement {
+    pub fn accepted(&self) -> bool {
+        self.verdict == Verdict::Accepted
+    }
+
+    fn rejected(reason: RejectReason, distance_m: Option<f64>) -> Self {
+        Self { verdict: Verdict::Rejected, reason: Some(reason), distance_m }
+    }
+}
+
+/// Judges a punch on `route` of `course` after the punches accepted before it (`earlier`, the
+/// codes in `punch_seq` order). Where the fix is (rules that need no history) comes first,
+/// then the order of the run.
+pub fn judge(course: &Course, route: &Route, earlier: &[&str], fix: &Fix<'_>) -> Judgement {
+    let control = route.controls.iter().any(|c| c == fix.control_code).then(|| course.control(fix.control_code)).flatten();
+    let Some(control) = control else {
+        return Judgement::rejected(RejectReason::UnknownControl, None);
+    };
+    let distance = (distance_m(fix.lat, fix.lng, control.lat, control.lng) * 10.0).round() / 10.0;
+    if fix.accuracy_m.is_nan() || fix.accuracy_m > MAX_ACCURACY_M {
+        return Judgement::rejected(RejectReason::AccuracyTooLow, Some(distance));
+    }
+    if distance > control.radius_m as f64 {
+        return Judgement::rejected(RejectReason::OutOfRadius, Some(distance));
+    }
+    let start = route.controls.first().map(String::as_str);
+    if control.kind != ControlKind::Start && !earlier.iter().any(|c| Some(*c) == start) {
+        return Judgement::rejected(RejectReason::BeforeStart, Some(distance));
+    }
+    if earlier.last() == Some(&fix.control_code) {
+        return Judgement::rejected(RejectReason::Repeated, Some(distance));
+    }
+    Judgement { verdict: Verdict::Accepted, reason: None, distance_m: Some(distance) }
+}
+
+/// Judges a whole run in `punch_seq` order. A punch that arrived before lower-numbered ones (a
+/// phone catching up after a reconnect) was judged then against what the server held; the
+/// result is computed from this judgement, made once every punch is in.
+pub fn judge_run<'a>(course: &Course, route: &Route, fixes: &[Fix<'a>]) -> Vec<Judgement> {
+    let mut accepted: Vec<&str> = Vec::new();
+    fixes
+        .iter()
+        .map(|fix| {
+            let judgement = judge(course, route, &accepted, fix);
+            if judgement.accepted() {
+                accepted.push(fix.control_code);
+            }
+            judgement
+        })
+        .collect()
+}
+
+/// A punch as stored: its fix in WGS-84 and the verdict it got on arrival.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Punch {
+    pub punch_seq: u32,
+    pub control_code: String,
+    pub t: i64,
+    pub lat: f64,
+    pub lng: f64,
+    pub accuracy_m: f64,
+    /// What the phone sent, hashed: a repeat of the same `punch_seq` must match it.
+    pub content_hash: String,
+    pub verdict: Verdict,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<RejectReason>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
+}
+
+impl crate::store::db::Record for Punch {
+    const ENTITY: &'static str = "punch";
+}
+
+impl Punch {
+    pub fn fix(&self) -> Fix<'_> {
+        Fix { control_code: &self.control_code, lat: self.lat, lng: self.lng, accuracy_m: self.accuracy_m }
+    }
+}
+
+crate::plain_enum! {
+    /// How the phone decided it reached the control.
+    pub enum PunchMethod {
+        Gps = "gps",
+    }
+}
+
+/// The highest `punch_seq`: far above any course's controls, low enough to bound a session.
+pub const MAX_PUNCH_SEQ: u32 = 999;
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PunchRequest {
+    pub session_id: String,
+    pub punch_seq: u32,
+    pub control_code: String,
+    pub t: i64,
+    pub lat: f64,
+    pub lng: f64,
+    pub accuracy_m: f64,
+    pub coord_sys: CoordSys,
+    pub method: PunchMethod,
+}
+
+/// The answer to a punch: the verdict the phone buzzes on.
+#[derive(Debug, Serialize)]
+pub struct PunchAnswer {
+    pub session_id: String,
+    pub punch_seq: u32,
+    pub control_code: String,
+    pub verdict: Verdict,
+    pub reason: Option<RejectReason>,
+    pub distance_m: Option<f64>,
+}
+
+impl PunchAnswer {
+    fn of(session_id: &str, punch: &Punch) -> Self {
+        Self {
+            session_id: session_id.to_owned(),
+            punch_seq: punch.punch_seq,
+            control_code: punch.control_code.clone(),
+            verdict: punch.verdict,
+            reason: punch.reason,
+            distance_m: punch.distance_m,
+        }
+    }
+}
+
+fn check(request: &PunchRequest, window: Window) -> ApiResult<()> {
+    if request.punch_seq > MAX_PUNCH_SEQ {
+        return Err(ApiError::invalid("punch_seq", format!("must be from 0 to {MAX_PUNCH_SEQ}")));
+    }
+    crate::http::request::check_token("control_code", &request.control_code, 16)?;
+    window.check("t", request.t)?;
+    access::check_position("", request.lat, request.lng)?;
+    if !(0.0..=crate::session::upload::MAX_ACCURACY_M).contains(&request.accuracy_m) {
+        return Err(ApiError::invalid("accuracy_m", format!("must be from 0 to {}", crate::session::upload::MAX_ACCURACY_M)));
+    }
+    Ok(())
+}
+
+/// Judges and stores a punch: one Query (the session and its punches), one transaction. A
+/// resend of a `punch_seq` answers what the first one got.
+pub async fn submit(db: &Db, claims: &Claims, request: PunchRequest, now_ms: i64) -> ApiResult<PunchAnswer> {
+    crate::http::request::check_id("session_id", &request.session_id)?;
+    let content_hash = crate::crypto::sha256_hex(&serde_json::to_vec(&request).expect("request encodes"));
+    // A finish or a twin of this punch may land between the read and the write: read again.
+    for _ in 0..3 {
+        let chain = store::session::chain(db, &request.session_id).await?;
+        let chain = match chain {
+            Some(c) => Chain { session: access::writable(claims, &request.session_id, Some(c.session))?, ..c },
+            None => return Err(access::not_found()),
+        };
+        if let Some(held) = chain.punches.iter().find(|p| p.punch_seq == request.punch_seq) {
+            return if held.content_hash == content_hash {
+                Ok(PunchAnswer::of(&request.session_id, held))
+            } else {
+                Err(ApiError::of(ErrorCode::PunchSeqReused).with_details(json!({ "field": "punch_seq" })))
+            };
+        }
+        check(&request, Window::of(&chain.session, now_ms))?;
+        let (lat, lng) = to_wgs84(request.coord_sys, request.lat, request.lng);
+        let fix = Fix { control_code: &request.control_code, lat, lng, accuracy_m: request.accuracy_m };
+        let running = chain.session.state == SessionState::Active;
+        let judgement = if running {
+            let course = &chain.session.course;
+            let earlier: Vec<&str> = chain
+                .punches
+                .iter()
+                .filter(|p| p.punch_seq < request.punch_seq && p.verdict == Verdict::Accepted)
+                .map(|p| p.control_code.as_str())
+                .collect();
+            judge(course, &course.routes[0], &earlier, &fix)
+        } else {
+            Judgement::rejected(RejectReason::AfterFinish, None)
+        };
+        let punch = Punch {
+            punch_seq: request.punch_seq,
+            control_code: request.control_code.clone(),
+            t: request.t,
+            lat,
+            lng,
+            accuracy_m: request.accuracy_m,
+            content_hash: content_hash.clone(),
+            verdict: judgement.verdict,
+            reason: judgement.reason,
+            distance_m: judgement.distance_m,
+        };
+        match db.transact(store::session::add_punch(db, &request.session_id, &punch, running)).await {
+            Ok(()) => return Ok(PunchAnswer::of(&request.session_id, &punch)),
+            Err(e) if e.failed(store::session::PUNCH) || e.failed(store::session::SESSION) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::unavailable())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::course::{Control, RouteKind};
+
+    const LAT: f64 = 31.2;
+    const LNG: f64 = 121.4;
+    /// 0.0001° of latitude ≈ 11.1 m.
+    const STEP: f64 = 0.0001;
+
+    fn course() -> Course {
+        let control =
+            |code: &str, kind, i: f64| Control { code: code.into(), kind, lat: LAT + i * 0.01, lng: LNG, radius_m: 15, points: None };
+        Course {
+            controls: vec![
+                control("S1", ControlKind::Start, 0.0),
+                control("31", ControlKind::Control, 1.0),
+                control("32", ControlKind::Control, 2.0),
+                control("F1", ControlKind::Finish, 3.0),
+                control("99", ControlKind::Control, 4.0),
+            ],
+            routes: vec![Route {
+                route_code: "A".into(),
+                kind: RouteKind::Classic,
+                controls: vec!["S1".into(), "31".into(), "32".into(), "F1".into()],
+                time_limit_s: None,
+                penalty_points_per_started_minute: None,
+                max_late_s: None,
+            }],
+        }
+    }
+
+    /// A fix `off` steps north of the control.
+    fn at(code: &'static str, off: f64, accuracy_m: f64) -> Fix<'static> {
+        let i = match code {
+            "S1" => 0.0,
+            "31" => 1.0,
+            "32" => 2.0,
+            "F1" => 3.0,
+            _ => 4.0,
+        };
+        Fix { control_code: code, lat: LAT + i * 0.01 + off * STEP, lng: LNG, accuracy_m }
+    }
+
+    fn reason(earlier: &[&str], fix: Fix) -> Option<RejectReason> {
+        let c = course();
+        judge(&c, &c.routes[0], earlier, &fix).reason
+    }
+
+    #[test]
+    fn a_punch_inside_the_radius_after_the_start_is_accepted() {
+        let c = course();
+        let j = judge(&c, &c.routes[0], &["S1"], &at("31", 1.0, 8.0));
+        assert_eq!(j.verdict, Verdict::Accepted);
+        assert!((j.distance_m.unwrap() - 11.1).abs() < 0.2);
+    }
+
+    #[test]
+    fn each_rule_rejects_with_its_reason() {
+        assert_eq!(reason(&["S1"], at("77", 0.0, 5.0)), Some(RejectReason::UnknownControl));
+        assert_eq!(reason(&["S1"], at("99", 0.0, 5.0)), Some(RejectReason::UnknownControl), "a control of another route");
+        assert_eq!(reason(&["S1"], at("31", 0.0, 50.1)), Some(RejectReason::AccuracyTooLow));
+        assert_eq!(reason(&["S1"], at("31", 0.0, f64::NAN)), Some(RejectReason::AccuracyTooLow));
+        assert_eq!(reason(&["S1"], at("31", 1.5, 5.0)), Some(RejectReason::OutOfRadius), "16.7 m from a 15 m control");
+        assert_eq!(reason(&[], at("31", 0.0, 5.0)), Some(RejectReason::BeforeStart));
+        assert_eq!(reason(&["S1", "31"], at("31", 0.0, 5.0)), Some(RejectReason::Repeated));
+        assert_eq!(reason(&["S1", "31", "32"], at("31", 0.0, 5.0)), None, "going back is allowed");
+        assert_eq!(reason(&[], at("S1", 0.0, 50.0)), None, "exactly 50 m of accuracy is enough");
+    }
+
+    #[test]
+    fn a_run_is_judged_in_punch_order() {
+        let c = course();
+        let fixes = [at("31", 0.0, 5.0), at("S1", 0.0, 5.0), at("31", 0.0, 5.0), at("31", 0.0, 5.0), at("F1", 0.0, 5.0)];
+        let reasons: Vec<_> = judge_run(&c, &c.routes[0], &fixes).iter().map(|j| j.reason).collect();
+        assert_eq!(reasons, [Some(RejectReason::BeforeStart), None, None, Some(RejectReason::Repeated), None]);
+    }
+}

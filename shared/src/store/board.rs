@@ -1,0 +1,92 @@
+//! Leaderboard entries: one per user per board, indexed on GSI1 under the board in ranking
+//! order. A better run replaces the entry and a worse one does not — decided by the write's
+//! condition, so concurrent finishes cannot put a worse run back.
+
+use crate::http::error::ApiError;
+use crate::session::board::LeaderboardEntry;
+use crate::store::db::{Db, Item, decode, fault, item, owner_index, s};
+use crate::store::keys;
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::Select;
+
+/// Offers a run to its board: stored if the user has no entry there yet or this one ranks
+/// before it. Whether it was stored.
+pub async fn offer(db: &Db, entry: &LeaderboardEntry) -> Result<bool, ApiError> {
+    let mut stored = item(&keys::board_entry(&entry.board, &entry.user_id), entry);
+    stored.extend(owner_index(&keys::board_rank(&entry.board, &entry.sort_key)));
+    let put = db
+        .client
+        .put_item()
+        .table_name(&db.table)
+        .set_item(Some(stored))
+        .condition_expression("attribute_not_exists(PK) OR sort_key > :new")
+        .expression_attribute_values(":new", s(&entry.sort_key))
+        .send()
+        .await;
+    match put {
+        Ok(_) => Ok(true),
+        Err(e) if e.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException") => Ok(false),
+        Err(e) => Err(fault(e)),
+    }
+}
+
+/// One page of a board in ranking order, after the entry with `after` (its user and sort key),
+/// in one Query; and whether more follow.
+pub async fn page(db: &Db, board: &str, limit: usize, after: Option<(&str, &str)>) -> Result<(Vec<LeaderboardEntry>, bool), ApiError> {
+    use crate::store::keys::{GSI1, GSI1PK};
+    let start = after.map(|(user_id, sort_key)| {
+        let mut start: Item = keys::board_entry(board, user_id).to_map();
+        start.extend(owner_index(&keys::board_rank(board, sort_key)));
+        start
+    });
+    let out = db
+        .client
+        .query()
+        .table_name(&db.table)
+        .index_name(GSI1)
+        .key_condition_expression("#pk = :pk")
+        .expression_attribute_names("#pk", GSI1PK)
+        .expression_attribute_values(":pk", s(board))
+        .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+        .set_exclusive_start_key(start)
+        .send()
+        .await
+        .map_err(fault)?;
+    let more = out.last_evaluated_key.is_some_and(|k| !k.is_empty());
+    let entries = out.items.unwrap_or_default().into_iter().map(decode).collect::<Result<_, _>>()?;
+    Ok((entries, more))
+}
+
+/// The user's entry on a board (strongly consistent).
+pub async fn entry(db: &Db, board: &str, user_id: &str) -> Result<Option<LeaderboardEntry>, ApiError> {
+    db.get(&keys::board_entry(board, user_id)).await
+}
+
+/// How many entries rank strictly before `rank_key` (a COUNT Query of the index).
+pub async fn ahead_of(db: &Db, board: &str, rank_key: &str) -> Result<u64, ApiError> {
+    use crate::store::keys::{GSI1, GSI1PK, GSI1SK};
+    let mut count = 0u64;
+    let mut start = None;
+    loop {
+        let out = db
+            .client
+            .query()
+            .table_name(&db.table)
+            .index_name(GSI1)
+            .select(Select::Count)
+            .key_condition_expression("#pk = :pk AND #sk < :rank")
+            .expression_attribute_names("#pk", GSI1PK)
+            .expression_attribute_names("#sk", GSI1SK)
+            .expression_attribute_values(":pk", s(board))
+            .expression_attribute_values(":rank", s(rank_key))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(fault)?;
+        count += out.count.max(0) as u64;
+        start = out.last_evaluated_key.filter(|k| !k.is_empty());
+        if start.is_none() {
+            return Ok(count);
+        }
+    }
+}

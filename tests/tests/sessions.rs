@@ -1,0 +1,103 @@
+//! The session chain through the `sessions` handler with the `events/` events, exactly as API
+//! Gateway delivers them: upload, punch, finish, result and history of one run, and who may
+//! call each.
+
+use lambda_http::http::StatusCode;
+use serde_json::{Value, json};
+use shared::clock;
+use tests::{World, invoke, sessions, unique, with_bearer, with_body};
+
+/// The event of `name` aimed at `session_id`'s path, with a bearer and (for writes) a body.
+fn aimed(e: &mut Value, session_id: &str, token: &str, body: Option<Value>) {
+    if let Some(raw) = e["rawPath"].as_str().map(str::to_owned) {
+        let path = raw.replace("ses_01J9Z9G7H8J9", session_id);
+        e["rawPath"] = path.clone().into();
+        e["requestContext"]["http"]["path"] = path.into();
+    }
+    if e.get("pathParameters").is_some() {
+        e["pathParameters"]["session_id"] = session_id.into();
+    }
+    with_bearer(e, token);
+    if let Some(body) = body {
+        with_body(e, body);
+    }
+}
+
+#[tokio::test]
+async fn one_run_through_the_five_events() {
+    // given a session launched ten minutes ago on a published course
+    let f = sessions().await;
+    let world = World::publish(false, true).await;
+    let user = unique("usr_ev_");
+    let (session, token) = tests::running_session(&f.db, &user, &world.event, &world.release, "route-a", 600).await;
+    let access = tests::access_token(&user, shared::types::ClientType::App);
+    let sid = session.session_id.clone();
+    let route = session.course.routes[0].controls.clone();
+    let t0 = session.created_at * 1000 + 30_000;
+
+    // when the phone uploads a batch (GCJ-02, as the mini-program reports it)
+    let samples: Vec<Value> =
+        (0..30).map(|i| json!({ "t": t0 + i * 1000, "lat": 31.0421, "lng": 121.2148, "accuracy_m": 4, "heart_rate_bpm": 130 })).collect();
+    let batch = json!({ "session_id": sid, "batch_seq": 0, "coord_sys": "gcj02", "samples": samples });
+    let (status, held) = invoke(&f, "sessions-session-uploads", |e| aimed(e, &sid, &token, Some(batch.clone()))).await;
+    assert_eq!((status, held["data"]["samples_stored"].as_u64()), (StatusCode::OK, Some(30)), "{held}");
+    let stored = shared::store::session::batches(&f.db, &sid).await.unwrap()[0].samples();
+    let (lat, lng) = shared::session::coords::gcj02_to_wgs84(31.0421, 121.2148);
+    assert!(shared::session::coords::distance_m(stored[0].lat, stored[0].lng, lat, lng) < 0.05, "stored in WGS-84");
+
+    // and punches every control of its route, 20 s apart
+    for (seq, code) in route.iter().enumerate() {
+        let c = session.course.control(code).unwrap();
+        let punch = json!({ "session_id": sid, "punch_seq": seq, "control_code": code, "t": t0 + seq as i64 * 20_000, "lat": c.lat, "lng": c.lng, "accuracy_m": 5, "coord_sys": "wgs84", "method": "gps" });
+        let (status, verdict) = invoke(&f, "sessions-punches", |e| aimed(e, &sid, &token, Some(punch))).await;
+        assert_eq!((status, verdict["data"]["verdict"].as_str()), (StatusCode::OK, Some("accepted")), "{verdict}");
+    }
+    // and finishes
+    let last = route.len() - 1;
+    let finish = json!({ "last_punch_seq": last, "reason": "completed", "finished_at": t0 + last as i64 * 20_000 });
+    let (status, finished) = invoke(&f, "sessions-finish", |e| aimed(e, &sid, &token, Some(finish.clone()))).await;
+
+    // then the result is OK, its time the finish punch less the start punch
+    assert_eq!((status, finished["data"]["status"].as_str()), (StatusCode::OK, Some("OK")), "{finished}");
+    assert_eq!(finished["data"]["time_s"].as_i64(), Some(last as i64 * 20));
+
+    // and the owner reads it back, and finds it in the history
+    let (status, result) = invoke(&f, "sessions-result", |e| aimed(e, &sid, &access, None)).await;
+    assert_eq!((status, &result["data"]), (StatusCode::OK, &finished["data"]));
+    let (status, history) = invoke(&f, "sessions-me-sessions", |e| aimed(e, &sid, &access, None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(history["data"]["items"][0]["session_id"], sid.as_str());
+    assert_eq!(history["data"]["items"][0]["state"], "finished");
+}
+
+#[tokio::test]
+async fn writes_take_the_session_token_of_that_session_and_reads_the_owners_access_token() {
+    let f = sessions().await;
+    let world = World::publish(false, true).await;
+    let user = unique("usr_ev_");
+    let (session, token) = tests::running_session(&f.db, &user, &world.event, &world.release, "route-a", 600).await;
+    let (other, other_token) = tests::running_session(&f.db, &user, &world.event, &world.release, "route-a", 600).await;
+    let access = tests::access_token(&user, shared::types::ClientType::App);
+    let stranger = tests::access_token(&unique("usr_stranger_"), shared::types::ClientType::App);
+    let sid = session.session_id.clone();
+    let finish = json!({ "reason": "abandoned", "finished_at": clock::now_ms() });
+
+    // an access token cannot write, a session token cannot read
+    let (status, _) = invoke(&f, "sessions-finish", |e| aimed(e, &sid, &access, Some(finish.clone()))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = invoke(&f, "sessions-result", |e| aimed(e, &sid, &token, None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // another session's token does not reach this one
+    let (status, answer) = invoke(&f, "sessions-finish", |e| aimed(e, &sid, &other_token, Some(finish.clone()))).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("session_not_found")));
+    // before the finish there is no result; another user is told there is no such session
+    let (status, answer) = invoke(&f, "sessions-result", |e| aimed(e, &sid, &access, None)).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("session_not_finished")));
+    let (status, answer) = invoke(&f, "sessions-result", |e| aimed(e, &sid, &stranger, None)).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("session_not_found")));
+    // and nothing of either session changed
+    for id in [&sid, &other.session_id] {
+        let chain = shared::store::session::chain(&f.db, id).await.unwrap().unwrap();
+        assert!(chain.result.is_none() && chain.session.state == shared::session::launch::SessionState::Active);
+    }
+}
