@@ -472,7 +472,9 @@ def unregistered(e, c):
 
 
 def launch(e, c):
-    registered(e, c, competition=lambda e: None)
+    if c.session is None:  # the first launch of this user: registered once, for every launch after
+        registered(e, c, competition=lambda e: None)
+    c.bearer(e)
     set_body(e, launch_request_id=c.unique("launch_"))
 
 
