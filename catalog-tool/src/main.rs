@@ -1,4 +1,5 @@
-//! `catalog-tool import FILE [--dry-run]` | `catalog-tool validate FILE`.
+//! `catalog-tool import FILE [--dry-run]` | `catalog-tool validate FILE` |
+//! `catalog-tool results EVENT_ID ROUTE_CODE [RELEASE_ID]`.
 
 use shared::config::Common;
 use shared::store::db::{Db, sdk_config};
@@ -6,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: catalog-tool import FILE [--dry-run]\n       catalog-tool validate FILE\n\
+                     \x20      catalog-tool results EVENT_ID ROUTE_CODE [RELEASE_ID]   (IOF XML 3.0 ResultList on stdout)\n\
                      import reads TABLE_NAME, MANIFEST_BUCKET, MANIFEST_BASE_URL and the usual AWS environment\n\
                      (AWS_ENDPOINT_URL for a local table and bucket)";
 
@@ -24,6 +26,8 @@ async fn main() -> ExitCode {
         },
         ["import", file] => import(file, false).await,
         ["import", file, "--dry-run"] | ["import", "--dry-run", file] => import(file, true).await,
+        ["results", event_id, route_code] => results(event_id, route_code, None).await,
+        ["results", event_id, route_code, release_id] => results(event_id, route_code, Some(release_id)).await,
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
@@ -45,6 +49,22 @@ async fn import(file: &str, dry_run: bool) -> ExitCode {
     match catalog_tool::import_file(&db, &store, &PathBuf::from(file), dry_run).await {
         Ok(report) => {
             print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// An event route's results as an IOF XML 3.0 `ResultList`, for WinSplits, Livelox and the
+/// federations' systems.
+async fn results(event_id: &str, route_code: &str, release_id: Option<&str>) -> ExitCode {
+    let db = match Common::from_env() {
+        Ok(c) => Db::new(&sdk_config().await, c.table_name),
+        Err(e) => return fail(e),
+    };
+    match catalog_tool::results::export(&db, event_id, route_code, release_id, shared::clock::now_ms()).await {
+        Ok(xml) => {
+            print!("{xml}");
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),

@@ -17,11 +17,15 @@
 use crate::iof::NAMESPACE;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
+use shared::catalog::EventMeta;
 use shared::catalog::course::{Course, Route, RouteKind};
 use shared::clock::rfc3339_ms;
+use shared::session::board::display_name;
 use shared::session::coords::distance_m;
 use shared::session::replay::rank_with_ties;
 use shared::session::result::{ResultStatus, RunResult, SplitStatus};
+use shared::store::db::Db;
+use shared::store::keys;
 use std::io;
 
 pub const CREATOR: &str = "client-api catalog-tool";
@@ -176,6 +180,41 @@ fn person_result(w: &mut Writer<Vec<u8>>, route: &Route, entry: &ResultEntry, po
         Ok(())
     })?;
     Ok(())
+}
+
+/// The `ResultList` of an event's route as stored: every result of that route on `release_id`
+/// (the event's current release when `None`), read through the route's results index.
+pub async fn export(db: &Db, event_id: &str, route_code: &str, release_id: Option<&str>, now_ms: i64) -> Result<String, ExportError> {
+    let event: EventMeta = db.get(&keys::event(event_id)).await?.ok_or(ExportError::NoEvent)?;
+    let release_id = release_id.unwrap_or(&event.current_release_id);
+    let release = shared::catalog::release(db, event_id, release_id).await?.ok_or(ExportError::NoRelease)?;
+    let route = release.course.route(route_code).ok_or(ExportError::NoRoute)?;
+    let entries: Vec<ResultEntry> = shared::store::session::route_results(db, event_id, route_code)
+        .await?
+        .into_iter()
+        .filter(|r| r.event_release_id == release_id)
+        .map(|r| ResultEntry { display_name: display_name(&r.user_id), session_id: r.session_id, result: r.result })
+        .collect();
+    let event = ResultEvent { event_id: event_id.to_owned(), name: event.display_name };
+    Ok(result_list(&event, &release.course, route, &entries, now_ms))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("no such event")]
+    NoEvent,
+    #[error("no such release of the event")]
+    NoRelease,
+    #[error("the release has no such route")]
+    NoRoute,
+    #[error("reading the table failed ({})", .0.code)]
+    Store(shared::ApiError),
+}
+
+impl From<shared::ApiError> for ExportError {
+    fn from(e: shared::ApiError) -> Self {
+        ExportError::Store(e)
+    }
 }
 
 #[cfg(test)]

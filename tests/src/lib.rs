@@ -311,6 +311,24 @@ pub fn tokens() -> shared::auth::tokens::Tokens {
     )
 }
 
+/// Validates `document` against the schema at `xsd` (paths in the repository) with
+/// scripts/validate_xml.py in the project virtualenv; its absence fails, never skips.
+pub fn validate_xml(xsd: &str, document: &std::path::Path) -> Result<(), String> {
+    let python = repo_path(".venv/bin/python");
+    assert!(python.exists(), "{} is missing: run `make venv` (it installs xmlschema)", python.display());
+    let out = std::process::Command::new(python)
+        .arg(repo_path("scripts/validate_xml.py"))
+        .arg(repo_path(xsd))
+        .arg(document)
+        .output()
+        .expect("the validator runs");
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
 /// Page cursors sealed as the served API seals them.
 pub fn cursors() -> shared::http::cursor::Cursors {
     shared::http::cursor::Cursors::new(TEST_JWT_SECRET.as_bytes().to_vec())

@@ -101,3 +101,46 @@ async fn writes_take_the_session_token_of_that_session_and_reads_the_owners_acce
         assert!(chain.result.is_none() && chain.session.state == shared::session::launch::SessionState::Active);
     }
 }
+
+#[tokio::test]
+async fn the_results_of_a_route_export_as_an_iof_result_list_that_validates() {
+    // given three runs on one route: a clean one, one missing its second control, one abandoned
+    let f = sessions().await;
+    let world = World::publish(false, true).await;
+    let mut finished = Vec::new();
+    for (skip, reason) in [(None, "completed"), (Some(2), "completed"), (None, "abandoned")] {
+        let user = unique("usr_iof_");
+        let (session, token) = tests::running_session(&f.db, &user, &world.event, &world.release, "route-a", 900).await;
+        let t0 = session.created_at * 1000 + 30_000;
+        let route: Vec<String> =
+            session.course.routes[0].controls.iter().enumerate().filter(|(i, _)| Some(*i) != skip).map(|(_, c)| c.clone()).collect();
+        for (seq, code) in route.iter().enumerate() {
+            let c = session.course.control(code).unwrap();
+            let punch = json!({ "session_id": session.session_id, "punch_seq": seq, "control_code": code, "t": t0 + seq as i64 * 25_000, "lat": c.lat, "lng": c.lng, "accuracy_m": 5, "coord_sys": "wgs84", "method": "gps" });
+            invoke(&f, "sessions-punches", |e| aimed(e, &session.session_id, &token, Some(punch))).await;
+        }
+        let finish = json!({ "last_punch_seq": route.len() - 1, "reason": reason, "finished_at": t0 + 600_000 });
+        let (status, result) = invoke(&f, "sessions-finish", |e| aimed(e, &session.session_id, &token, Some(finish))).await;
+        assert_eq!(status, StatusCode::OK, "{result}");
+        finished.push(result["data"]["status"].as_str().unwrap().to_string());
+    }
+    assert_eq!(finished, ["OK", "MissingPunch", "DidNotFinish"]);
+
+    // when the catalog tool exports the route
+    let xml = catalog_tool::results::export(&f.db, &world.event, "route-a", None, clock::now_ms()).await.unwrap();
+
+    // then it is a ResultList the official IOF 3.0 schema accepts, with a position for the OK run only
+    let path = std::env::temp_dir().join(format!("{}.xml", unique("results-")));
+    std::fs::write(&path, &xml).unwrap();
+    tests::validate_xml("catalog-tool/schemas/IOF.xsd", &path).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    assert_eq!(xml.matches("<PersonResult>").count(), 3);
+    assert_eq!(xml.matches("<Position>").count(), 1);
+    for status in ["<Status>OK</Status>", "<Status>MissingPunch</Status>", "<Status>DidNotFinish</Status>", "status=\"Missing\""] {
+        assert!(xml.contains(status), "{status} in {xml}");
+    }
+    assert!(!xml.contains("usr_iof_"), "a user id in the export");
+    println!(
+        "iof export: 3 stored results of one route (OK, MissingPunch, DidNotFinish) → ResultList of {} bytes, valid against IOF.xsd",
+        xml.len()
+    );
+}
