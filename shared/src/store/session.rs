@@ -84,7 +84,8 @@ pub async fn route_results(db: &Db, event_id: &str, route_code: &str) -> Result<
 /// The session and its result, in one read.
 pub async fn with_result(db: &Db, session_id: &str) -> Result<Option<(Session, Option<SessionResult>)>, ApiError> {
     let [session, result] = db.batch_get([keys::session(session_id), keys::session_result(session_id)]).await?;
-    Ok(decode_opt::<Session>(session)?.map(|session| Ok::<_, ApiError>((session, decode_opt(result)?))).transpose()?)
+    let Some(session) = decode_opt::<Session>(session)? else { return Ok(None) };
+    Ok(Some((session, decode_opt(result)?)))
 }
 
 /// The session's sample batches in `batch_seq` order.
