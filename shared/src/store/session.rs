@@ -33,7 +33,7 @@ pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<Session>, ApiError> {
 pub async fn page_of_user(db: &Db, user_id: &str, limit: usize, after: Option<(i64, &str)>) -> Result<(Vec<Session>, bool), ApiError> {
     let after = after.map(|(created_at, session_id)| After {
         key: keys::session(session_id),
-        owner: keys::user_session(user_id, created_at, session_id),
+        index: keys::user_session(user_id, created_at, session_id),
     });
     let (items, more) = db.owned_page(&keys::user_pk(user_id), keys::USER_SESSION_PREFIX, limit, after).await?;
     Ok((items.into_iter().map(decode).collect::<Result<_, _>>()?, more))
