@@ -183,7 +183,7 @@ class Versions(unittest.TestCase):
         self.assertEqual(self.new_versions(WechatTimeoutMs="2000"), {"WechatLoginFunction", "AccountFunction"})
 
     def test_a_new_secret_reaches_every_function_that_reads_one(self):
-        # Every function reads one now: sessions checks access and session tokens (JWT_SECRET).
+        # (every function reads one since sessions checks tokens and seals cursors)
         self.assertEqual(self.new_versions(SecretsName="client-api/prod-2"), set(FUNCTIONS))
 
     def test_a_global_setting_publishes_every_function(self):

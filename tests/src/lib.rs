@@ -368,6 +368,7 @@ pub async fn session_record(
         created_at: shared::clock::now() - ago_sec,
         batches: Default::default(),
         punch_count: 0,
+        accepted: Default::default(),
         finished_at: None,
         result_status: None,
         time_s: None,

@@ -24,7 +24,7 @@ fn wechat(server: &MockServer) -> Wechat {
 }
 
 async fn account_fn(db: Db, server: &MockServer) -> Account {
-    Account { db, tokens: tests::tokens(), sms: sms_config(), wechat: wechat(server) }
+    Account { db, tokens: tests::tokens(), sms: sms_config(), wechat: wechat(server), cursors: tests::cursors() }
 }
 
 /// WeChat answers `unionid` for the code `code`.

@@ -144,3 +144,32 @@ async fn the_results_of_a_route_export_as_an_iof_result_list_that_validates() {
         xml.len()
     );
 }
+
+#[tokio::test]
+async fn punches_judged_per_second_through_the_handler() {
+    // given a started run on a suite table of its own (moto's transactions copy the whole table,
+    // so this is the rate without the shared HTTP table's weight)
+    let f = sessions().await;
+    let world = World::publish(false, true).await;
+    let (session, token) = tests::running_session(&f.db, &unique("usr_rate_"), &world.event, &world.release, "route-a", 900).await;
+    let route = session.course.routes[0].controls.clone();
+    let t0 = session.created_at * 1000 + 30_000;
+    let punch = |seq: usize, code: &str| {
+        let c = session.course.control(code).unwrap();
+        json!({ "session_id": session.session_id, "punch_seq": seq, "control_code": code, "t": t0 + seq as i64 * 1000, "lat": c.lat, "lng": c.lng, "accuracy_m": 5, "coord_sys": "wgs84", "method": "gps" })
+    };
+    // when 100 punches alternate between two controls
+    let began = std::time::Instant::now();
+    for seq in 0..100 {
+        let code = if seq == 0 { &route[0] } else { &route[1 + seq % 2] };
+        let (status, verdict) = invoke(&f, "sessions-punches", |e| aimed(e, &session.session_id, &token, Some(punch(seq, code)))).await;
+        assert_eq!((status, verdict["data"]["verdict"].as_str()), (StatusCode::OK, Some("accepted")), "{verdict}");
+    }
+    let rate = 100.0 / began.elapsed().as_secs_f64();
+    // then each was judged and counted
+    let chain = shared::store::session::chain(&f.db, &session.session_id).await.unwrap().unwrap();
+    assert_eq!((chain.punches.len(), chain.session.punch_count), (100, 100));
+    println!(
+        "punches: 100 judged through the handler on a table of its own → {rate:.0} punches/s (1 BatchGetItem + 1 transaction each, whatever the run holds)"
+    );
+}

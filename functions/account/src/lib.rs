@@ -11,6 +11,7 @@ use shared::auth::sms::{self, SmsConfig};
 use shared::auth::tokens::{Claims, Tokens};
 use shared::auth::wechat::{Wechat, WechatConfig};
 use shared::catalog::registration;
+use shared::http::cursor::Cursors;
 use shared::http::error::ErrorCode;
 use shared::http::request::check_token;
 use shared::http::routes::Operation;
@@ -23,6 +24,7 @@ pub struct Account {
     pub tokens: Tokens,
     pub sms: SmsConfig,
     pub wechat: Wechat,
+    pub cursors: Cursors,
 }
 
 impl Account {
@@ -32,6 +34,7 @@ impl Account {
             tokens: Tokens::from_env()?,
             sms: SmsConfig::from_env()?,
             wechat: Wechat::new(WechatConfig::from_env()?),
+            cursors: Cursors::from_env()?,
         })
     }
 }
@@ -106,7 +109,7 @@ impl Function for Account {
             }
             Operation::ListMyRegistrations => {
                 let limit = call.query_int("limit", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)? as usize;
-                let page = registration::mine(&self.db, &claims.sub, call.query("cursor").as_deref(), limit).await?;
+                let page = registration::mine(&self.db, &self.cursors, &claims.sub, call.query("cursor").as_deref(), limit).await?;
                 let items: Vec<_> = page
                     .registrations
                     .iter()

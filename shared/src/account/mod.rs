@@ -167,9 +167,13 @@ pub async fn delete(db: &Db, account: &Account, now: i64) -> ApiResult<Deleted> 
                 deleted.registrations += 1;
             }
             Some(Session::ENTITY) => {
-                // The session chain's items live in the session's own partition.
+                // The session chain's items live in the session's own partition; a run in a
+                // competition may also be the user's entry on its leaderboard.
                 let session: Session = decode(item)?;
                 doomed.extend(db.query(&keys::session_pk(&session.session_id), Range::All, None).await?.iter().filter_map(key_of));
+                if let Some(competition_id) = &session.competition_id {
+                    doomed.push(keys::board_entry(&keys::board_pk(competition_id, &session.event_id, &session.route_code), user_id));
+                }
                 deleted.sessions += 1;
             }
             Some(RefreshItem::ENTITY) => {

@@ -3,6 +3,7 @@
 
 use crate::auth::refresh::{LOGIN_ALIVE, logged_out};
 use crate::catalog::{self, Registration};
+use crate::http::cursor::Cursors;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::store::db::{After, Db, Tx, TxError};
 use crate::store::{self, keys};
@@ -89,61 +90,19 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
-/// One page of `user_id`'s registrations (one Query), after `cursor` (from the previous page).
-pub async fn mine(db: &Db, user_id: &str, cursor: Option<&str>, limit: usize) -> ApiResult<Page> {
-    let after = cursor.map(|c| Cursor::decode(c).map(|c| c.after(user_id))).transpose()?;
+const LIST: &str = "me/registrations";
+
+/// One page of `user_id`'s registrations (one Query), after `cursor` (sealed for this list and user).
+pub async fn mine(db: &Db, cursors: &Cursors, user_id: &str, cursor: Option<&str>, limit: usize) -> ApiResult<Page> {
+    let after = cursor.map(|c| cursors.open_created(LIST, user_id, c)).transpose()?.map(|(created_at, competition_id)| After {
+        key: keys::registration(&competition_id, user_id),
+        index: keys::user_registration(user_id, created_at, &competition_id),
+    });
     let (items, more) = db.owned_page(&keys::user_pk(user_id), keys::USER_REGISTRATION_PREFIX, limit, after).await?;
     let registrations: Vec<Registration> = items.into_iter().map(crate::store::db::decode).collect::<ApiResult<_>>()?;
     let next_cursor = match (more, registrations.last()) {
-        (true, Some(last)) => Some(Cursor { created_at: last.created_at, competition_id: last.competition_id.clone() }.encode()),
+        (true, Some(last)) => Some(cursors.seal_created(LIST, user_id, last.created_at, &last.competition_id)),
         _ => None,
     };
     Ok(Page { registrations, next_cursor })
-}
-
-/// The position after one registration in the caller's list: opaque to clients, and only ever
-/// read back within the caller's own list (the user comes from the token, not the cursor).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Cursor {
-    pub created_at: i64,
-    pub competition_id: String,
-}
-
-impl Cursor {
-    pub fn encode(&self) -> String {
-        use base64::Engine;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}:{}", self.created_at, self.competition_id))
-    }
-
-    pub fn decode(text: &str) -> ApiResult<Self> {
-        use base64::Engine;
-        let invalid = || ApiError::invalid("cursor", "is not a cursor this API returned");
-        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text.as_bytes()).map_err(|_| invalid())?;
-        let raw = String::from_utf8(raw).map_err(|_| invalid())?;
-        let (created_at, competition_id) = raw.split_once(':').ok_or_else(invalid)?;
-        let created_at = created_at.parse::<i64>().ok().filter(|t| *t >= 0).ok_or_else(invalid)?;
-        crate::http::request::check_id("cursor", competition_id)?;
-        Ok(Self { created_at, competition_id: competition_id.to_owned() })
-    }
-
-    fn after(&self, user_id: &str) -> After {
-        After {
-            key: keys::registration(&self.competition_id, user_id),
-            owner: keys::user_registration(user_id, self.created_at, &self.competition_id),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_cursor_round_trips_and_anything_else_is_a_400_naming_it() {
-        let cursor = Cursor { created_at: 1_795_996_799, competition_id: "cmp_classic_demo_001".into() };
-        assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
-        for bad in ["", "not base64!", "MTIz", "YWJjOmNtcA", "LTE6Y21w"] {
-            assert_eq!(Cursor::decode(bad).unwrap_err().details["field"], "cursor", "{bad}");
-        }
-    }
 }

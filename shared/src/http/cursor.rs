@@ -41,6 +41,20 @@ impl Cursors {
     }
 }
 
+impl Cursors {
+    /// A position in a list ordered by creation: after the item `id` created at `created_at`.
+    pub fn seal_created(&self, list: &str, owner: &str, created_at: i64, id: &str) -> String {
+        self.seal(list, owner, &format!("{created_at}#{id}"))
+    }
+
+    pub fn open_created(&self, list: &str, owner: &str, cursor: &str) -> ApiResult<(i64, String)> {
+        let position = self.open(list, owner, cursor)?;
+        // Sealed by us: a position that does not parse is a cursor of another shape.
+        let parsed = position.split_once('#').and_then(|(at, id)| Some((at.parse().ok()?, id.to_owned())));
+        parsed.ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this API returned for this list"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! `GET /me/sessions`: the caller's sessions, newest first, a page per Query.
 
 use crate::http::cursor::Cursors;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::session::launch::Session;
 use crate::store::{self, db::Db};
 use serde_json::{Value, json};
@@ -12,17 +12,11 @@ const LIST: &str = "me/sessions";
 
 /// One page of the caller's history and the cursor of the next, if any.
 pub async fn page(db: &Db, cursors: &Cursors, user_id: &str, limit: u32, cursor: Option<&str>) -> ApiResult<Value> {
-    let position = cursor.map(|c| cursors.open(LIST, user_id, c)).transpose()?;
-    let after = match &position {
-        Some(p) => {
-            let (created_at, session_id) = p.split_once('#').ok_or_else(|| ApiError::invalid("cursor", "is not a cursor"))?;
-            Some((created_at.parse::<i64>().map_err(|_| ApiError::invalid("cursor", "is not a cursor"))?, session_id))
-        }
-        None => None,
-    };
-    let (sessions, more) = store::session::page_of_user(db, user_id, limit as usize, after).await?;
+    let after = cursor.map(|c| cursors.open_created(LIST, user_id, c)).transpose()?;
+    let (sessions, more) =
+        store::session::page_of_user(db, user_id, limit as usize, after.as_ref().map(|(at, id)| (*at, id.as_str()))).await?;
     let next_cursor = match (more, sessions.last()) {
-        (true, Some(last)) => Some(cursors.seal(LIST, user_id, &format!("{}#{}", last.created_at, last.session_id))),
+        (true, Some(last)) => Some(cursors.seal_created(LIST, user_id, last.created_at, &last.session_id)),
         _ => None,
     };
     Ok(json!({ "items": sessions.iter().map(item).collect::<Vec<_>>(), "next_cursor": next_cursor }))

@@ -163,6 +163,10 @@ pub struct Session {
     /// Punches held: a finish is computed from exactly these.
     #[serde(default)]
     pub punch_count: u32,
+    /// The accepted punches as judged on arrival, `punch_seq` → control code: what the next
+    /// punch is judged after, without reading every punch.
+    #[serde(default)]
+    pub accepted: BTreeMap<String, String>,
     /// Set by the finish (epoch ms), with the result's headline for the history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<i64>,
@@ -209,11 +213,24 @@ impl Session {
             created_at: now,
             batches: BTreeMap::new(),
             punch_count: 0,
+            accepted: BTreeMap::new(),
             finished_at: None,
             result_status: None,
             time_s: None,
             net: None,
         }
+    }
+
+    /// The codes of the punches accepted before `punch_seq`, in `punch_seq` order.
+    pub fn accepted_before(&self, punch_seq: u32) -> Vec<&str> {
+        let mut earlier: Vec<(u32, &str)> = self
+            .accepted
+            .iter()
+            .filter_map(|(seq, code)| Some((seq.parse().ok()?, code.as_str())))
+            .filter(|(seq, _)| *seq < punch_seq)
+            .collect();
+        earlier.sort();
+        earlier.into_iter().map(|(_, code)| code).collect()
     }
 
     /// The contract's launch answer (a direct launch has no `competition_id`), with a fresh session token.

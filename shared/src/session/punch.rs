@@ -7,8 +7,8 @@ use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::session::access::{self, Window};
 use crate::session::coords::{CoordSys, distance_m, to_wgs84};
 use crate::session::launch::SessionState;
+use crate::store;
 use crate::store::db::Db;
-use crate::store::{self, session::Chain};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -192,38 +192,28 @@ fn check(request: &PunchRequest, window: Window) -> ApiResult<()> {
     Ok(())
 }
 
-/// Judges and stores a punch: one Query (the session and its punches), one transaction. A
-/// resend of a `punch_seq` answers what the first one got.
+/// Judges and stores a punch: one read (the session, and a punch held under this `punch_seq`),
+/// one transaction. A resend of a `punch_seq` answers what the first one got.
 pub async fn submit(db: &Db, claims: &Claims, request: PunchRequest, now_ms: i64) -> ApiResult<PunchAnswer> {
     crate::http::request::check_id("session_id", &request.session_id)?;
     let content_hash = crate::crypto::sha256_hex(&serde_json::to_vec(&request).expect("request encodes"));
     // A finish or a twin of this punch may land between the read and the write: read again.
     for _ in 0..3 {
-        let chain = store::session::chain(db, &request.session_id).await?;
-        let chain = match chain {
-            Some(c) => Chain { session: access::writable(claims, &request.session_id, Some(c.session))?, ..c },
-            None => return Err(access::not_found()),
-        };
-        if let Some(held) = chain.punches.iter().find(|p| p.punch_seq == request.punch_seq) {
+        let (session, held) = store::session::punch_context(db, &request.session_id, request.punch_seq).await?;
+        let session = access::writable(claims, &request.session_id, session)?;
+        if let Some(held) = held {
             return if held.content_hash == content_hash {
-                Ok(PunchAnswer::of(&request.session_id, held))
+                Ok(PunchAnswer::of(&request.session_id, &held))
             } else {
                 Err(ApiError::of(ErrorCode::PunchSeqReused).with_details(json!({ "field": "punch_seq" })))
             };
         }
-        check(&request, Window::of(&chain.session, now_ms))?;
+        check(&request, Window::of(&session, now_ms))?;
         let (lat, lng) = to_wgs84(request.coord_sys, request.lat, request.lng);
         let fix = Fix { control_code: &request.control_code, lat, lng, accuracy_m: request.accuracy_m };
-        let running = chain.session.state == SessionState::Active;
+        let running = session.state == SessionState::Active;
         let judgement = if running {
-            let course = &chain.session.course;
-            let earlier: Vec<&str> = chain
-                .punches
-                .iter()
-                .filter(|p| p.punch_seq < request.punch_seq && p.verdict == Verdict::Accepted)
-                .map(|p| p.control_code.as_str())
-                .collect();
-            judge(course, &course.routes[0], &earlier, &fix)
+            judge(&session.course, &session.course.routes[0], &session.accepted_before(request.punch_seq), &fix)
         } else {
             Judgement::rejected(RejectReason::AfterFinish, None)
         };

@@ -4,7 +4,7 @@
 
 use crate::http::error::ApiError;
 use crate::session::board::LeaderboardEntry;
-use crate::store::db::{Db, Item, decode, fault, item, owner_index, s};
+use crate::store::db::{After, Db, decode, fault, item, owner_index, s};
 use crate::store::keys;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::Select;
@@ -33,28 +33,9 @@ pub async fn offer(db: &Db, entry: &LeaderboardEntry) -> Result<bool, ApiError> 
 /// One page of a board in ranking order, after the entry with `after` (its user and sort key),
 /// in one Query; and whether more follow.
 pub async fn page(db: &Db, board: &str, limit: usize, after: Option<(&str, &str)>) -> Result<(Vec<LeaderboardEntry>, bool), ApiError> {
-    use crate::store::keys::{GSI1, GSI1PK};
-    let start = after.map(|(user_id, sort_key)| {
-        let mut start: Item = keys::board_entry(board, user_id).to_map();
-        start.extend(owner_index(&keys::board_rank(board, sort_key)));
-        start
-    });
-    let out = db
-        .client
-        .query()
-        .table_name(&db.table)
-        .index_name(GSI1)
-        .key_condition_expression("#pk = :pk")
-        .expression_attribute_names("#pk", GSI1PK)
-        .expression_attribute_values(":pk", s(board))
-        .limit(i32::try_from(limit).unwrap_or(i32::MAX))
-        .set_exclusive_start_key(start)
-        .send()
-        .await
-        .map_err(fault)?;
-    let more = out.last_evaluated_key.is_some_and(|k| !k.is_empty());
-    let entries = out.items.unwrap_or_default().into_iter().map(decode).collect::<Result<_, _>>()?;
-    Ok((entries, more))
+    let after = after.map(|(user_id, sort_key)| After { key: keys::board_entry(board, user_id), index: keys::board_rank(board, sort_key) });
+    let (items, more) = db.gsi1_page(board, None, true, limit, after).await?;
+    Ok((items.into_iter().map(decode).collect::<Result<_, _>>()?, more))
 }
 
 /// The user's entry on a board (strongly consistent).

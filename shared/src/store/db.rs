@@ -413,11 +413,11 @@ pub enum Range<'a> {
     Between(&'a str, &'a str),
 }
 
-/// Where a page of an owner's items starts: after the item at `key`, indexed at `owner`.
+/// Where a page of GSI1 starts: after the item at `key`, indexed at `index` (its GSI1 key).
 #[derive(Debug, Clone)]
 pub struct After {
     pub key: Key,
-    pub owner: Key,
+    pub index: Key,
 }
 
 impl Db {
@@ -430,23 +430,41 @@ impl Db {
         limit: usize,
         after: Option<After>,
     ) -> Result<(Vec<Item>, bool), ApiError> {
+        self.gsi1_page(owner_pk, Some(prefix), false, limit, after).await
+    }
+
+    /// One page (one Query) of GSI1 under `pk` (and `prefix`), in sort-key order or its reverse,
+    /// after `after`; and whether more follow.
+    pub(super) async fn gsi1_page(
+        &self,
+        pk: &str,
+        prefix: Option<&str>,
+        ascending: bool,
+        limit: usize,
+        after: Option<After>,
+    ) -> Result<(Vec<Item>, bool), ApiError> {
         use crate::store::keys::{GSI1, GSI1PK, GSI1SK};
         let start = after.map(|a| {
             let mut start = a.key.to_map();
-            start.extend(owner_index(&a.owner));
+            start.extend(owner_index(&a.index));
             start
         });
-        let out = self
+        let mut query = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(GSI1)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .key_condition_expression("#pk = :pk")
             .expression_attribute_names("#pk", GSI1PK)
-            .expression_attribute_names("#sk", GSI1SK)
-            .expression_attribute_values(":pk", s(owner_pk))
-            .expression_attribute_values(":prefix", s(prefix))
-            .scan_index_forward(false)
+            .expression_attribute_values(":pk", s(pk));
+        if let Some(prefix) = prefix {
+            query = query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", GSI1SK)
+                .expression_attribute_values(":prefix", s(prefix));
+        }
+        let out = query
+            .scan_index_forward(ascending)
             .limit(i32::try_from(limit).unwrap_or(i32::MAX))
             .set_exclusive_start_key(start)
             .send()

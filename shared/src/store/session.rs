@@ -4,7 +4,7 @@
 
 use crate::http::error::ApiError;
 use crate::session::launch::{Session, SessionState};
-use crate::session::punch::Punch;
+use crate::session::punch::{Punch, Verdict};
 use crate::session::result::SessionResult;
 use crate::session::upload::SampleBatch;
 use crate::store::db::{After, Db, Item, Range, Tx, Write, decode, decode_opt, item, n, s};
@@ -33,7 +33,7 @@ pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<Session>, ApiError> {
 pub async fn page_of_user(db: &Db, user_id: &str, limit: usize, after: Option<(i64, &str)>) -> Result<(Vec<Session>, bool), ApiError> {
     let after = after.map(|(created_at, session_id)| After {
         key: keys::session(session_id),
-        owner: keys::user_session(user_id, created_at, session_id),
+        index: keys::user_session(user_id, created_at, session_id),
     });
     let (items, more) = db.owned_page(&keys::user_pk(user_id), keys::USER_SESSION_PREFIX, limit, after).await?;
     Ok((items.into_iter().map(decode).collect::<Result<_, _>>()?, more))
@@ -84,7 +84,8 @@ pub async fn route_results(db: &Db, event_id: &str, route_code: &str) -> Result<
 /// The session and its result, in one read.
 pub async fn with_result(db: &Db, session_id: &str) -> Result<Option<(Session, Option<SessionResult>)>, ApiError> {
     let [session, result] = db.batch_get([keys::session(session_id), keys::session_result(session_id)]).await?;
-    Ok(decode_opt::<Session>(session)?.map(|session| Ok::<_, ApiError>((session, decode_opt(result)?))).transpose()?)
+    let Some(session) = decode_opt::<Session>(session)? else { return Ok(None) };
+    Ok(Some((session, decode_opt(result)?)))
 }
 
 /// The session's sample batches in `batch_seq` order.
@@ -118,22 +119,34 @@ pub fn add_batch(db: &Db, session_id: &str, batch: &SampleBatch, late_cutoff_ms:
     Tx::new().with(BATCH, TransactWriteItem::builder().put(put).build()).with(SESSION, TransactWriteItem::builder().update(count).build())
 }
 
-/// Stores a judged punch, once per `punch_seq`. While the session runs it is counted, on the
-/// condition that it still runs: a finish never misses a punch it was not computed from.
+/// What a punch is judged by, in one read: the session and a punch already held under its
+/// `punch_seq` (a resend).
+pub async fn punch_context(db: &Db, session_id: &str, punch_seq: u32) -> Result<(Option<Session>, Option<Punch>), ApiError> {
+    let [session, held] = db.batch_get([keys::session(session_id), keys::punch(session_id, punch_seq)]).await?;
+    Ok((decode_opt(session)?, decode_opt(held)?))
+}
+
+/// Stores a judged punch, once per `punch_seq`. While the session runs it is counted (and, if
+/// accepted, noted for the next punch's judgement), on the condition that it still runs: a
+/// finish never misses a punch it was not computed from.
 pub fn add_punch(db: &Db, session_id: &str, punch: &Punch, counted: bool) -> Tx {
     let mut tx = Tx::new().with(PUNCH, db.put_new(&keys::punch(session_id, punch.punch_seq), punch));
     if counted {
-        let count = Update::builder()
+        let mut count = Update::builder()
             .table_name(&db.table)
             .set_key(Some(keys::session(session_id).to_map()))
             .update_expression("ADD punch_count :one")
             .condition_expression("#state = :active")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":active", s(SessionState::Active.as_str()))
-            .build()
-            .expect("update is complete");
-        tx.push(SESSION, TransactWriteItem::builder().update(count).build());
+            .expression_attribute_values(":active", s(SessionState::Active.as_str()));
+        if punch.verdict == Verdict::Accepted {
+            count = count
+                .update_expression("ADD punch_count :one SET accepted.#seq = :code")
+                .expression_attribute_names("#seq", punch.punch_seq.to_string())
+                .expression_attribute_values(":code", s(&punch.control_code));
+        }
+        tx.push(SESSION, TransactWriteItem::builder().update(count.build().expect("update is complete")).build());
     }
     tx
 }
