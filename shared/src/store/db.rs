@@ -79,16 +79,15 @@ pub async fn sdk_config_with(timeouts: Timeouts) -> SdkConfig {
     // is read and no other credential source (web identity, ECS, IMDS) is set up behind them.
     // Elsewhere (the catalog tool on a laptop) the whole default chain applies.
     let from_environment = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"].iter().all(|v| std::env::var_os(v).is_some());
-    if from_environment {
+    let loader = if from_environment {
         loader
             .profile_files(EnvConfigFiles::builder().with_contents(EnvConfigFileKind::Config, "").build())
             .credentials_provider(EnvironmentVariableCredentialsProvider::new())
             .region(EnvironmentVariableRegionProvider::new())
-            .load()
-            .await
     } else {
-        loader.load().await
-    }
+        loader
+    };
+    loader.load().await
 }
 
 /// How long init may spend opening the DynamoDB connection: DNS, TCP, TLS and one small read.
