@@ -380,6 +380,8 @@ class Context:
         self.bench, self.table = bench, table
         self.helpers: dict[str, Process] = {}
         self.session: dict | None = None
+        self.run: dict | None = None  # a running session of the user (launch's answer)
+        self.finished: dict | None = None  # a finished one, with a track
         self.n = 0
 
     def unique(self, prefix: str) -> str:
@@ -478,6 +480,72 @@ def launch(e, c):
     set_body(e, launch_request_id=c.unique("launch_"))
 
 
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def a_run(c, fresh: bool = False) -> dict:
+    """A session of the logged-in user, launched by direct entry on the demo classic course."""
+    if fresh or c.run is None:
+        a = c.call("launch", "launch-direct", lambda h: (c.bearer(h), set_body(h, launch_request_id=c.unique("launch_"))))
+        if a.status != 200:
+            raise SystemExit(f"bench: launching a session failed: {a.body}")
+        c.run = {**a.body["data"], "next_punch": 0, "next_batch": 0}
+    return c.run
+
+
+def at_session(e: dict, session_id: str) -> None:
+    text = json.dumps(e).replace("ses_01J9Z9G7H8J9", session_id)
+    e.clear()
+    e.update(json.loads(text))
+
+
+def with_session_token(e: dict, run: dict) -> None:
+    e["headers"]["authorization"] = f"Bearer {run['session_token']}"
+
+
+def samples(n: int) -> list[dict]:
+    t = now_ms() - n * 1000
+    return [{"t": t + i * 1000, "lat": 31.0440 + i * 1e-5, "lng": 121.2150, "accuracy_m": 5, "heart_rate_bpm": 120 + i % 40} for i in range(n)]
+
+
+def upload(e, c):
+    r = a_run(c)
+    r["next_batch"] += 1
+    with_session_token(e, r)
+    set_body(e, session_id=r["session_id"], batch_seq=r["next_batch"] % 2000, coord_sys="wgs84", samples=samples(30))
+
+
+def punch(e, c):
+    r = a_run(c)
+    if r["next_punch"] > 999:
+        r = a_run(c, fresh=True)
+    r["next_punch"] += 1
+    with_session_token(e, r)
+    set_body(e, session_id=r["session_id"], punch_seq=r["next_punch"] - 1, t=now_ms())
+
+
+def finish(e, c):
+    r = a_run(c, fresh=True)  # one not finished yet
+    with_session_token(e, r)
+    at_session(e, r["session_id"])
+    set_body(e, last_punch_seq=None, reason="abandoned", finished_at=now_ms())
+
+
+def finished_run(e, c):
+    """The caller's finished session with a track, to read."""
+    if c.finished is None:
+        r = a_run(c, fresh=True)
+        batch = lambda h: (with_session_token(h, r), set_body(h, session_id=r["session_id"], batch_seq=0, coord_sys="wgs84", samples=samples(300)))
+        ends = lambda h: (with_session_token(h, r), at_session(h, r["session_id"]), set_body(h, last_punch_seq=None, reason="completed", finished_at=now_ms()))
+        for event, adjust in [("sessions-session-uploads", batch), ("sessions-finish", ends)]:
+            if (a := c.call("sessions", event, adjust)).status != 200:
+                raise SystemExit(f"bench: preparing a finished session failed: {a.body}")
+        c.finished = r
+    c.bearer(e)
+    at_session(e, c.finished["session_id"])
+
+
 def logout(e, c):
     s = c.bearer(e, fresh=True)
     set_body(e, refresh_token=s["refresh_token"])
@@ -514,6 +582,15 @@ SCENARIOS = [
     Scenario("POST /competitions/{competition_id}/events/{event_id}/launch", "launch", "launch-competition", "registered, new launch_request_id", launch),
     Scenario("POST /events/{event_id}/launch", "launch", "launch-direct", "new launch_request_id", launch),
     Scenario("GET /openapi.yaml", "sessions", "sessions-openapi", "static"),
+    Scenario("GET /competitions/{competition_id}/leaderboard", "catalog", "catalog-leaderboard", "anonymous (signed in, and off the page: + a GetItem beside it, then a COUNT Query)"),
+    Scenario("POST /session-uploads", "sessions", "sessions-session-uploads", "a new batch_seq", upload),
+    Scenario("POST /punches", "sessions", "sessions-punches", "a new punch_seq", punch),
+    Scenario("POST /sessions/{session_id}/finish", "sessions", "sessions-finish", "abandoned (an OK run in a competition: + 1, its leaderboard offer)", finish),
+    Scenario("GET /sessions/{session_id}/result", "sessions", "sessions-result", "finished", finished_run),
+    Scenario("GET /sessions/{session_id}/gps-track", "sessions", "sessions-gps-track", "finished, 300 samples", finished_run),
+    Scenario("GET /sessions/{session_id}/heart-rate", "sessions", "sessions-heart-rate", "the body profile read beside the session", finished_run),
+    Scenario("GET /sessions/{session_id}/replay-summary", "sessions", "sessions-replay-summary", "then the route's results, for leg ranks", finished_run),
+    Scenario("GET /me/sessions", "sessions", "sessions-me-sessions", "", lambda e, c: c.bearer(e)),
 ]
 
 

@@ -64,6 +64,20 @@ async fn one_run_through_the_five_events() {
     // and the owner reads it back, and finds it in the history
     let (status, result) = invoke(&f, "sessions-result", |e| aimed(e, &sid, &access, None)).await;
     assert_eq!((status, &result["data"]), (StatusCode::OK, &finished["data"]));
+    // and its track as a GPX file other apps open (GPX 1.1 with Garmin's heart-rate extension)
+    let event = std::fs::read_to_string(tests::repo_path("events/sessions-gps-track.json")).unwrap();
+    let mut event: Value = serde_json::from_str(&event).unwrap();
+    aimed(&mut event, &sid, &access, None);
+    event["rawQueryString"] = "format=gpx".into();
+    event["queryStringParameters"] = json!({ "format": "gpx" });
+    let res = shared::http::handler::handle(&f, lambda_http::request::from_str(&event.to_string()).unwrap()).await;
+    assert_eq!((res.status(), res.headers()["content-type"].to_str().unwrap()), (StatusCode::OK, "application/gpx+xml"));
+    let lambda_http::Body::Text(gpx) = res.body() else { panic!("a text body") };
+    assert_eq!((gpx.matches("<trkpt ").count(), gpx.matches("<gpxtpx:hr>130</gpxtpx:hr>").count()), (30, 30));
+    let path = std::env::temp_dir().join(format!("{}.gpx", unique("track-")));
+    std::fs::write(&path, gpx).unwrap();
+    tests::validate_xml("docs/schemas/gpx-1.1.xsd", &path).unwrap_or_else(|e| panic!("{e}"));
+
     let (status, history) = invoke(&f, "sessions-me-sessions", |e| aimed(e, &sid, &access, None)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(history["data"]["items"][0]["session_id"], sid.as_str());
