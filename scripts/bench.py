@@ -452,7 +452,12 @@ def sms_login(e, c):
 
 def at_open_competition(e: dict) -> None:
     """The demo's competitions have started, so a registration there can no longer be cancelled."""
-    text = json.dumps(e).replace("cmp_classic_demo_001", OPEN_COMPETITION["competition_id"])
+    replace_in(e, "cmp_classic_demo_001", OPEN_COMPETITION["competition_id"])
+
+
+def replace_in(e: dict, old: str, new: str) -> None:
+    """The event with every `old` in it (path, path parameters, body) made `new`."""
+    text = json.dumps(e).replace(old, new)
     e.clear()
     e.update(json.loads(text))
 
@@ -495,9 +500,7 @@ def a_run(c, fresh: bool = False) -> dict:
 
 
 def at_session(e: dict, session_id: str) -> None:
-    text = json.dumps(e).replace("ses_01J9Z9G7H8J9", session_id)
-    e.clear()
-    e.update(json.loads(text))
+    replace_in(e, "ses_01J9Z9G7H8J9", session_id)
 
 
 def with_session_token(e: dict, run: dict) -> None:
