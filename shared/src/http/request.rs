@@ -134,6 +134,14 @@ fn client_reason(serde_message: &str) -> String {
     }
 }
 
+/// A value, when there is one, from `min` to `max`; else a 400 naming `field` and the range.
+pub fn check_range<T: PartialOrd + std::fmt::Display + Copy>(field: &str, value: Option<T>, (min, max): (T, T)) -> ApiResult<()> {
+    match value {
+        Some(v) if !(v >= min && v <= max) => Err(ApiError::invalid(field, format!("must be from {min} to {max}"))),
+        _ => Ok(()),
+    }
+}
+
 /// Ids are short and plain: letters, digits and `._:-`, at most 128 characters.
 pub fn check_id(field: &str, value: &str) -> ApiResult<()> {
     let ok = (1..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'));

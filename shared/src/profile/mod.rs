@@ -12,6 +12,7 @@
 use crate::auth::refresh::{LOGIN_ALIVE, logged_out};
 use crate::clock;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::request::check_range;
 use crate::store::db::{Db, Record, Tx, TxError, Write, jitter};
 use crate::store::keys::{self, Key};
 use crate::store::profile as store;
@@ -69,13 +70,6 @@ impl ProfileChange {
         check_range("resting_heart_rate_bpm", self.resting_heart_rate_bpm, RESTING_HR)?;
         check_range("max_heart_rate_bpm", self.max_heart_rate_bpm, MAX_HR)?;
         Ok(())
-    }
-}
-
-fn check_range<T: PartialOrd + std::fmt::Display + Copy>(field: &str, value: Option<T>, (min, max): (T, T)) -> ApiResult<()> {
-    match value {
-        Some(v) if !(v >= min && v <= max) => Err(ApiError::invalid(field, format!("must be from {min} to {max}"))),
-        _ => Ok(()),
     }
 }
 

@@ -4,6 +4,7 @@
 
 use crate::auth::tokens::Claims;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::request::check_range;
 use crate::session::launch::Session;
 
 /// How long before the launch a sample or punch may be stamped (a phone's clock runs off).
@@ -55,13 +56,13 @@ impl Window {
     }
 }
 
-/// A coordinate pair in range, or a 400 naming the field.
-pub fn check_position(prefix: &str, lat: f64, lng: f64) -> ApiResult<()> {
-    if !(-90.0..=90.0).contains(&lat) {
-        return Err(ApiError::invalid(&format!("{prefix}lat"), "must be from -90 to 90"));
-    }
-    if !(-180.0..=180.0).contains(&lng) {
-        return Err(ApiError::invalid(&format!("{prefix}lng"), "must be from -180 to 180"));
-    }
-    Ok(())
+/// The largest `accuracy_m` a phone may report (a punch needs far better: `punch::MAX_ACCURACY_M`).
+pub const MAX_REPORTED_ACCURACY_M: f64 = 10_000.0;
+
+/// A fix as the phone reports it (a sample's or a punch's), in range; else a 400 naming the
+/// field (`prefix` + `lat` / `lng` / `accuracy_m`).
+pub fn check_fix(prefix: &str, lat: f64, lng: f64, accuracy_m: f64) -> ApiResult<()> {
+    check_range(&format!("{prefix}lat"), Some(lat), (-90.0, 90.0))?;
+    check_range(&format!("{prefix}lng"), Some(lng), (-180.0, 180.0))?;
+    check_range(&format!("{prefix}accuracy_m"), Some(accuracy_m), (0.0, MAX_REPORTED_ACCURACY_M))
 }

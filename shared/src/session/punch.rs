@@ -4,6 +4,7 @@
 use crate::auth::tokens::Claims;
 use crate::catalog::course::{ControlKind, Course, Route};
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::request::{check_id, check_range, check_token};
 use crate::session::access::{self, Window};
 use crate::session::coords::{CoordSys, distance_m, to_wgs84};
 use crate::session::launch::SessionState;
@@ -180,22 +181,16 @@ impl PunchAnswer {
 }
 
 fn check(request: &PunchRequest, window: Window) -> ApiResult<()> {
-    if request.punch_seq > MAX_PUNCH_SEQ {
-        return Err(ApiError::invalid("punch_seq", format!("must be from 0 to {MAX_PUNCH_SEQ}")));
-    }
-    crate::http::request::check_token("control_code", &request.control_code, 16)?;
+    check_range("punch_seq", Some(request.punch_seq), (0, MAX_PUNCH_SEQ))?;
+    check_token("control_code", &request.control_code, 16)?;
     window.check("t", request.t)?;
-    access::check_position("", request.lat, request.lng)?;
-    if !(0.0..=crate::session::upload::MAX_ACCURACY_M).contains(&request.accuracy_m) {
-        return Err(ApiError::invalid("accuracy_m", format!("must be from 0 to {}", crate::session::upload::MAX_ACCURACY_M)));
-    }
-    Ok(())
+    access::check_fix("", request.lat, request.lng, request.accuracy_m)
 }
 
 /// Judges and stores a punch: one read (the session, and a punch held under this `punch_seq`),
 /// one transaction. A resend of a `punch_seq` answers what the first one got.
 pub async fn submit(db: &Db, claims: &Claims, request: PunchRequest, now_ms: i64) -> ApiResult<PunchAnswer> {
-    crate::http::request::check_id("session_id", &request.session_id)?;
+    check_id("session_id", &request.session_id)?;
     let content_hash = crate::crypto::sha256_hex(&serde_json::to_vec(&request).expect("request encodes"));
     // A finish or a twin of this punch may land between the read and the write: read again.
     for _ in 0..3 {

@@ -4,6 +4,7 @@
 
 use crate::auth::tokens::Claims;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::request::{check_id, check_range};
 use crate::session::access::{self, LATE_UPLOAD_MS, Window};
 use crate::session::coords::{CoordSys, to_wgs84};
 use crate::session::samples::Sample;
@@ -19,7 +20,6 @@ pub const MAX_SAMPLES: usize = 1000;
 pub const MAX_BATCH_SEQ: u32 = 1999;
 pub const HEART_RATE_BPM: (i64, i64) = (25, 250);
 pub const ALTITUDE_M: (f64, f64) = (-500.0, 9000.0);
-pub const MAX_ACCURACY_M: f64 = 10_000.0;
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -88,9 +88,7 @@ pub fn validate(request: &UploadRequest, window: Window) -> ApiResult<Vec<Sample
     if request.samples.is_empty() {
         return Err(ApiError::invalid("samples", "must hold at least one sample"));
     }
-    if request.batch_seq > MAX_BATCH_SEQ {
-        return Err(ApiError::invalid("batch_seq", format!("must be from 0 to {MAX_BATCH_SEQ}")));
-    }
+    check_range("batch_seq", Some(request.batch_seq), (0, MAX_BATCH_SEQ))?;
     let mut previous = None;
     request
         .samples
@@ -103,19 +101,9 @@ pub fn validate(request: &UploadRequest, window: Window) -> ApiResult<Vec<Sample
                 return Err(ApiError::invalid(&field("t"), "must be later than the sample before it"));
             }
             previous = Some(s.t);
-            access::check_position(&field(""), s.lat, s.lng)?;
-            if !(0.0..=MAX_ACCURACY_M).contains(&s.accuracy_m) {
-                return Err(ApiError::invalid(&field("accuracy_m"), format!("must be from 0 to {MAX_ACCURACY_M}")));
-            }
-            if s.altitude_m.is_some_and(|a| !(ALTITUDE_M.0..=ALTITUDE_M.1).contains(&a)) {
-                return Err(ApiError::invalid(&field("altitude_m"), format!("must be from {} to {}", ALTITUDE_M.0, ALTITUDE_M.1)));
-            }
-            if s.heart_rate_bpm.is_some_and(|hr| !(HEART_RATE_BPM.0..=HEART_RATE_BPM.1).contains(&hr)) {
-                return Err(ApiError::invalid(
-                    &field("heart_rate_bpm"),
-                    format!("must be from {} to {}", HEART_RATE_BPM.0, HEART_RATE_BPM.1),
-                ));
-            }
+            access::check_fix(&field(""), s.lat, s.lng, s.accuracy_m)?;
+            check_range(&field("altitude_m"), s.altitude_m, ALTITUDE_M)?;
+            check_range(&field("heart_rate_bpm"), s.heart_rate_bpm, HEART_RATE_BPM)?;
             let (lat, lng) = to_wgs84(request.coord_sys, s.lat, s.lng);
             Ok(Sample { lat, lng, ..*s })
         })
@@ -151,7 +139,7 @@ impl Holdings {
 /// Stores a batch: read the session (one GetItem), then the batch and the session's count of it
 /// in one transaction.
 pub async fn upload(db: &Db, claims: &Claims, request: UploadRequest, now_ms: i64) -> ApiResult<Holdings> {
-    crate::http::request::check_id("session_id", &request.session_id)?;
+    check_id("session_id", &request.session_id)?;
     let session = access::writable(claims, &request.session_id, store::session::get(db, &request.session_id).await?)?;
     let samples = validate(&request, Window::of(&session, now_ms))?;
     let content_hash = crate::crypto::sha256_hex(&serde_json::to_vec(&request).expect("request encodes"));
