@@ -6,7 +6,7 @@ use crate::http::error::ApiError;
 use crate::session::board::LeaderboardEntry;
 use crate::store::db::{After, Db, decode, fault, item, owner_index, s};
 use crate::store::keys;
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::Select;
 
 /// Offers a run to its board: stored if the user has no entry there yet or this one ranks
@@ -25,7 +25,7 @@ pub async fn offer(db: &Db, entry: &LeaderboardEntry) -> Result<bool, ApiError> 
         .await;
     match put {
         Ok(_) => Ok(true),
-        Err(e) if e.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException") => Ok(false),
+        Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => Ok(false),
         Err(e) => Err(fault(e)),
     }
 }

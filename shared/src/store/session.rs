@@ -7,7 +7,7 @@ use crate::session::launch::{Session, SessionState};
 use crate::session::punch::{Punch, Verdict};
 use crate::session::result::SessionResult;
 use crate::session::upload::SampleBatch;
-use crate::store::db::{After, Db, Item, Range, Tx, Write, decode, decode_opt, item, n, s};
+use crate::store::db::{After, Assign, Db, Item, Range, Tx, Write, decode, decode_opt, item, n, s};
 use crate::store::keys;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
@@ -132,17 +132,17 @@ pub async fn punch_context(db: &Db, session_id: &str, punch_seq: u32) -> Result<
 pub fn add_punch(db: &Db, session_id: &str, punch: &Punch, counted: bool) -> Tx {
     let mut tx = Tx::new().with(PUNCH, db.put_new(&keys::punch(session_id, punch.punch_seq), punch));
     if counted {
+        let accepted = punch.verdict == Verdict::Accepted;
         let mut count = Update::builder()
             .table_name(&db.table)
             .set_key(Some(keys::session(session_id).to_map()))
-            .update_expression("ADD punch_count :one")
+            .update_expression(if accepted { "ADD punch_count :one SET accepted.#seq = :code" } else { "ADD punch_count :one" })
             .condition_expression("#state = :active")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":active", s(SessionState::Active.as_str()));
-        if punch.verdict == Verdict::Accepted {
+        if accepted {
             count = count
-                .update_expression("ADD punch_count :one SET accepted.#seq = :code")
                 .expression_attribute_names("#seq", punch.punch_seq.to_string())
                 .expression_attribute_values(":code", s(&punch.control_code));
         }
@@ -156,31 +156,27 @@ pub fn add_punch(db: &Db, session_id: &str, punch: &Punch, counted: bool) -> Tx 
 pub fn finish(db: &Db, session: &Session, result: &SessionResult, punches_seen: u32, now_ms: i64) -> Tx {
     let owner = keys::route_result(&session.event_id, &session.route_code, now_ms, &session.session_id);
     let headline = &result.result;
-    let mut update = Update::builder()
+    let mut set = Item::from([
+        ("state".to_string(), s(SessionState::Finished.as_str())),
+        ("finished_at".to_string(), n(now_ms)),
+        ("result_status".to_string(), s(headline.status.as_str())),
+    ]);
+    set.extend(headline.time_s.map(|t| ("time_s".to_string(), n(t))));
+    set.extend(headline.score.map(|score| ("net".to_string(), n(score.net))));
+    let (expression, mut names, mut values) = Assign { set, ..Assign::default() }.expression();
+    names.insert("#state".into(), "state".into());
+    values.insert(":active".into(), s(SessionState::Active.as_str()));
+    values.insert(":seen".into(), n(punches_seen));
+    let update = Update::builder()
         .table_name(&db.table)
         .set_key(Some(keys::session(&session.session_id).to_map()))
-        .update_expression("SET #state = :finished, finished_at = :now, result_status = :status")
+        .update_expression(expression)
         .condition_expression("#state = :active AND punch_count = :seen")
-        .expression_attribute_names("#state", "state")
-        .expression_attribute_values(":finished", s(SessionState::Finished.as_str()))
-        .expression_attribute_values(":active", s(SessionState::Active.as_str()))
-        .expression_attribute_values(":now", n(now_ms))
-        .expression_attribute_values(":status", s(headline.status.as_str()))
-        .expression_attribute_values(":seen", n(punches_seen));
-    let mut sets = Vec::new();
-    if let Some(time_s) = headline.time_s {
-        sets.push("time_s = :time");
-        update = update.expression_attribute_values(":time", n(time_s));
-    }
-    if let Some(score) = headline.score {
-        sets.push("net = :net");
-        update = update.expression_attribute_values(":net", n(score.net));
-    }
-    if !sets.is_empty() {
-        let expression = format!("SET #state = :finished, finished_at = :now, result_status = :status, {}", sets.join(", "));
-        update = update.update_expression(expression);
-    }
+        .set_expression_attribute_names(Some(names))
+        .set_expression_attribute_values(Some(values))
+        .build()
+        .expect("update is complete");
     Tx::new()
         .with(RESULT, db.put_new_owned(&keys::session_result(&session.session_id), &owner, result))
-        .with(SESSION, TransactWriteItem::builder().update(update.build().expect("update is complete")).build())
+        .with(SESSION, TransactWriteItem::builder().update(update).build())
 }
