@@ -6,9 +6,11 @@
 //!   mobile number. `Person/Name` needs `Family` and `Given`: the last word is `Family`, the
 //!   words before it `Given` (`Given` is empty for a one-word name), so tools that print
 //!   "Given Family" show the pseudonym as it is. `EntryId` is the run's session id.
-//! - **Order and `Position`.** `OK` results first, ranked (classic: time; score: net points
-//!   most first, then time); ties share a position and keep the order given. Other statuses
-//!   follow, in the order given, with no `Position`.
+//! - **Order and `Position`.** Rankable results first (`OK` and on the runner's own track),
+//!   ranked (classic: time; score: net points most first, then time); ties share a position
+//!   and keep the order given. Other statuses follow, in the order given, with no `Position`:
+//!   an `OK` run whose track did not verify it is `NotCompeting` (it ran, but it does not rank),
+//!   a run off its own track `Disqualified`.
 //! - **Score.** A score route's result carries `Score type="Score"` (the net points, what the
 //!   ranking uses), then `Score type="Points"` (collected) and `Score type="Penalty"` (lost).
 //! - **Course.** `Length` is the sum of the straight legs in metres, classic routes only (a
@@ -44,6 +46,18 @@ pub struct ResultEntry {
     pub display_name: String,
     pub session_id: String,
     pub result: RunResult,
+    /// `OK` and verified by its track (`SessionResult::rankable`).
+    pub rankable: bool,
+}
+
+impl ResultEntry {
+    /// IOF's `ResultStatus` of the run.
+    fn status(&self) -> &'static str {
+        match self.result.status {
+            ResultStatus::Ok if !self.rankable => "NotCompeting",
+            status => status.as_str(),
+        }
+    }
 }
 
 /// The `ResultList` of `route` (of `course`) at `event`, created at `created_at_ms` (epoch ms).
@@ -55,7 +69,7 @@ pub fn result_list(event: &ResultEvent, course: &Course, route: &Route, entries:
 
 /// The entries in list order, each with its position (`OK` results only).
 pub fn standings(kind: RouteKind, entries: &[ResultEntry]) -> Vec<(&ResultEntry, Option<u32>)> {
-    let ok: Vec<&ResultEntry> = entries.iter().filter(|e| e.result.status == ResultStatus::Ok).collect();
+    let ok: Vec<&ResultEntry> = entries.iter().filter(|e| e.rankable).collect();
     let keys: Vec<(i64, i64)> = ok
         .iter()
         .map(|e| {
@@ -67,7 +81,7 @@ pub fn standings(kind: RouteKind, entries: &[ResultEntry]) -> Vec<(&ResultEntry,
         })
         .collect();
     let mut listed: Vec<_> = rank_with_ties(&keys).into_iter().map(|(i, rank)| (ok[i], Some(rank))).collect();
-    listed.extend(entries.iter().filter(|e| e.result.status != ResultStatus::Ok).map(|e| (e, None)));
+    listed.extend(entries.iter().filter(|e| !e.rankable).map(|e| (e, None)));
     listed
 }
 
@@ -152,7 +166,7 @@ fn person_result(w: &mut Writer<Vec<u8>>, route: &Route, entry: &ResultEntry, po
             if let Some(p) = position {
                 text(w, "Position", &p.to_string())?;
             }
-            text(w, "Status", r.status.as_str())?;
+            text(w, "Status", entry.status())?;
             if route.kind == RouteKind::Score
                 && let Some(score) = r.score
             {
@@ -193,7 +207,7 @@ pub async fn export(db: &Db, event_id: &str, route_code: &str, release_id: Optio
         .await?
         .into_iter()
         .filter(|r| r.event_release_id == release_id)
-        .map(|r| ResultEntry { display_name: display_name(&r.user_id), session_id: r.session_id, result: r.result })
+        .map(|r| ResultEntry { display_name: display_name(&r.user_id), rankable: r.rankable(), session_id: r.session_id, result: r.result })
         .collect();
     let event = ResultEvent { event_id: event_id.to_owned(), name: event.display_name };
     Ok(result_list(&event, &release.course, route, &entries, now_ms))
@@ -250,6 +264,7 @@ mod tests {
         ResultEntry {
             display_name: name.into(),
             session_id: format!("S-{name}"),
+            rankable: status == ResultStatus::Ok,
             result: RunResult {
                 kind: RouteKind::Classic,
                 status,

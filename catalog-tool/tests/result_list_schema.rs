@@ -76,6 +76,7 @@ fn run(
     ResultEntry {
         display_name: display_name(user),
         session_id: format!("01KA{n:022}"),
+        rankable: status == ResultStatus::Ok,
         result: RunResult {
             kind,
             status,

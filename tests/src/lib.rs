@@ -2,6 +2,7 @@
 //! under `cargo lambda watch`) or through a function's handler with an `events/` event.
 
 pub mod openapi;
+pub mod phone;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use lambda_http::http::StatusCode;
@@ -86,9 +87,31 @@ pub async fn db_at(endpoint: &str) -> Db {
 
 /// Every item of the suite's table, each as text — a test-only Scan (never on a request path),
 /// to show what a deletion left behind.
+/// A DynamoDB client of the local table's endpoint, for what only a test does (a Scan, an item
+/// written by hand).
+pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&sdk_config().await).endpoint_url(moto_url()).build())
+}
+
+/// Writes `items` as they are, 25 to a BatchWriteItem: setting up a large history quickly (moto
+/// copies the whole table for every transaction).
+pub async fn put_all(items: Vec<shared::store::db::Item>) {
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    let client = dynamodb().await;
+    for chunk in items.chunks(25) {
+        let mut requests: Vec<WriteRequest> = chunk
+            .iter()
+            .map(|item| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item.clone())).build().unwrap()).build())
+            .collect();
+        while !requests.is_empty() {
+            let out = client.batch_write_item().request_items(table_name(), requests).send().await.expect("batch write");
+            requests = out.unprocessed_items.and_then(|mut left| left.remove(&table_name())).unwrap_or_default();
+        }
+    }
+}
+
 pub async fn scan_table() -> Vec<String> {
-    let client =
-        aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&sdk_config().await).endpoint_url(moto_url()).build());
+    let client = dynamodb().await;
     let mut items = Vec::new();
     let mut start = None;
     loop {
@@ -366,13 +389,18 @@ pub async fn session_record(
         device_id: "dev_run".into(),
         state: SessionState::Active,
         created_at: shared::clock::now() - ago_sec,
+        login_family: None,
         batches: Default::default(),
+        sample_count: 0,
         punch_count: 0,
+        punch_seqs: Default::default(),
+        item_keys_known: true,
         accepted: Default::default(),
         finished_at: None,
         result_status: None,
         time_s: None,
         net: None,
+        track_status: None,
     }
 }
 
@@ -380,7 +408,16 @@ pub async fn session_record(
 pub async fn write_session(db: &Db, session: &shared::session::launch::Session) -> String {
     let tx = shared::store::db::Tx::new().with("session", shared::store::session::put_new(db, session));
     db.transact(tx).await.expect("session written");
-    tokens().issue_session(&session.user_id, session.client_type, &session.device_id, &session.session_id, session.created_at).0
+    tokens()
+        .issue_session(
+            &session.user_id,
+            session.client_type,
+            &session.device_id,
+            &session.session_id,
+            session.login_family.as_deref(),
+            session.created_at,
+        )
+        .0
 }
 
 /// `session_record`, stored: the session and its token.
@@ -545,4 +582,59 @@ pub fn open_registration(required: bool) -> Value {
 /// An access token for `user_id` as a login would issue it.
 pub fn access_token(user_id: &str, client_type: shared::types::ClientType) -> String {
     tokens().issue_access(user_id, client_type, "dev_test", None, shared::clock::now())
+}
+
+/// An honest run: the punches of a runner over `codes` of `course` at `speed_m_s` from
+/// `start_ms` (each 3 m north of its control, as a phone standing by it), and the phone's track
+/// along the straight legs, a fix every `every_ms` (WGS-84).
+pub struct HonestRun {
+    /// `(control_code, t, lat, lng)` in punch order.
+    pub punches: Vec<(String, i64, f64, f64)>,
+    pub samples: Vec<Value>,
+}
+
+/// Metres north of a control a phone punches from.
+pub const PUNCH_OFFSET_DEG: f64 = 0.000027;
+
+pub fn honest_run(course: &shared::catalog::course::Course, codes: &[String], start_ms: i64, speed_m_s: f64, every_ms: i64) -> HonestRun {
+    use shared::session::coords::distance_m;
+    let at = |code: &String| course.control(code).map(|c| (c.lat, c.lng)).unwrap_or_else(|| panic!("{code} is on the course"));
+    let mut t = start_ms as f64;
+    let mut punches = Vec::new();
+    let mut legs = Vec::new();
+    for (i, code) in codes.iter().enumerate() {
+        let here = at(code);
+        if i > 0 {
+            let from = at(&codes[i - 1]);
+            let leg_ms = distance_m(from.0, from.1, here.0, here.1) / speed_m_s * 1000.0;
+            legs.push((t as i64, (t + leg_ms) as i64, from, here));
+            t += leg_ms;
+        }
+        punches.push((code.clone(), t as i64, here.0 + PUNCH_OFFSET_DEG, here.1));
+    }
+    let end = t as i64;
+    let samples = (start_ms..=end)
+        .step_by(every_ms as usize)
+        .map(|st| {
+            let (lat, lng) = legs
+                .iter()
+                .find(|(from_t, to_t, _, _)| (*from_t..=*to_t).contains(&st))
+                .map(|&(from_t, to_t, a, b)| {
+                    let f = if to_t > from_t { (st - from_t) as f64 / (to_t - from_t) as f64 } else { 0.0 };
+                    (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f)
+                })
+                .unwrap_or_else(|| at(&codes[0]));
+            serde_json::json!({ "t": st, "lat": lat, "lng": lng, "accuracy_m": 4.0 })
+        })
+        .collect();
+    HonestRun { punches, samples }
+}
+
+/// Upload bodies of `samples` for `session_id`, 1,000 to a batch, from `batch_seq` 0.
+pub fn batches_of(session_id: &str, samples: &[Value]) -> Vec<Value> {
+    samples
+        .chunks(1000)
+        .enumerate()
+        .map(|(seq, chunk)| serde_json::json!({ "session_id": session_id, "batch_seq": seq, "coord_sys": "wgs84", "samples": chunk }))
+        .collect()
 }

@@ -419,7 +419,7 @@ async fn a_token_is_required_and_must_be_valid() {
     assert_eq!(put(&f, &forged, body.clone()).await.0, StatusCode::UNAUTHORIZED);
 
     // when a launch session token is sent in place of an access token, then 401
-    let (session, _) = tokens().issue_session(&user, ClientType::App, "dev_test_001", "ses_1", clock::now());
+    let (session, _) = tokens().issue_session(&user, ClientType::App, "dev_test_001", "ses_1", None, clock::now());
     assert_eq!(put(&f, &session, body.clone()).await.0, StatusCode::UNAUTHORIZED);
 
     // when the placeholder of the sample event is sent, then 401

@@ -643,7 +643,7 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
         ),
         unauthorized(
             "session token",
-            Some(format!("Bearer {}", tests::tokens().issue_session(&user, ClientType::App, "dev_adv", "ses_x", clock::now()).0)),
+            Some(format!("Bearer {}", tests::tokens().issue_session(&user, ClientType::App, "dev_adv", "ses_x", None, clock::now()).0)),
         ),
         Bad::new("expired", "GET", p)
             .auth(&format!("Bearer {}", tests::tokens().issue_access(&user, ClientType::App, "dev_adv", None, clock::now() - 7200)))
@@ -1142,7 +1142,7 @@ async fn forged_expired_foreign_and_session_tokens_are_401_and_never_served() {
     let parts: Vec<&str> = real.split('.').collect();
     let (header_len, payload_len) = (parts[0].len(), parts[1].len());
     let other_tokens = |iss: &str, aud: &str| Tokens::new(secret, iss, aud, 3600, 7200);
-    let (session_token, _) = tests::tokens().issue_session(&victim, ClientType::App, "dev_adv", "ses_forged", now);
+    let (session_token, _) = tests::tokens().issue_session(&victim, ClientType::App, "dev_adv", "ses_forged", None, now);
     let hs512 = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS512),
         &serde_json::from_value::<Claims>(claims_for(&victim)).unwrap(),

@@ -11,91 +11,8 @@ use shared::clock;
 use shared::session::coords::{distance_m, wgs84_to_gcj02};
 use shared::store::keys;
 use std::time::Instant;
+use tests::phone::{CLASSIC, COMPETITION, Phone, SCORE, demo_catalog};
 use tests::{Api, api, unique, unique_mobile};
-
-const CLASSIC: (&str, &str, &str) = ("sample-classic-001", "sample-classic-001-rel-1", "classic-001");
-const SCORE: (&str, &str, &str) = ("sample-score-001", "sample-score-001-rel-2", "score-45min");
-const COMPETITION: &str = "cmp_classic_demo_001";
-
-async fn demo_catalog() {
-    let demo = std::fs::read_to_string(tests::repo_path("catalog/demo.yaml")).unwrap();
-    tests::publish(&serde_norway::from_str::<Value>(&demo).unwrap()).await;
-}
-
-/// A phone on one session: its token, the course it was launched on, and what it sends.
-struct Phone {
-    api: Api,
-    session_id: String,
-    token: String,
-    course: Course,
-}
-
-impl Phone {
-    /// Launches through HTTP by direct entry, as the app does.
-    async fn launch(api: &Api, access_token: &str, course: (&str, &str, &str)) -> Self {
-        Self::launch_at(api, access_token, &format!("/client/v1/events/{}/launch", course.0), course).await
-    }
-
-    /// Launches inside the demo competition.
-    async fn launch_in_competition(api: &Api, access_token: &str, course: (&str, &str, &str)) -> Self {
-        Self::launch_at(api, access_token, &format!("/client/v1/competitions/{COMPETITION}/events/{}/launch", course.0), course).await
-    }
-
-    async fn launch_at(api: &Api, access_token: &str, path: &str, (_, release, route): (&str, &str, &str)) -> Self {
-        let body = json!({ "launch_request_id": unique("l_"), "device_id": "dev_run", "client_type": "app", "release_id": release, "route_code": route });
-        let (status, launched) = api.post(path, Some(access_token), body).await;
-        assert_eq!(status, StatusCode::OK, "{launched}");
-        let session_id = launched["data"]["session_id"].as_str().unwrap().to_string();
-        let session = shared::store::session::get(&tests::db().await, &session_id).await.unwrap().expect("the launched session");
-        Phone { api: api.clone(), token: launched["data"]["session_token"].as_str().unwrap().into(), session_id, course: session.course }
-    }
-
-    /// A session launched `ago_sec` ago (written as the launch writes it).
-    async fn backdated(user_id: &str, (event, release, route): (&str, &str, &str), ago_sec: i64) -> (Self, i64) {
-        let (session, token) = tests::running_session(&tests::db().await, user_id, event, release, route, ago_sec).await;
-        let phone = Phone { api: api(), session_id: session.session_id, token, course: session.course };
-        (phone, session.created_at * 1000)
-    }
-
-    /// The route's controls, start first and finish last.
-    fn route(&self) -> Vec<String> {
-        self.course.routes[0].controls.clone()
-    }
-
-    /// Punch `punch_seq` at `code`, standing 3 m north of it.
-    fn punch_body(&self, punch_seq: u32, code: &str, t: i64) -> Value {
-        let c = self.course.control(code).unwrap_or_else(|| panic!("{code} is on the course"));
-        json!({ "session_id": self.session_id, "punch_seq": punch_seq, "control_code": code, "t": t, "lat": c.lat + 0.000027, "lng": c.lng, "accuracy_m": 6.0, "coord_sys": "wgs84", "method": "gps" })
-    }
-
-    async fn punch(&self, punch_seq: u32, code: &str, t: i64) -> Value {
-        self.send_punch(self.punch_body(punch_seq, code, t)).await
-    }
-
-    async fn send_punch(&self, body: Value) -> Value {
-        let (status, answer) = self.api.post("/client/v1/punches", Some(&self.token), body).await;
-        assert_eq!(status, StatusCode::OK, "{answer}");
-        answer["data"].clone()
-    }
-
-    async fn upload(&self, batch: &Value) -> (StatusCode, Value) {
-        self.api.post("/client/v1/session-uploads", Some(&self.token), batch.clone()).await
-    }
-
-    async fn finish(&self, last_punch_seq: Option<u32>, reason: &str, finished_at: i64) -> (StatusCode, Value) {
-        let body = json!({ "last_punch_seq": last_punch_seq, "reason": reason, "finished_at": finished_at });
-        self.api.post(&format!("/client/v1/sessions/{}/finish", self.session_id), Some(&self.token), body).await
-    }
-
-    /// Punches `codes` in order, `leg_ms` apart from `t0`; the last punch_seq.
-    async fn run(&self, codes: &[String], t0: i64, leg_ms: i64) -> u32 {
-        for (i, code) in codes.iter().enumerate() {
-            let verdict = self.punch(i as u32, code, t0 + i as i64 * leg_ms).await;
-            assert_eq!(verdict["verdict"], "accepted", "{code}: {verdict}");
-        }
-        codes.len() as u32 - 1
-    }
-}
 
 fn statuses(result: &Value) -> Vec<(String, String)> {
     result["splits"]
@@ -108,32 +25,30 @@ fn statuses(result: &Value) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn a_clean_classic_run_from_launch_to_result_and_history() {
-    // given a runner launched on the demo classic course
+    // given a runner on the demo classic course (7 km), launched 45 minutes ago
     demo_catalog().await;
     let api = api();
     let login = api.sms_login(&unique_mobile()).await;
-    let phone = Phone::launch(&api, &login.access_token, CLASSIC).await;
+    let (phone, launched_ms) = Phone::backdated(&login.user_id, CLASSIC, 2700).await;
     let route = phone.route();
     let now = clock::now_ms();
-    let leg_ms = 200_000 / route.len() as i64;
-    let t0 = now - 240_000;
+    let t0 = launched_ms + 60_000;
 
-    // when the phone uploads its track, punches every control in order and finishes
-    let samples: Vec<Value> = (0..60)
-        .map(|i| json!({ "t": t0 + i * 1000, "lat": 31.04 + i as f64 * 1e-5, "lng": 121.21, "accuracy_m": 5, "heart_rate_bpm": 120 + i }))
-        .collect();
-    let (status, held) =
-        phone.upload(&json!({ "session_id": phone.session_id, "batch_seq": 0, "coord_sys": "wgs84", "samples": samples })).await;
-    assert_eq!((status, held["data"]["samples_stored"].as_u64()), (StatusCode::OK, Some(60)), "{held}");
-    let last = phone.run(&route, t0, leg_ms).await;
-    let finish_t = t0 + last as i64 * leg_ms;
+    // when the phone uploads its track, punches every control in order at 4 m/s and finishes
+    let (last, times) = phone.run(&route, t0, 4.0).await;
+    let finish_t = *times.last().unwrap();
     let (status, finished) = phone.finish(Some(last), "completed", finish_t + 5_000).await;
 
     // then the result is OK, its splits the route's controls in order, timed from the start
     assert_eq!(status, StatusCode::OK, "{finished}");
     let result = &finished["data"];
     assert_eq!((result["status"].as_str(), result["route_code"].as_str()), (Some("OK"), Some(CLASSIC.2)), "{result}");
-    assert_eq!(result["time_s"].as_i64(), Some(last as i64 * leg_ms / 1000));
+    assert_eq!(result["time_s"].as_i64(), Some((finish_t - t0) / 1000));
+    assert_eq!(
+        (result["verification"]["track"]["status"].as_str(), result["rankable"].as_bool()),
+        (Some("verified"), Some(true)),
+        "{result}"
+    );
     let middle = &route[1..route.len() - 1];
     let want: Vec<(String, String)> = middle.iter().map(|c| (c.clone(), "OK".to_string())).collect();
     assert_eq!(statuses(result), want);
@@ -161,7 +76,7 @@ async fn a_clean_classic_run_from_launch_to_result_and_history() {
     let first = &history["data"]["items"][0];
     assert_eq!((first["session_id"].as_str(), first["state"].as_str()), (Some(phone.session_id.as_str()), Some("finished")));
     assert_eq!((first["result_status"].as_str(), first["time_s"].as_i64()), (Some("OK"), result["time_s"].as_i64()));
-    assert_eq!(first["display_name"], "Lixiang Classic");
+    assert_eq!(first["display_name"], phone_session(&phone).await.event_display_name);
 }
 
 #[tokio::test]
@@ -170,15 +85,14 @@ async fn a_run_missing_control_5_is_a_missing_punch() {
     demo_catalog().await;
     let api = api();
     let login = api.sms_login(&unique_mobile()).await;
-    let phone = Phone::launch(&api, &login.access_token, CLASSIC).await;
+    let (phone, launched_ms) = Phone::backdated(&login.user_id, CLASSIC, 2700).await;
     let route = phone.route();
     let fifth = route[5].clone();
     let punched: Vec<String> = route.iter().filter(|c| **c != fifth).cloned().collect();
 
     // when it punches the others and finishes
-    let t0 = clock::now_ms() - 240_000;
-    let last = phone.run(&punched, t0, 10_000).await;
-    let (status, finished) = phone.finish(Some(last), "completed", t0 + 200_000).await;
+    let (last, times) = phone.run(&punched, launched_ms + 60_000, 4.0).await;
+    let (status, finished) = phone.finish(Some(last), "completed", times[last as usize]).await;
 
     // then MissingPunch, naming the control, with its split Missing
     assert_eq!(status, StatusCode::OK, "{finished}");
@@ -194,9 +108,10 @@ async fn an_abandoned_run_did_not_finish() {
     let api = api();
     let login = api.sms_login(&unique_mobile()).await;
     let phone = Phone::launch(&api, &login.access_token, CLASSIC).await;
-    let t0 = clock::now_ms() - 60_000;
-    let last = phone.run(&phone.route()[..3], t0, 10_000).await;
-    let (status, finished) = phone.finish(Some(last), "abandoned", t0 + 40_000).await;
+    // 1.3 km at 5 m/s: inside the 5 minutes before the launch a phone's times may start
+    let t0 = clock::now_ms() - 280_000;
+    let (last, times) = phone.run(&phone.route()[..3], t0, 5.0).await;
+    let (status, finished) = phone.finish(Some(last), "abandoned", times[2] + 10_000).await;
     assert_eq!((status, finished["data"]["status"].as_str()), (StatusCode::OK, Some("DidNotFinish")), "{finished}");
     let (_, history) = api.get("/client/v1/me/sessions", Some(&login.access_token)).await;
     assert_eq!(history["data"]["items"][0]["result_status"], "DidNotFinish");
@@ -216,7 +131,10 @@ async fn a_score_run_61_s_late_loses_two_minutes_of_points() {
     let start = launched_ms + 60_000;
     let mut codes = vec![route[0].clone()];
     codes.extend(visited.iter().cloned());
-    let last = phone.run(&codes, start, 600_000).await;
+    for (i, code) in codes.iter().enumerate() {
+        assert_eq!(phone.punch(i as u32, code, start + i as i64 * 600_000).await["verdict"], "accepted");
+    }
+    let last = codes.len() as u32 - 1;
     let again = phone.punch(last + 1, &visited[0], start + 2_500_000).await;
     assert_eq!(again["verdict"], "accepted", "a control met again is a punch, counted once");
     let finish_at = start + (limit + 61) * 1000;
@@ -236,13 +154,13 @@ async fn a_score_run_61_s_late_loses_two_minutes_of_points() {
 #[tokio::test]
 async fn concurrent_finishes_of_one_session_make_one_result() {
     demo_catalog().await;
-    let (phone, launched_ms) = Phone::backdated(&unique("usr_race_"), CLASSIC, 900).await;
+    let (phone, launched_ms) = Phone::backdated(&unique("usr_race_"), CLASSIC, 2700).await;
     let route = phone.route();
-    let last = phone.run(&route, launched_ms + 10_000, 20_000).await;
+    let (last, _) = phone.run(&route, launched_ms + 10_000, 4.0).await;
     // when ten finishes (different reasons and times) arrive at once
     let answers: Vec<(StatusCode, Value)> = futures::stream::iter((0..10).map(|i| {
         let reason = if i % 2 == 0 { "completed" } else { "abandoned" };
-        phone.finish(Some(last), reason, launched_ms + 600_000 + i)
+        phone.finish(Some(last), reason, launched_ms + 2_000_000 + i)
     }))
     .buffer_unordered(10)
     .collect()
@@ -277,25 +195,41 @@ async fn relayed(api: &Api, path: &str, token: &str) -> String {
     panic!("cargo lambda watch did not relay {path} three times");
 }
 
-async fn phone_owner(phone: &Phone) -> String {
-    shared::store::session::get(&tests::db().await, &phone.session_id).await.unwrap().unwrap().user_id
+async fn phone_session(phone: &Phone) -> shared::session::launch::Session {
+    shared::store::session::get(&tests::db().await, &phone.session_id).await.unwrap().unwrap()
 }
 
-/// A 2-hour run at 1 Hz with heart rate around the demo forest (WGS-84).
-fn two_hours(start_ms: i64) -> Vec<Value> {
-    (0..7200)
-        .map(|i| {
-            let a = i as f64 / 7200.0 * std::f64::consts::TAU;
-            json!({
-                "t": start_ms + i * 1000,
-                "lat": 31.0440 + 0.004 * a.sin(),
-                "lng": 121.2150 + 0.005 * (2.0 * a).sin(),
-                "accuracy_m": 3.0 + (i % 7) as f64,
-                "altitude_m": 10.0 + (i % 50) as f64 / 10.0,
-                "heart_rate_bpm": 110 + (i % 60),
-            })
+async fn phone_owner(phone: &Phone) -> String {
+    phone_session(phone).await.user_id
+}
+
+/// A 2-hour walk over `route` at 1 Hz with heart rate (WGS-84): a minute standing at the start,
+/// the legs, then standing at the finish until the two hours are up; and its punch times.
+fn two_hours(course: &Course, route: &[String], start_ms: i64) -> (Vec<Value>, Vec<i64>) {
+    let legs_m: f64 = route
+        .windows(2)
+        .map(|w| {
+            let (a, b) = (course.control(&w[0]).unwrap(), course.control(&w[1]).unwrap());
+            distance_m(a.lat, a.lng, b.lat, b.lng)
         })
-        .collect()
+        .sum();
+    let run = tests::honest_run(course, route, start_ms + 60_000, legs_m / 7_000.0, 1_000);
+    let (start, finish) = (course.control(&route[0]).unwrap(), course.control(route.last().unwrap()).unwrap());
+    let mut samples: Vec<Value> = (0..60).map(|i| json!({ "t": start_ms + i * 1000, "lat": start.lat, "lng": start.lng })).collect();
+    samples.extend(run.samples);
+    while samples.len() < 7200 {
+        samples.push(json!({ "t": start_ms + samples.len() as i64 * 1000, "lat": finish.lat, "lng": finish.lng }));
+    }
+    for (i, s) in samples.iter_mut().enumerate() {
+        // A phone's fixes wander by a metre or so.
+        let wobble = ((i * 7919) % 13) as f64 / 13.0 - 0.5;
+        s["lat"] = json!(s["lat"].as_f64().unwrap() + wobble * 1e-5);
+        s["lng"] = json!(s["lng"].as_f64().unwrap() - wobble * 1e-5);
+        s["accuracy_m"] = json!(3.0 + (i % 7) as f64);
+        s["altitude_m"] = json!(10.0 + (i % 50) as f64 / 10.0);
+        s["heart_rate_bpm"] = json!(110 + (i % 60));
+    }
+    (samples, run.punches.iter().map(|p| p.1).collect())
 }
 
 #[tokio::test]
@@ -306,7 +240,8 @@ async fn an_offline_run_arrives_shuffled_and_twice_and_reads_back_whole() {
     let login = api.sms_login(&unique_mobile()).await;
     let (phone, launched_ms) = Phone::backdated(&login.user_id, CLASSIC, 2 * 3600 + 300).await;
     let start = launched_ms + 60_000;
-    let track = two_hours(start);
+    let (track, punch_times) = two_hours(&phone.course, &phone.route(), start);
+    assert_eq!(track.len(), 7200);
     let batches: Vec<Value> = track
         .chunks(1000)
         .enumerate()
@@ -328,8 +263,7 @@ async fn an_offline_run_arrives_shuffled_and_twice_and_reads_back_whole() {
         })
         .collect();
     let route = phone.route();
-    let punches: Vec<Value> =
-        route.iter().enumerate().map(|(i, c)| phone.punch_body(i as u32, c, start + 60_000 + i as i64 * 300_000)).collect();
+    let punches: Vec<Value> = route.iter().enumerate().map(|(i, c)| phone.punch_body(i as u32, c, punch_times[i])).collect();
 
     // when, after the reconnect, batches arrive out of order with repeats, and punches too
     let order = [5, 0, 7, 2, 2, 6, 1, 5, 3, 4, 0];
@@ -453,35 +387,41 @@ async fn an_offline_run_arrives_shuffled_and_twice_and_reads_back_whole() {
 #[tokio::test]
 async fn punches_are_judged_at_once_and_counted_per_second() {
     demo_catalog().await;
-    let (phone, launched_ms) = Phone::backdated(&unique("usr_rate_"), CLASSIC, 1800).await;
+    let (phone, launched_ms) = Phone::backdated(&unique("usr_rate_"), CLASSIC, 9 * 3600).await;
     let route = phone.route();
-    // given a started run: every next punch alternates between two controls, all accepted
-    let start = phone.punch(0, &route[0], launched_ms + 10_000).await;
+    // given a started run: every next punch alternates between the first two controls (434 m
+    // apart), a runner's 150 s apart, all accepted
+    let at = |seq: u32| launched_ms + 10_000 + seq as i64 * 150_000;
+    let start = phone.punch(0, &route[0], at(0)).await;
     assert_eq!(start["verdict"], "accepted");
     let n = 200u32;
     let began = Instant::now();
     for seq in 1..=n {
-        let code = &route[1 + (seq as usize % 2)];
-        let verdict = phone.punch(seq, code, launched_ms + 20_000 + seq as i64 * 1000).await;
+        let code = &route[1 + ((seq as usize + 1) % 2)];
+        let verdict = phone.punch(seq, code, at(seq)).await;
         assert_eq!(verdict["verdict"], "accepted", "{verdict}");
     }
     let per_second = n as f64 / began.elapsed().as_secs_f64();
     // and a resend of one answers what it got, another punch under its seq is refused
-    let resent = phone.punch(7, &route[1 + 1], launched_ms + 27_000).await;
+    let resent = phone.punch(7, &route[1], at(7)).await;
     assert_eq!(resent["verdict"], "accepted");
-    let (status, refused) =
-        phone.api.post("/client/v1/punches", Some(&phone.token), phone.punch_body(7, &route[1], launched_ms + 27_000)).await;
+    let (status, refused) = phone.api.post("/client/v1/punches", Some(&phone.token), phone.punch_body(7, &route[2], at(7))).await;
     assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("punch_seq_reused")));
     // and each rule answers its reason
     let far = {
-        let mut b = phone.punch_body(n + 1, &route[1], launched_ms + 400_000);
+        let mut b = phone.punch_body(n + 1, &route[1], at(n + 1));
         b["lat"] = json!(b["lat"].as_f64().unwrap() + 0.001);
         b
     };
     let out = phone.send_punch(far).await;
     assert_eq!((out["reason"].as_str(), out["distance_m"].as_f64().map(|d| d > 100.0)), (Some("out_of_radius"), Some(true)), "{out}");
-    let unknown = phone.send_punch(json!({ "session_id": phone.session_id, "punch_seq": n + 2, "control_code": "999", "t": launched_ms + 401_000, "lat": 31.0, "lng": 121.0, "accuracy_m": 5, "coord_sys": "wgs84", "method": "gps" })).await;
+    let unknown = phone.send_punch(json!({ "session_id": phone.session_id, "punch_seq": n + 2, "control_code": "999", "t": at(n + 2), "lat": 31.0, "lng": 121.0, "accuracy_m": 5, "coord_sys": "wgs84", "method": "gps" })).await;
     assert_eq!(unknown["reason"], "unknown_control");
+    // (punch n was at the second control: the next is the first)
+    let backwards = phone.send_punch(phone.punch_body(n + 3, &route[1], at(n) - 1_000)).await;
+    assert_eq!(backwards["reason"], "time_reversed");
+    let teleport = phone.send_punch(phone.punch_body(n + 4, &route[1], at(n) + 10_000)).await;
+    assert_eq!(teleport["reason"], "implausible_speed");
     println!("punches: {n} judged through HTTP one after another → {per_second:.0} punches/s");
 }
 
@@ -542,18 +482,17 @@ async fn uploads_stop_72_hours_after_the_finish() {
 
 #[tokio::test]
 async fn finished_runs_in_a_competition_rank_on_its_leaderboard_under_pseudonyms() {
-    // given two runners inside the demo competition, the second 30 s faster over the course
+    // given two runners inside the demo competition, the second faster over the course
     demo_catalog().await;
     let api = api();
     let mut logins = Vec::new();
-    for leg_ms in [20_000, 17_000] {
+    for speed_m_s in [4.0, 4.3] {
         let mobile = unique_mobile();
         let login = api.sms_login(&mobile).await;
-        let phone = Phone::launch_in_competition(&api, &login.access_token, CLASSIC).await;
+        let (phone, launched_ms) = Phone::backdated_in_competition(&login.user_id, CLASSIC, 2700).await;
         let route = phone.route();
-        let t0 = clock::now_ms() - 280_000;
-        let last = phone.run(&route, t0, leg_ms).await;
-        let (status, finished) = phone.finish(Some(last), "completed", t0 + last as i64 * leg_ms).await;
+        let (last, times) = phone.run(&route, launched_ms + 60_000, speed_m_s).await;
+        let (status, finished) = phone.finish(Some(last), "completed", times[last as usize]).await;
         assert_eq!((status, finished["data"]["status"].as_str()), (StatusCode::OK, Some("OK")), "{finished}");
         logins.push((login, mobile, phone.session_id, finished["data"]["time_s"].as_i64().unwrap()));
     }

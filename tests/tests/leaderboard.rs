@@ -7,7 +7,8 @@ use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use shared::catalog::course::RouteKind;
 use shared::session::board::LeaderboardEntry;
-use shared::session::result::{FinishReason, ResultStatus, RunResult, Score, SessionResult};
+use shared::session::result::{FinishReason, ResultStatus, RunResult, Score, SessionResult, TrackCheck, TrackStatus, Verification};
+use shared::store::db::Tx;
 use shared::types::ClientType;
 use std::time::Instant;
 use tests::{World, invoke, unique, with_bearer};
@@ -47,6 +48,11 @@ fn result(world: &World, user_id: &str, time_s: i64, net: Option<i64>) -> Sessio
             splits: vec![],
             missing_controls: vec![],
         },
+        last_punch_seq: Some(1),
+        verification: Verification {
+            track: TrackCheck { status: TrackStatus::Verified, ..TrackCheck::default() },
+            ..Verification::default()
+        },
     }
 }
 
@@ -75,7 +81,7 @@ async fn a_board_of_1000_results_pages_in_ranking_order_with_ties_and_me() {
     let offered: Vec<bool> = futures::stream::iter(users.iter().enumerate().map(|(i, user)| {
         let entry = LeaderboardEntry::of(&result(&world, user, 600 + (i as i64 / 5) * 5, None), 1_800_000_000_000 + i as i64).unwrap();
         let db = db.clone();
-        async move { shared::store::board::offer(&db, &entry).await.unwrap() }
+        async move { shared::store::board::offer(&db, &entry, Tx::new()).await.unwrap() }
     }))
     .buffer_unordered(8)
     .collect()
@@ -139,7 +145,7 @@ async fn a_better_run_replaces_the_entry_and_a_worse_one_never_does_even_at_once
     let stored: Vec<bool> = futures::stream::iter(times.iter().map(|&t| {
         let entry = LeaderboardEntry::of(&result(&world, &user, t, None), 1_800_000_000_000).unwrap();
         let db = db.clone();
-        async move { shared::store::board::offer(&db, &entry).await.unwrap() }
+        async move { shared::store::board::offer(&db, &entry, Tx::new()).await.unwrap() }
     }))
     .buffer_unordered(20)
     .collect()
@@ -149,7 +155,7 @@ async fn a_better_run_replaces_the_entry_and_a_worse_one_never_does_even_at_once
     let entry = shared::store::board::entry(&db, &board_pk, &user).await.unwrap().unwrap();
     assert_eq!(entry.time_s, best, "{stored:?}");
     let worse = LeaderboardEntry::of(&result(&world, &user, best + 1, None), 1_700_000_000_000).unwrap();
-    assert!(!shared::store::board::offer(&db, &worse).await.unwrap());
+    assert!(!shared::store::board::offer(&db, &worse, Tx::new()).await.unwrap());
     assert_eq!(shared::store::board::entry(&db, &board_pk, &user).await.unwrap().unwrap().time_s, best);
     // and a score board ranks by net points first, then time
     let score = |net, t| LeaderboardEntry::of(&result(&world, &unique("usr_s_"), t, Some(net)), 1_800_000_000_000).unwrap();

@@ -248,7 +248,7 @@ async fn registration_needs_a_valid_access_token() {
     let function = registrations().await;
     let user = unique("usr_");
     let expired = tokens().issue_access(&user, ClientType::App, "dev_test", None, shared::clock::now() - 7200);
-    let session = tokens().issue_session(&user, ClientType::App, "dev_test", "ses_1", shared::clock::now()).0;
+    let session = tokens().issue_session(&user, ClientType::App, "dev_test", "ses_1", None, shared::clock::now()).0;
 
     for (case, token, code) in [
         ("none", None, "unauthorized"),

@@ -7,9 +7,9 @@ use shared::auth::tokens::Tokens;
 use shared::http::error::ErrorCode;
 use shared::http::request::{check_id, check_token};
 use shared::http::routes::Operation;
-use shared::session::launch::{self, Venue};
+use shared::session::launch::{self, LaunchReplays, Venue};
 use shared::store::db::Db;
-use shared::store::idempotency::{AsStored, Idempotency};
+use shared::store::idempotency::Idempotency;
 use shared::store::keys::IdempotencyScope;
 use shared::types::ClientType;
 use shared::{ApiError, ApiResult, Call, Function, Reply, clock, config};
@@ -76,15 +76,23 @@ impl Function for Launch {
             [competition_id, event_id, &req.device_id, req.client_type.as_str(), &req.release_id, req.route_code.as_deref().unwrap_or("")];
         let key = launch::launch_key(&claims.sub, &req.launch_request_id);
         self.idempotency
-            .once(&self.db, IdempotencyScope::Launch, &key, &payload, now, &AsStored, async |claimed| {
-                let cleared =
-                    launch::clear(&self.db, venue, event_id, &claims.sub, &req.release_id, req.route_code.as_deref(), now).await?;
-                let session = launch::Session::new(&claims, venue, event_id, &req.device_id, &cleared, now);
-                let reply = Reply::ok(session.view(&self.tokens, &self.realtime_endpoint));
-                let done = claimed.complete(&self.db, &reply, &claims.sub);
-                launch::commit(&self.db, cleared, &session, done, refresh::login_alive(&self.db, &claims)).await?;
-                Ok(reply)
-            })
+            .once(
+                &self.db,
+                IdempotencyScope::Launch,
+                &key,
+                &payload,
+                now,
+                &LaunchReplays { db: &self.db, claims: &claims },
+                async |claimed| {
+                    let cleared =
+                        launch::clear(&self.db, venue, event_id, &claims.sub, &req.release_id, req.route_code.as_deref(), now).await?;
+                    let session = launch::Session::new(&claims, venue, event_id, &req.device_id, &cleared, now);
+                    let reply = Reply::ok(session.view(&self.tokens, &self.realtime_endpoint));
+                    let done = claimed.complete(&self.db, &reply, &claims.sub);
+                    launch::commit(&self.db, cleared, &session, done, refresh::login_alive(&self.db, &claims)).await?;
+                    Ok(reply)
+                },
+            )
             .await
     }
 }

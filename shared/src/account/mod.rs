@@ -14,8 +14,9 @@ use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::profile::ProfileItem;
 use crate::session::launch::Session;
 use crate::store;
-use crate::store::db::{Db, ENTITY_TYPE, Range, Record, Tx, TxError, decode, key_of, text};
+use crate::store::db::{CONCURRENT_REQUESTS, Db, ENTITY_TYPE, Range, Record, Tx, TxError, decode, key_of, text};
 use crate::store::keys::{self, IdentityKind, Key, LoginKind};
+use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 
 /// The account as one Query reads it: the user, their logins, their body profile.
@@ -151,13 +152,21 @@ pub struct Deleted {
 }
 
 /// Deletes the account and everything it owns; places taken by its registrations are given
-/// back. Safe to run again after being cut off anywhere: every step finds what is left, and the
-/// user's own record and logins go last, so the account can still prove it is itself.
+/// back. First every login of the account ends, so no write of its tokens — access or session,
+/// a phone still flushing its queue — commits after; only then is what it owns found, so what
+/// was written before is all there is. Safe to run again after being cut off anywhere: every
+/// step finds what is left, and the user's own record and logins go last, so the account can
+/// still prove it is itself. A lifetime's sessions (`launch::MAX_SESSIONS_PER_USER`) take a
+/// BatchGetItem per 100 (a session's record names every item of its partition) and a
+/// BatchWriteItem per 25 items, a few at a time.
 pub async fn delete(db: &Db, account: &Account, now: i64) -> ApiResult<Deleted> {
     let user_id = account.user.user_id.as_str();
     let mut deleted = Deleted { logins: account.logins.len(), ..Deleted::default() };
+    let logins = db.query_gsi1(&keys::user_pk(user_id), Range::Prefix(keys::USER_REFRESH_PREFIX), None).await?;
+    let families: Vec<String> = logins.into_iter().map(|item| Ok(decode::<RefreshItem>(item)?.family_id)).collect::<ApiResult<_>>()?;
+    end_families(db, families.iter().map(String::as_str), now).await?;
     let owned = db.query_gsi1(&keys::user_pk(user_id), Range::All, None).await?;
-    let (mut doomed, mut families): (Vec<Key>, Vec<String>) = (Vec::new(), Vec::new());
+    let (mut doomed, mut sessions): (Vec<Key>, Vec<Session>) = (Vec::new(), Vec::new());
     for item in owned {
         let Some(key) = key_of(&item) else { continue };
         match text(&item, ENTITY_TYPE) {
@@ -166,34 +175,40 @@ pub async fn delete(db: &Db, account: &Account, now: i64) -> ApiResult<Deleted> 
                 give_back(db, &key, &registration.competition_id).await?;
                 deleted.registrations += 1;
             }
-            Some(Session::ENTITY) => {
-                // The session chain's items live in the session's own partition; a run in a
-                // competition may also be the user's entry on its leaderboard.
-                let session: Session = decode(item)?;
-                doomed.extend(db.query(&keys::session_pk(&session.session_id), Range::All, None).await?.iter().filter_map(key_of));
-                if let Some(competition_id) = &session.competition_id {
-                    doomed.push(keys::board_entry(&keys::board_pk(competition_id, &session.event_id, &session.route_code), user_id));
-                }
-                deleted.sessions += 1;
-            }
-            Some(RefreshItem::ENTITY) => {
-                families.push(decode::<RefreshItem>(item)?.family_id);
-                doomed.push(key);
-            }
+            Some(Session::ENTITY) => sessions.push(decode(item)?),
             _ => doomed.push(key),
         }
     }
-    end_families(db, families.iter().map(String::as_str), now).await?;
+    // The session chain's items live in the session's own partition; a run in a competition may
+    // also be the user's entry on its leaderboard.
+    deleted.sessions = sessions.len();
+    for session in &sessions {
+        if let Some(competition_id) = &session.competition_id {
+            doomed.push(keys::board_entry(&keys::board_pk(competition_id, &session.event_id, &session.route_code), user_id));
+        }
+    }
+    // The index may lag the sessions' records: their keys are read from the records themselves.
+    let records = db.get_many(&sessions.iter().map(|s| keys::session(&s.session_id)).collect::<Vec<_>>()).await?;
+    let mut unknown: Vec<String> = Vec::new();
+    for (session, record) in sessions.iter().zip(records) {
+        match record.map(decode::<Session>).transpose()?.and_then(|s| s.item_keys()) {
+            Some(item_keys) => doomed.extend(item_keys),
+            None => unknown.push(keys::session_pk(&session.session_id)),
+        }
+    }
+    let partitions: Vec<Vec<Key>> =
+        futures::stream::iter(unknown).map(|pk| db.keys_in(pk)).buffer_unordered(CONCURRENT_REQUESTS).try_collect().await?;
+    doomed.extend(partitions.into_iter().flatten());
     db.delete_all(&doomed).await?;
     let mut identities: Vec<Key> = Vec::new();
     for login in &account.logins {
         if login.identity_kind == IdentityKind::Mobile {
-            identities.extend(db.query(&keys::sms_pk(&login.value), Range::All, None).await?.iter().filter_map(key_of));
+            identities.extend(db.keys_of(&keys::sms_pk(&login.value)).await?);
         }
         identities.push(login.identity_key());
     }
     db.delete_all(&identities).await?;
-    let own: Vec<Key> = db.query(&keys::user_pk(user_id), Range::All, None).await?.iter().filter_map(key_of).collect();
+    let own: Vec<Key> = db.keys_of(&keys::user_pk(user_id)).await?;
     let (last, first): (Vec<Key>, Vec<Key>) =
         own.into_iter().partition(|k| k.sk == keys::META || k.sk.starts_with(keys::USER_LOGIN_PREFIX));
     db.delete_all(&first).await?;

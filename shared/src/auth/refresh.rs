@@ -99,6 +99,15 @@ pub fn login_alive(db: &Db, claims: &Claims) -> Tx {
     }
 }
 
+/// A 401 when `claims`' login has ended: for the few answers that write nothing yet must not
+/// outlive a logout (a replayed launch hands out a session token). One GetItem.
+pub async fn require_alive(db: &Db, claims: &Claims) -> ApiResult<()> {
+    match &claims.fam {
+        Some(family_id) if store::family_ended(db, family_id).await? => Err(logged_out()),
+        _ => Ok(()),
+    }
+}
+
 /// The answer to a write whose login has ended.
 pub fn logged_out() -> ApiError {
     ApiError::unauthorized("this login has ended; log in again")

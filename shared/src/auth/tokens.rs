@@ -33,8 +33,9 @@ pub struct Claims {
     pub typ: TokenKind,
     pub client_type: ClientType,
     pub device_id: String,
-    /// Access tokens of a login: the refresh-token family of that login, whose revocation
-    /// (logout, account deletion) makes writes refuse the token at once.
+    /// The refresh-token family of the login the token was issued under (for a session token:
+    /// the login that launched it), whose revocation (logout, account deletion) makes writes
+    /// refuse the token at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fam: Option<String>,
     /// Session tokens only: the session they open.
@@ -107,7 +108,17 @@ impl Tokens {
         })
     }
 
-    pub fn issue_session(&self, user_id: &str, client_type: ClientType, device_id: &str, session_id: &str, now: i64) -> (String, i64) {
+    /// A session token, bound to the login that launched it (`family_id`): ending that login ends
+    /// the session's writes too.
+    pub fn issue_session(
+        &self,
+        user_id: &str,
+        client_type: ClientType,
+        device_id: &str,
+        session_id: &str,
+        family_id: Option<&str>,
+        now: i64,
+    ) -> (String, i64) {
         let exp = now + self.session_ttl_sec;
         let token = self.sign(&Claims {
             iss: self.issuer.clone(),
@@ -119,7 +130,7 @@ impl Tokens {
             typ: TokenKind::Session,
             client_type,
             device_id: device_id.to_owned(),
-            fam: None,
+            fam: family_id.map(str::to_owned),
             sid: Some(session_id.to_owned()),
         });
         (token, exp)
@@ -219,8 +230,9 @@ mod tests {
         assert_eq!(t.verify_access(&token).unwrap().fam.as_deref(), Some("fam_1"));
         assert_eq!(t.verify_access(&token).unwrap().sub, "usr_1");
         assert_eq!(t.verify_session(&token).unwrap_err().code, ErrorCode::Unauthorized);
-        let (session, _) = t.issue_session("usr_1", ClientType::App, "dev_1", "ses_1", now);
+        let (session, _) = t.issue_session("usr_1", ClientType::App, "dev_1", "ses_1", Some("fam_1"), now);
         assert_eq!(t.verify_session(&session).unwrap().sid.as_deref(), Some("ses_1"));
+        assert_eq!(t.verify_session(&session).unwrap().fam.as_deref(), Some("fam_1"), "a session ends with its login");
         assert_eq!(t.verify_access(&session).unwrap_err().code, ErrorCode::Unauthorized);
     }
 

@@ -70,6 +70,8 @@ error_codes! {
     PunchesMissing = "punches_missing", CONFLICT, "punches up to last_punch_seq are missing; send them, then finish again";
     SessionNotFinished = "session_not_finished", CONFLICT, "the session has not finished yet";
     SessionClosed = "session_closed", CONFLICT, "the session takes no more uploads: it finished more than 72 hours ago";
+    SessionTrackFull = "session_track_full", CONFLICT, "the session holds the most track samples a session may (43,200: 12 hours at 1 Hz)";
+    SessionLimitReached = "session_limit_reached", CONFLICT, "this account has launched the most sessions an account may (2,000)";
     PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE, "request body too large";
     UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "send Content-Type: application/json";
     SmsCooldown = "sms_cooldown", TOO_MANY_REQUESTS, "a code was sent moments ago; wait before asking again";

@@ -4,7 +4,7 @@
 use crate::catalog::course::RouteKind;
 use crate::http::cursor::Cursors;
 use crate::http::error::{ApiError, ApiResult};
-use crate::session::result::{ResultStatus, SessionResult};
+use crate::session::result::SessionResult;
 use crate::store::db::Db;
 use crate::store::{self, keys};
 use aws_lc_rs::digest;
@@ -86,10 +86,10 @@ impl crate::store::db::Record for LeaderboardEntry {
 }
 
 impl LeaderboardEntry {
-    /// The entry a result makes: `OK` runs inside a competition only.
+    /// The entry a result makes: rankable runs (`OK`, on their own track) inside a competition only.
     pub fn of(result: &SessionResult, finished_at: i64) -> Option<Self> {
         let competition_id = result.competition_id.as_deref()?;
-        let time_s = result.result.time_s.filter(|_| result.result.status == ResultStatus::Ok)?;
+        let time_s = result.result.time_s.filter(|_| result.rankable())?;
         let net = result.result.score.map(|s| s.net);
         let order = BoardEntry { kind: result.result.kind, time_s, net, finished_at, session_id: &result.session_id };
         Some(Self {

@@ -1,13 +1,18 @@
-//! The finish: the result computed on the server from the punches the session holds, once,
-//! whatever retries and concurrent finishes arrive — and reading it back.
+//! The finish: the result judged on the server from everything the session holds, once,
+//! whatever retries and concurrent finishes arrive; judged again when a track that was missing
+//! arrives late; and reading it back.
 
+use crate::auth::refresh::{LOGIN_ALIVE, logged_out, login_alive};
 use crate::auth::tokens::Claims;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::request::check_range;
 use crate::session::access::{self, Window};
 use crate::session::board::LeaderboardEntry;
-use crate::session::punch::{Fix, judge_run};
-use crate::session::result::{FinishReason, SessionResult, Visit, compute};
-use crate::store::db::Db;
+use crate::session::punch::MAX_PUNCH_SEQ;
+use crate::session::result::{FinishReason, SessionResult, TrackStatus};
+use crate::session::track::ordered;
+use crate::session::verify::adjudicate;
+use crate::store::db::{Db, TxError};
 use crate::store::{self, session::Chain};
 use serde::Deserialize;
 use serde_json::json;
@@ -23,23 +28,33 @@ pub struct FinishRequest {
     pub finished_at: i64,
 }
 
-/// Finishes the session: one Query (the session, its punches, a result already there), one
-/// transaction; an `OK` run inside a competition is then offered to its leaderboard (again on
-/// every finish that answers it, so a finish cut off before that completes when repeated).
-/// Finishing again answers the result of the first finish.
+/// Finishes the session: one Query (the session, its punches, its track, a result already
+/// there), one transaction; a rankable run inside a competition is then offered to its
+/// leaderboard (again on every finish that answers it, so a finish cut off before that
+/// completes when repeated). Finishing again answers the result of the first finish.
 pub async fn finish(db: &Db, claims: &Claims, session_id: &str, request: FinishRequest, now_ms: i64) -> ApiResult<SessionResult> {
+    check_range("last_punch_seq", request.last_punch_seq, (0, MAX_PUNCH_SEQ))?;
     let (result, finished_at) = settle(db, claims, session_id, request, now_ms).await?;
-    if let Some(entry) = LeaderboardEntry::of(&result, finished_at) {
-        store::board::offer(db, &entry).await?;
-    }
+    offer(db, claims, &result, finished_at).await?;
     Ok(result)
+}
+
+/// Offers a rankable result to its board while the runner's login lives: a run finished as the
+/// account is deleted or logged out never reaches a board after.
+async fn offer(db: &Db, claims: &Claims, result: &SessionResult, finished_at: i64) -> ApiResult<()> {
+    let Some(entry) = LeaderboardEntry::of(result, finished_at) else { return Ok(()) };
+    match store::board::offer(db, &entry, login_alive(db, claims)).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.failed(LOGIN_ALIVE) => Err(logged_out()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The session's result and when the server finished it, computing and storing it once.
 async fn settle(db: &Db, claims: &Claims, session_id: &str, request: FinishRequest, now_ms: i64) -> ApiResult<(SessionResult, i64)> {
     // A punch or another finish may land between the read and the write: read again.
     for _ in 0..3 {
-        let Some(chain) = store::session::chain(db, session_id).await? else {
+        let Some((chain, batches)) = store::session::whole(db, session_id).await? else {
             return Err(access::not_found());
         };
         let Chain { session, punches, result } = chain;
@@ -53,39 +68,52 @@ async fn settle(db: &Db, claims: &Claims, session_id: &str, request: FinishReque
             continue;
         }
         Window::of(&session, now_ms).check("finished_at", request.finished_at)?;
-        let expected = request.last_punch_seq.map_or(0, |last| last + 1);
-        let missing: Vec<u32> = (0..expected).filter(|seq| !punches.iter().any(|p| p.punch_seq == *seq)).collect();
+        let missing: Vec<u32> =
+            request.last_punch_seq.map_or(0..0, |last| 0..last + 1).filter(|seq| !punches.iter().any(|p| p.punch_seq == *seq)).collect();
         if !missing.is_empty() {
             return Err(ApiError::of(ErrorCode::PunchesMissing).with_details(json!({ "missing_punch_seqs": missing })));
         }
-        let run: Vec<_> = punches.iter().filter(|p| p.punch_seq < expected).collect();
-        let fixes: Vec<Fix> = run.iter().map(|p| p.fix()).collect();
-        let route = &session.course.routes[0];
-        let judgements = judge_run(&session.course, route, &fixes);
-        let visits: Vec<Visit> = run
-            .iter()
-            .zip(&judgements)
-            .filter(|(_, j)| j.accepted())
-            .map(|(p, _)| Visit { control_code: &p.control_code, t: p.t })
-            .collect();
-        let result = SessionResult {
-            session_id: session.session_id.clone(),
-            user_id: session.user_id.clone(),
-            event_id: session.event_id.clone(),
-            competition_id: session.competition_id.clone(),
-            event_release_id: session.event_release_id.clone(),
-            route_code: session.route_code.clone(),
-            reason: request.reason,
-            finished_at: request.finished_at,
-            result: compute(&session.course, route, &visits, request.reason),
-        };
-        match db.transact(store::session::finish(db, &session, &result, session.punch_count, now_ms)).await {
+        let samples = ordered(batches.iter().flat_map(|b| b.samples()));
+        let result = adjudicate(&session, &punches, &samples, request.reason, request.finished_at, request.last_punch_seq);
+        let mut tx = store::session::finish(db, &session, &result, session.punch_count, now_ms);
+        tx.append(login_alive(db, claims));
+        match db.transact(tx).await {
             Ok(()) => return Ok((result, now_ms)),
+            Err(e) if e.failed(LOGIN_ALIVE) => return Err(logged_out()),
             Err(e) if e.failed(store::session::RESULT) || e.failed(store::session::SESSION) => continue,
             Err(e) => return Err(e.into()),
         }
     }
     Err(ApiError::unavailable())
+}
+
+/// Judges a finished run again with the track the session holds now, when its result was
+/// `unverified` (batches of an offline phone that arrive after the finish): one Query, one
+/// transaction that keeps the judgement made with the most samples, then the board offer if it
+/// now ranks. Called by an upload to a finished session, after its own write.
+pub async fn recheck_track(db: &Db, claims: &Claims, session_id: &str) -> ApiResult<()> {
+    let Some((Chain { session, punches, result: Some(stored) }, batches)) = store::session::whole(db, session_id).await? else {
+        return Ok(());
+    };
+    // Only an unverified judgement of punches is judged again (results stored before the checks
+    // existed have none checked, and no `last_punch_seq` to judge again with).
+    if stored.verification.track.status != TrackStatus::Unverified || stored.verification.track.punches_checked == 0 {
+        return Ok(());
+    }
+    let samples = ordered(batches.iter().flat_map(|b| b.samples()));
+    let result = adjudicate(&session, &punches, &samples, stored.reason, stored.finished_at, stored.last_punch_seq);
+    if result.verification.track.status == TrackStatus::Unverified && result.verification == stored.verification {
+        return Ok(());
+    }
+    let mut tx = store::session::rejudge(db, &session, &result, &stored);
+    tx.append(login_alive(db, claims));
+    match db.transact(tx).await {
+        Ok(()) => offer(db, claims, &result, session.finished_at.unwrap_or(result.finished_at)).await,
+        Err(e) if e.failed(LOGIN_ALIVE) => Err(logged_out()),
+        // Judged meanwhile with at least as many samples.
+        Err(TxError::Conditions(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The caller's result of a finished session (one read).

@@ -16,6 +16,11 @@ const SCHEMA_LOCATION: &str = "http://www.topografix.com/GPX/1/1 http://www.topo
 /// The GPX document of `track`: `name` names the track (and the file's metadata), `creator` is
 /// the producing software, as GPX requires. Times are UTC with milliseconds. A sample's
 /// altitude becomes `ele` and its heart rate `gpxtpx:hr` only when the phone gave them.
+/// The most track points a GPX answer holds: about 250 bytes a point, so about 5 MB, under
+/// Lambda's 6 MB answer. 20,000 is every sample of 5 h 33 min at 1 Hz; a longer track (a
+/// session holds up to 12 hours) is thinned to this, keeping its shape.
+pub const MAX_POINTS: usize = 20_000;
+
 pub fn gpx(track: &Track, name: &str, creator: &str) -> String {
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 1);
     write(&mut writer, track, name, creator).expect("writing to memory does not fail");
@@ -79,6 +84,29 @@ fn write(w: &mut Writer<Vec<u8>>, track: &Track, name: &str, creator: &str) -> i
 mod tests {
     use super::*;
     use crate::session::track::tests::at;
+
+    #[test]
+    fn the_longest_session_answers_under_lambdas_6_mb_in_gpx_and_in_streams() {
+        // given the most track a session holds: 12 hours at 1 Hz with altitude and heart rate
+        let two_hours = crate::session::track::tests::two_hours();
+        let twelve_hours: Vec<_> =
+            (0..6).flat_map(|i| two_hours.iter().map(move |s| crate::session::samples::Sample { t: s.t + i * 7_200_000, ..*s })).collect();
+        assert_eq!(twelve_hours.len() as u32, crate::session::upload::MAX_SESSION_SAMPLES);
+        let track = Track::new(twelve_hours);
+        // when it is answered whole, as GPX (thinned to its cap) and as streams
+        let xml = gpx(&track.thinned(MAX_POINTS), "12 h", "client-api");
+        let streams = serde_json::to_vec(&track.streams(track.samples()[0].t, crate::session::track::Resolution::Full)).unwrap();
+        // then both fit in an answer
+        let points = xml.matches("<trkpt ").count();
+        assert!(points <= MAX_POINTS && points > MAX_POINTS * 9 / 10, "{points} points");
+        assert!(xml.len() < 6_000_000 && streams.len() < 6_000_000, "GPX {} bytes, streams {} bytes", xml.len(), streams.len());
+        println!(
+            "gpx: 12 h at 1 Hz (43,200 samples) → GPX {} points {} KB, full streams {} KB (under 6 MB)",
+            points,
+            xml.len() / 1024,
+            streams.len() / 1024
+        );
+    }
 
     #[test]
     fn a_track_point_carries_position_elevation_time_and_heart_rate() {

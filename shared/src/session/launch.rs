@@ -2,20 +2,23 @@
 //! event (inside a competition or by direct entry), and the session record that freezes the
 //! release and route for the session chain that follows.
 
-use crate::auth::refresh::{LOGIN_ALIVE, logged_out};
+use crate::auth::refresh::{LOGIN_ALIVE, logged_out, require_alive};
 use crate::auth::tokens::{Claims, Tokens};
 use crate::catalog::course::Course;
 use crate::catalog::{CompetitionEvent, CompetitionMeta, EventMeta, Registration, Release};
 use crate::crypto;
+use crate::http::envelope::Reply;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
-use crate::session::result::ResultStatus;
+use crate::session::punch::AcceptedPunch;
+use crate::session::result::{ResultStatus, TrackStatus};
 use crate::store;
 use crate::store::db::{self, Db, Record, Tx, Write};
+use crate::store::idempotency::{Replay, Replays};
 use crate::store::keys;
 use crate::types::ClientType;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Where the launch happens: inside a competition, or on the map by direct entry.
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +50,11 @@ fn registration_required() -> ApiError {
 
 // The items of the launch transaction, by name.
 const REGISTRATION_GUARD: &str = "registration";
+const ALLOWANCE: &str = "session_allowance";
+
+/// Sessions an account may launch in its life: a run a day for five years and more. It bounds
+/// what an account holds, so deleting it fits in one call (`account::delete`).
+pub const MAX_SESSIONS_PER_USER: u32 = 2_000;
 const RELEASE_GUARD: &str = "current_release";
 
 /// Reads what the launch depends on (one round trip) and applies the contract's rules in order.
@@ -121,6 +129,20 @@ pub async fn clear(
     Ok(Cleared { event, route_code, course, guards })
 }
 
+/// How a launch that comes back is answered: its first answer (the same session and token),
+/// unless the login that launched it has ended since — then 401, as a fresh launch would be.
+pub struct LaunchReplays<'a> {
+    pub db: &'a Db,
+    pub claims: &'a Claims,
+}
+
+impl Replays for LaunchReplays<'_> {
+    async fn replay(&self, replay: Replay, _now: i64) -> ApiResult<Reply> {
+        require_alive(self.db, self.claims).await?;
+        Ok(replay.reply)
+    }
+}
+
 /// The idempotency key of a launch: scoped to the user, so nobody can replay, or block,
 /// another user's launch.
 pub fn launch_key(user_id: &str, launch_request_id: &str) -> String {
@@ -157,16 +179,30 @@ pub struct Session {
     pub state: SessionState,
     /// Epoch seconds.
     pub created_at: i64,
+    /// The login that launched the session (its refresh-token family): its session token carries
+    /// it, so ending that login ends the session's writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_family: Option<String>,
     /// The sample batches held: `batch_seq` → samples in it.
     #[serde(default)]
     pub batches: BTreeMap<String, u32>,
+    /// Samples held in all batches (at most `upload::MAX_SESSION_SAMPLES`).
+    #[serde(default)]
+    pub sample_count: u32,
     /// Punches held: a finish is computed from exactly these.
     #[serde(default)]
     pub punch_count: u32,
-    /// The accepted punches as judged on arrival, `punch_seq` → control code: what the next
-    /// punch is judged after, without reading every punch.
+    /// Every `punch_seq` stored, counted or not (after the finish): with `batches`, the keys of
+    /// every item of the session's partition, so deleting it reads none of them.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub punch_seqs: BTreeSet<u32>,
+    /// Set at launch since `punch_seqs` is kept (sessions launched before are read by key).
     #[serde(default)]
-    pub accepted: BTreeMap<String, String>,
+    pub item_keys_known: bool,
+    /// The accepted punches as judged on arrival, `punch_seq` → where and when: what the next
+    /// punch is judged after, without reading every punch.
+    #[serde(default, rename = "accepted_punches")]
+    pub accepted: BTreeMap<String, AcceptedPunch>,
     /// Set by the finish (epoch ms), with the result's headline for the history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<i64>,
@@ -176,6 +212,9 @@ pub struct Session {
     pub time_s: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub net: Option<i64>,
+    /// What the result's track check said: `unverified` makes a late upload judge it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track_status: Option<TrackStatus>,
 }
 
 impl Record for Session {
@@ -211,32 +250,49 @@ impl Session {
             device_id: device_id.to_owned(),
             state: SessionState::Active,
             created_at: now,
+            login_family: claims.fam.clone(),
             batches: BTreeMap::new(),
+            sample_count: 0,
             punch_count: 0,
+            punch_seqs: BTreeSet::new(),
+            item_keys_known: true,
             accepted: BTreeMap::new(),
             finished_at: None,
             result_status: None,
             time_s: None,
             net: None,
+            track_status: None,
         }
     }
 
-    /// The codes of the punches accepted before `punch_seq`, in `punch_seq` order.
-    pub fn accepted_before(&self, punch_seq: u32) -> Vec<&str> {
-        let mut earlier: Vec<(u32, &str)> = self
-            .accepted
-            .iter()
-            .filter_map(|(seq, code)| Some((seq.parse().ok()?, code.as_str())))
-            .filter(|(seq, _)| *seq < punch_seq)
-            .collect();
-        earlier.sort();
-        earlier.into_iter().map(|(_, code)| code).collect()
+    /// The punches accepted before `punch_seq`, in `punch_seq` order.
+    pub fn accepted_before(&self, punch_seq: u32) -> Vec<&AcceptedPunch> {
+        let mut earlier: Vec<(u32, &AcceptedPunch)> =
+            self.accepted.iter().filter_map(|(seq, punch)| Some((seq.parse().ok()?, punch))).filter(|(seq, _)| *seq < punch_seq).collect();
+        earlier.sort_by_key(|(seq, _)| *seq);
+        earlier.into_iter().map(|(_, punch)| punch).collect()
+    }
+
+    /// The keys of every item of the session's partition (its record, punches, batches, result),
+    /// when it keeps them (`item_keys_known`).
+    pub fn item_keys(&self) -> Option<Vec<keys::Key>> {
+        let id = &self.session_id;
+        let mut all = vec![keys::session(id), keys::session_result(id)];
+        all.extend(self.punch_seqs.iter().map(|&seq| keys::punch(id, seq)));
+        all.extend(self.batches.keys().filter_map(|seq| seq.parse().ok()).map(|seq| keys::sample_batch(id, seq)));
+        self.item_keys_known.then_some(all)
     }
 
     /// The contract's launch answer (a direct launch has no `competition_id`), with a fresh session token.
     pub fn view(&self, tokens: &Tokens, realtime_endpoint: &str) -> serde_json::Value {
-        let (session_token, expires_at) =
-            tokens.issue_session(&self.user_id, self.client_type, &self.device_id, &self.session_id, self.created_at);
+        let (session_token, expires_at) = tokens.issue_session(
+            &self.user_id,
+            self.client_type,
+            &self.device_id,
+            &self.session_id,
+            self.login_family.as_deref(),
+            self.created_at,
+        );
         let mut data = json!({
             "session_id": self.session_id,
             "session_token": session_token,
@@ -262,10 +318,14 @@ pub async fn commit(db: &Db, cleared: Cleared, session: &Session, done: Write, c
     let mut tx = caller;
     tx.append(cleared.guards);
     tx.push("session", store::session::put_new(db, session));
+    tx.push(ALLOWANCE, store::session::count_launch(db, &session.user_id, MAX_SESSIONS_PER_USER));
     tx.push("idempotency", done);
     match db.transact(tx).await {
         Ok(()) => Ok(()),
         Err(e) if e.failed(LOGIN_ALIVE) => Err(logged_out()),
+        Err(e) if e.failed(ALLOWANCE) => {
+            Err(ApiError::of(ErrorCode::SessionLimitReached).with_details(json!({ "max_sessions": MAX_SESSIONS_PER_USER })))
+        }
         Err(e) if e.failed(RELEASE_GUARD) => {
             let event: Option<EventMeta> = db.get(&keys::event(&session.event_id)).await?;
             Err(event.map(|e| stale(&e.current_release_id)).unwrap_or_else(event_not_found))

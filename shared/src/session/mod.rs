@@ -17,3 +17,4 @@ pub mod review;
 pub mod samples;
 pub mod track;
 pub mod upload;
+pub mod verify;

@@ -1,6 +1,7 @@
 //! Punches: the phone says it reached a control, and the server judges it at once — accepted,
 //! or rejected with the rule it broke.
 
+use crate::auth::refresh::{LOGIN_ALIVE, logged_out, login_alive};
 use crate::auth::tokens::Claims;
 use crate::catalog::course::{ControlKind, Course, Route};
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
@@ -32,16 +33,47 @@ crate::plain_enum! {
         OutOfRadius = "out_of_radius",
         BeforeStart = "before_start",
         Repeated = "repeated",
+        /// Stamped earlier than the punch accepted before it: time runs forward.
+        TimeReversed = "time_reversed",
+        /// Farther from the punch accepted before it than a runner gets in the time between.
+        ImplausibleSpeed = "implausible_speed",
     }
 }
 
-/// Where and how precisely the phone was (WGS-84) when it punched `control_code`.
+/// The fastest a leg may be run, straight line over its time (m/s). The 1500 m world record is
+/// 7.28 m/s on a track; elite sprint orienteers reach 5–6 m/s on the ground, and a leg's
+/// straight line is shorter than any route run along it. Nobody punches faster than this.
+pub const MAX_SPEED_M_S: f64 = 7.5;
+/// What a leg's straight line may exceed `MAX_SPEED_M_S` by, besides the two fixes' own
+/// accuracy: a last sprint into the circle of a control a few seconds after the one before.
+pub const SPEED_SLACK_M: f64 = 10.0;
+
+/// Where and how precisely the phone was (WGS-84), and when (epoch ms, its own clock), when it
+/// punched `control_code`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fix<'a> {
     pub control_code: &'a str,
+    pub t: i64,
     pub lat: f64,
     pub lng: f64,
     pub accuracy_m: f64,
+}
+
+/// A punch accepted earlier in the run, as the next one is judged after it: the session keeps
+/// these (`Session::accepted`), so a punch never reads the others.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcceptedPunch {
+    pub control_code: String,
+    pub t: i64,
+    pub lat: f64,
+    pub lng: f64,
+    pub accuracy_m: f64,
+}
+
+impl From<&Fix<'_>> for AcceptedPunch {
+    fn from(fix: &Fix<'_>) -> Self {
+        Self { control_code: fix.control_code.to_owned(), t: fix.t, lat: fix.lat, lng: fix.lng, accuracy_m: fix.accuracy_m }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,10 +94,19 @@ impl Judgement {
     }
 }
 
-/// Judges a punch on `route` of `course` after the punches accepted before it (`earlier`, the
-/// codes in `punch_seq` order). Where the fix is (rules that need no history) comes first,
-/// then the order of the run.
-pub fn judge(course: &Course, route: &Route, earlier: &[&str], fix: &Fix<'_>) -> Judgement {
+/// Whether going from `from` to `fix` in the time between is beyond a runner: the straight line
+/// less both fixes' accuracy, against `MAX_SPEED_M_S` over the time (its own clock's, so a phone
+/// whose clock is off but steady is judged as a true one).
+pub fn implausible_speed(from: &AcceptedPunch, fix: &Fix<'_>) -> bool {
+    let seconds = (fix.t - from.t) as f64 / 1000.0;
+    let least_m = distance_m(from.lat, from.lng, fix.lat, fix.lng) - from.accuracy_m - fix.accuracy_m;
+    least_m > MAX_SPEED_M_S * seconds + SPEED_SLACK_M
+}
+
+/// Judges a punch on `route` of `course` after the punches accepted before it (`earlier`, in
+/// `punch_seq` order). Where the fix is (rules that need no history) comes first, then the
+/// order of the run, then whether the run could be real: time forward, at a runner's speed.
+pub fn judge(course: &Course, route: &Route, earlier: &[&AcceptedPunch], fix: &Fix<'_>) -> Judgement {
     let control = route.controls.iter().any(|c| c == fix.control_code).then(|| course.control(fix.control_code)).flatten();
     let Some(control) = control else {
         return Judgement::rejected(RejectReason::UnknownControl, None);
@@ -78,11 +119,19 @@ pub fn judge(course: &Course, route: &Route, earlier: &[&str], fix: &Fix<'_>) ->
         return Judgement::rejected(RejectReason::OutOfRadius, Some(distance));
     }
     let start = route.controls.first().map(String::as_str);
-    if control.kind != ControlKind::Start && !earlier.iter().any(|c| Some(*c) == start) {
+    if control.kind != ControlKind::Start && !earlier.iter().any(|c| Some(c.control_code.as_str()) == start) {
         return Judgement::rejected(RejectReason::BeforeStart, Some(distance));
     }
-    if earlier.last() == Some(&fix.control_code) {
-        return Judgement::rejected(RejectReason::Repeated, Some(distance));
+    if let Some(previous) = earlier.last() {
+        if previous.control_code == fix.control_code {
+            return Judgement::rejected(RejectReason::Repeated, Some(distance));
+        }
+        if fix.t < previous.t {
+            return Judgement::rejected(RejectReason::TimeReversed, Some(distance));
+        }
+        if implausible_speed(previous, fix) {
+            return Judgement::rejected(RejectReason::ImplausibleSpeed, Some(distance));
+        }
     }
     Judgement { verdict: Verdict::Accepted, reason: None, distance_m: Some(distance) }
 }
@@ -90,14 +139,14 @@ pub fn judge(course: &Course, route: &Route, earlier: &[&str], fix: &Fix<'_>) ->
 /// Judges a whole run in `punch_seq` order. A punch that arrived before lower-numbered ones (a
 /// phone catching up after a reconnect) was judged then against what the server held; the
 /// result is computed from this judgement, made once every punch is in.
-pub fn judge_run<'a>(course: &Course, route: &Route, fixes: &[Fix<'a>]) -> Vec<Judgement> {
-    let mut accepted: Vec<&str> = Vec::new();
+pub fn judge_run(course: &Course, route: &Route, fixes: &[Fix<'_>]) -> Vec<Judgement> {
+    let mut accepted: Vec<AcceptedPunch> = Vec::new();
     fixes
         .iter()
         .map(|fix| {
-            let judgement = judge(course, route, &accepted, fix);
+            let judgement = judge(course, route, &accepted.iter().collect::<Vec<_>>(), fix);
             if judgement.accepted() {
-                accepted.push(fix.control_code);
+                accepted.push(fix.into());
             }
             judgement
         })
@@ -128,7 +177,7 @@ impl crate::store::db::Record for Punch {
 
 impl Punch {
     pub fn fix(&self) -> Fix<'_> {
-        Fix { control_code: &self.control_code, lat: self.lat, lng: self.lng, accuracy_m: self.accuracy_m }
+        Fix { control_code: &self.control_code, t: self.t, lat: self.lat, lng: self.lng, accuracy_m: self.accuracy_m }
     }
 }
 
@@ -205,13 +254,14 @@ pub async fn submit(db: &Db, claims: &Claims, request: PunchRequest, now_ms: i64
         }
         check(&request, Window::of(&session, now_ms))?;
         let (lat, lng) = to_wgs84(request.coord_sys, request.lat, request.lng);
-        let fix = Fix { control_code: &request.control_code, lat, lng, accuracy_m: request.accuracy_m };
+        let fix = Fix { control_code: &request.control_code, t: request.t, lat, lng, accuracy_m: request.accuracy_m };
         let running = session.state == SessionState::Active;
         let judgement = if running {
             judge(&session.course, &session.course.routes[0], &session.accepted_before(request.punch_seq), &fix)
         } else {
             Judgement::rejected(RejectReason::AfterFinish, None)
         };
+        let noted = judgement.accepted().then(|| AcceptedPunch::from(&fix));
         let punch = Punch {
             punch_seq: request.punch_seq,
             control_code: request.control_code.clone(),
@@ -224,8 +274,11 @@ pub async fn submit(db: &Db, claims: &Claims, request: PunchRequest, now_ms: i64
             reason: judgement.reason,
             distance_m: judgement.distance_m,
         };
-        match db.transact(store::session::add_punch(db, &request.session_id, &punch, running)).await {
+        let mut tx = store::session::add_punch(db, &request.session_id, &punch, running, noted.as_ref());
+        tx.append(login_alive(db, claims));
+        match db.transact(tx).await {
             Ok(()) => return Ok(PunchAnswer::of(&request.session_id, &punch)),
+            Err(e) if e.failed(LOGIN_ALIVE) => return Err(logged_out()),
             Err(e) if e.failed(store::session::PUNCH) || e.failed(store::session::SESSION) => continue,
             Err(e) => return Err(e.into()),
         }
@@ -265,27 +318,55 @@ mod tests {
         }
     }
 
-    /// A fix `off` steps north of the control.
-    fn at(code: &'static str, off: f64, accuracy_m: f64) -> Fix<'static> {
-        let i = match code {
+    /// Punches of the tests are 10 minutes apart: controls 1.1 km apart are a walk.
+    const LEG_MS: i64 = 600_000;
+    const T0: i64 = 1_800_000_000_000;
+
+    fn index(code: &str) -> f64 {
+        match code {
             "S1" => 0.0,
             "31" => 1.0,
             "32" => 2.0,
             "F1" => 3.0,
             _ => 4.0,
-        };
-        Fix { control_code: code, lat: LAT + i * 0.01 + off * STEP, lng: LNG, accuracy_m }
+        }
+    }
+
+    /// A fix `off` steps north of the control, at T0.
+    fn at(code: &'static str, off: f64, accuracy_m: f64) -> Fix<'static> {
+        Fix { control_code: code, t: T0, lat: LAT + index(code) * 0.01 + off * STEP, lng: LNG, accuracy_m }
+    }
+
+    /// Punches accepted at `codes`, one leg apart from T0.
+    fn history(codes: &[&str]) -> Vec<AcceptedPunch> {
+        codes
+            .iter()
+            .enumerate()
+            .map(|(i, code)| AcceptedPunch {
+                control_code: code.to_string(),
+                t: T0 + i as i64 * LEG_MS,
+                lat: LAT + index(code) * 0.01,
+                lng: LNG,
+                accuracy_m: 5.0,
+            })
+            .collect()
+    }
+
+    /// The judgement of `fix` a leg after the punches accepted at `earlier`.
+    fn judged(earlier: &[&str], fix: Fix) -> Judgement {
+        let c = course();
+        let earlier = history(earlier);
+        let fix = Fix { t: T0 + earlier.len() as i64 * LEG_MS, ..fix };
+        judge(&c, &c.routes[0], &earlier.iter().collect::<Vec<_>>(), &fix)
     }
 
     fn reason(earlier: &[&str], fix: Fix) -> Option<RejectReason> {
-        let c = course();
-        judge(&c, &c.routes[0], earlier, &fix).reason
+        judged(earlier, fix).reason
     }
 
     #[test]
     fn a_punch_inside_the_radius_after_the_start_is_accepted() {
-        let c = course();
-        let j = judge(&c, &c.routes[0], &["S1"], &at("31", 1.0, 8.0));
+        let j = judged(&["S1"], at("31", 1.0, 8.0));
         assert_eq!(j.verdict, Verdict::Accepted);
         assert!((j.distance_m.unwrap() - 11.1).abs() < 0.2);
     }
@@ -304,9 +385,44 @@ mod tests {
     }
 
     #[test]
+    fn a_punch_stamped_before_the_one_accepted_before_it_is_time_reversed() {
+        // given S1 and 31 accepted at T0 and T0 + 10 min
+        let c = course();
+        let earlier = history(&["S1", "31"]);
+        let earlier: Vec<&AcceptedPunch> = earlier.iter().collect();
+        // when 32 comes stamped a second before 31, then 150 s after it
+        let before = Fix { t: T0 + LEG_MS - 1_000, ..at("32", 0.0, 5.0) };
+        let later = Fix { t: T0 + LEG_MS + 150_000, ..at("32", 0.0, 5.0) };
+        // then the first runs backwards, the second (1.1 km in 150 s) is a runner's speed
+        assert_eq!(judge(&c, &c.routes[0], &earlier, &before).reason, Some(RejectReason::TimeReversed));
+        assert_eq!(judge(&c, &c.routes[0], &earlier, &later).reason, None);
+    }
+
+    #[test]
+    fn a_leg_faster_than_a_runner_is_implausible_speed() {
+        // given the start punched at T0, 31 lies 1,112 m north
+        let c = course();
+        let start = history(&["S1"]);
+        let earlier: Vec<&AcceptedPunch> = start.iter().collect();
+        let at_31 = |seconds: i64| Fix { t: T0 + seconds * 1000, ..at("31", 0.0, 5.0) };
+        // when it is punched a second later, a minute later, 140 s later and 150 s later
+        let reasons: Vec<_> = [1, 60, 140, 150].iter().map(|&s| judge(&c, &c.routes[0], &earlier, &at_31(s)).reason).collect();
+        // then 1,102 m (less both accuracies) is beyond 7.5 m/s × t + 10 m until 145.6 s
+        assert_eq!(
+            reasons,
+            [Some(RejectReason::ImplausibleSpeed), Some(RejectReason::ImplausibleSpeed), Some(RejectReason::ImplausibleSpeed), None]
+        );
+        // and poor fixes widen the margin by their accuracy: 2 × 40 m more at 140 s
+        let vague = Fix { accuracy_m: 40.0, ..at_31(140) };
+        let vague_start = AcceptedPunch { accuracy_m: 40.0, ..start[0].clone() };
+        assert_eq!(judge(&c, &c.routes[0], &[&vague_start], &vague).reason, None);
+    }
+
+    #[test]
     fn a_run_is_judged_in_punch_order() {
         let c = course();
-        let fixes = [at("31", 0.0, 5.0), at("S1", 0.0, 5.0), at("31", 0.0, 5.0), at("31", 0.0, 5.0), at("F1", 0.0, 5.0)];
+        let codes = ["31", "S1", "31", "31", "F1"];
+        let fixes: Vec<Fix> = codes.iter().enumerate().map(|(i, code)| Fix { t: T0 + i as i64 * LEG_MS, ..at(code, 0.0, 5.0) }).collect();
         let reasons: Vec<_> = judge_run(&c, &c.routes[0], &fixes).iter().map(|j| j.reason).collect();
         assert_eq!(reasons, [Some(RejectReason::BeforeStart), None, None, Some(RejectReason::Repeated), None]);
     }

@@ -5,7 +5,7 @@
 use crate::catalog::course::{Course, Route, RouteKind};
 use crate::session::coords::distance_m;
 use crate::session::heart;
-use crate::session::result::{RunResult, SplitStatus};
+use crate::session::result::{RunResult, SplitStatus, Verification};
 use crate::session::track::{Track, round_degrees, round_metres};
 use serde::Serialize;
 
@@ -164,6 +164,8 @@ pub struct ReplaySummary {
     pub bounding_box: Option<BoundingBox>,
     /// At most [`PREVIEW_POINTS`] `[lat, lng]` pairs drawing the track's shape.
     pub preview: Vec<[f64; 2]>,
+    /// How the result was judged (the result's own checks).
+    pub verification: Verification,
 }
 
 /// The replay summary of a run on `route` of `course`, from its track and result. Leg ranks
@@ -205,7 +207,13 @@ pub fn replay_summary(track: &Track, course: &Course, route: &Route, result: &Ru
         pace_s_per_km: result.time_s.zip(distance).and_then(|(s, d)| pace_s_per_km(s, d)),
         average_heart_rate_bpm: window.and_then(|(from, to)| heart::average_between(track.samples(), from, to)),
     };
-    ReplaySummary { legs, totals, bounding_box: bounding_box(track), preview: track.preview(PREVIEW_POINTS) }
+    ReplaySummary {
+        legs,
+        totals,
+        bounding_box: bounding_box(track),
+        preview: track.preview(PREVIEW_POINTS),
+        verification: Verification::default(),
+    }
 }
 
 impl ReplaySummary {

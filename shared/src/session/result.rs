@@ -11,6 +11,8 @@ crate::plain_enum! {
         MissingPunch = "MissingPunch",
         DidNotFinish = "DidNotFinish",
         OverTime = "OverTime",
+        /// The punches' positions are not where the phone's own track was (`verification.track`).
+        Disqualified = "Disqualified",
     }
 }
 
@@ -59,6 +61,62 @@ pub struct RunResult {
     pub missing_controls: Vec<String>,
 }
 
+crate::plain_enum! {
+    /// What the track says of a run's accepted punches.
+    pub enum TrackStatus {
+        /// Every accepted punch has track samples near it in time, and they agree.
+        Verified = "verified",
+        /// A punch is farther from the track at its time than a runner gets: the punch's position
+        /// is not where the phone was. The run is `Disqualified`.
+        Mismatch = "mismatch",
+        /// A punch has no track sample near it in time (the track is absent, or not uploaded yet):
+        /// the result stands, but it does not rank until the track arrives and agrees.
+        Unverified = "unverified",
+    }
+}
+
+/// A rule applied punch by punch: which punches of the run it rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleCheck {
+    pub passed: bool,
+    pub rejected_punch_seqs: Vec<u32>,
+}
+
+impl Default for RuleCheck {
+    fn default() -> Self {
+        Self { passed: true, rejected_punch_seqs: Vec::new() }
+    }
+}
+
+/// The accepted punches against the track.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackCheck {
+    pub status: TrackStatus,
+    /// Accepted punches compared with the track.
+    pub punches_checked: u32,
+    /// The punches off the track (`mismatch`), else those with no track near them (`unverified`).
+    pub punch_seqs: Vec<u32>,
+    /// Samples the session held when this was judged: a later judgement with more replaces it.
+    pub samples: u32,
+}
+
+impl Default for TrackCheck {
+    /// A result stored before these checks existed: nothing verified.
+    fn default() -> Self {
+        Self { status: TrackStatus::Unverified, punches_checked: 0, punch_seqs: Vec::new(), samples: 0 }
+    }
+}
+
+/// The checks of a result (`verification` in its answer).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    /// `time_reversed` punches: stamped before the punch accepted before them.
+    pub time_order: RuleCheck,
+    /// `implausible_speed` punches: farther from the punch before than a runner gets in the time.
+    pub speed: RuleCheck,
+    pub track: TrackCheck,
+}
+
 /// A session's result as stored (`keys::session_result`) and answered: the run's result with
 /// what it was a run of.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,9 +129,15 @@ pub struct SessionResult {
     pub event_release_id: String,
     pub route_code: String,
     pub reason: FinishReason,
-    /// When the phone says the run ended (epoch ms).
+    /// When the run ended (epoch ms): as the phone says, but never before its last accepted punch.
     pub finished_at: i64,
     pub result: RunResult,
+    /// The last punch of the run (the finish's `last_punch_seq`): a later judgement reads the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_punch_seq: Option<u32>,
+    /// The checks the run passed or failed. Absent in results stored before they existed.
+    #[serde(default)]
+    pub verification: Verification,
 }
 
 impl crate::store::db::Record for SessionResult {
@@ -81,6 +145,11 @@ impl crate::store::db::Record for SessionResult {
 }
 
 impl SessionResult {
+    /// Whether the run may rank on a board: `OK`, and its punches on its own track.
+    pub fn rankable(&self) -> bool {
+        self.result.status == ResultStatus::Ok && self.verification.track.status == TrackStatus::Verified
+    }
+
     /// The answer of the finish and of `GET /sessions/{id}/result`.
     pub fn view(&self) -> serde_json::Value {
         let r = &self.result;
@@ -99,6 +168,8 @@ impl SessionResult {
             "time_s": r.time_s,
             "splits": r.splits,
             "missing_controls": r.missing_controls,
+            "verification": self.verification,
+            "rankable": self.rankable(),
         });
         if let Some(score) = r.score {
             view["score"] = serde_json::json!(score);

@@ -11,7 +11,7 @@ use crate::session::gpx;
 use crate::session::heart::{self, HeartProfile, HeartRate};
 use crate::session::launch::Session;
 use crate::session::replay::{self, ReplaySummary};
-use crate::session::result::{ResultStatus, SessionResult};
+use crate::session::result::SessionResult;
 use crate::session::track::{Resolution, Track};
 use crate::store::db::Db;
 use crate::store::{self, keys};
@@ -55,7 +55,8 @@ pub async fn gps_track(db: &Db, claims: &Claims, session_id: &str, resolution: R
     Ok(match format {
         TrackFormat::Gpx => {
             let name = format!("{} · {}", run.session.event_display_name, run.session.route_code);
-            Reply::file(gpx::CONTENT_TYPE, gpx::gpx(&run.track, &name, "client-api"))
+            let points = resolution.max_points().unwrap_or(gpx::MAX_POINTS).min(gpx::MAX_POINTS);
+            Reply::file(gpx::CONTENT_TYPE, gpx::gpx(&run.track.thinned(points), &name, "client-api"))
         }
         TrackFormat::Json => {
             let streams = run.track.streams(run.start_ms(), resolution);
@@ -90,18 +91,19 @@ pub async fn heart_rate(db: &Db, claims: &Claims, session_id: &str) -> ApiResult
     Ok(heart::heart_rate(run.track.samples(), start_ms, zones, &legs))
 }
 
-/// The replay summary of a finished run; on a classic route each leg is ranked among the
-/// event's `OK` results on that route and release (a second Query, of that route's results).
+/// The replay summary of a finished run with how it was judged; on a classic route each leg is
+/// ranked among the event's rankable results on that route and release (a second Query, of that route's results).
 pub async fn replay_summary(db: &Db, claims: &Claims, session_id: &str) -> ApiResult<ReplaySummary> {
     let run = run(db, claims, session_id).await?;
     let result = run.result.as_ref().ok_or_else(|| ApiError::of(ErrorCode::SessionNotFinished))?;
     let (course, route) = (&run.session.course, &run.session.course.routes[0]);
     let mut summary = replay::replay_summary(&run.track, course, route, &result.result);
+    summary.verification = result.verification.clone();
     if route.kind == RouteKind::Classic {
         let field: Vec<_> = store::session::route_results(db, &run.session.event_id, &run.session.route_code)
             .await?
             .iter()
-            .filter(|r| r.result.status == ResultStatus::Ok && r.event_release_id == run.session.event_release_id)
+            .filter(|r| r.rankable() && r.event_release_id == run.session.event_release_id)
             .map(|r| replay::leg_seconds(route, &r.result))
             .collect();
         summary.rank_legs(&field);

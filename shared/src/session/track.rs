@@ -161,6 +161,11 @@ impl Track {
         best
     }
 
+    /// The track of at most `max_points` of its samples, keeping its shape (`simplified`).
+    pub fn thinned(&self, max_points: usize) -> Track {
+        Track::new(self.simplified(max_points).into_iter().map(|i| self.samples[i]))
+    }
+
     /// The samples on a plane in metres around the first one (equirectangular): RDP's tolerance
     /// is then a distance, the same north–south as east–west. Exact enough for an
     /// orienteering area of a few kilometres.

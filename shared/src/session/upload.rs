@@ -2,11 +2,15 @@
 //! (idempotent per `batch_seq`), stored in WGS-84 one item per batch, and what the server holds
 //! so the phone resends exactly what is missing.
 
+use crate::auth::refresh::{LOGIN_ALIVE, logged_out, login_alive};
 use crate::auth::tokens::Claims;
 use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::request::{check_id, check_range};
 use crate::session::access::{self, LATE_UPLOAD_MS, Window};
 use crate::session::coords::{CoordSys, to_wgs84};
+use crate::session::finish;
+use crate::session::launch::SessionState;
+use crate::session::result::TrackStatus;
 use crate::session::samples::Sample;
 use crate::store::db::{Db, Record};
 use crate::store::{self, session::BATCH};
@@ -15,6 +19,9 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 pub const MAX_SAMPLES: usize = 1000;
+/// Samples a session may hold in all: 12 hours at 1 Hz, the longest run a session token covers.
+/// Its track, GPX included, answers in well under Lambda's 6 MB (`review`).
+pub const MAX_SESSION_SAMPLES: u32 = 43_200;
 /// Batches a session may have: a 12-hour run in batches of 30 s fits; the session's record,
 /// which counts them, stays small.
 pub const MAX_BATCH_SEQ: u32 = 1999;
@@ -137,23 +144,46 @@ impl Holdings {
 }
 
 /// Stores a batch: read the session (one GetItem), then the batch and the session's count of it
-/// in one transaction.
+/// in one transaction. A batch to a finished run whose track was missing judges it again.
 pub async fn upload(db: &Db, claims: &Claims, request: UploadRequest, now_ms: i64) -> ApiResult<Holdings> {
     check_id("session_id", &request.session_id)?;
-    let session = access::writable(claims, &request.session_id, store::session::get(db, &request.session_id).await?)?;
-    let samples = validate(&request, Window::of(&session, now_ms))?;
     let content_hash = crate::crypto::sha256_hex(&serde_json::to_vec(&request).expect("request encodes"));
-    let batch = SampleBatch::new(request.batch_seq, content_hash, &samples);
-    let tx = store::session::add_batch(db, &request.session_id, &batch, now_ms - LATE_UPLOAD_MS);
-    match db.transact(tx).await {
-        Ok(()) => {}
-        Err(e) if e.failed(BATCH) => return Err(ApiError::of(ErrorCode::BatchSeqReused).with_details(json!({ "field": "batch_seq" }))),
-        Err(e) if e.failed(store::session::SESSION) => return Err(ApiError::of(ErrorCode::SessionClosed)),
-        Err(e) => return Err(e.into()),
+    // A twin of this batch may land between the read and the write: read again.
+    for _ in 0..3 {
+        let session = access::writable(claims, &request.session_id, store::session::get(db, &request.session_id).await?)?;
+        let samples = validate(&request, Window::of(&session, now_ms))?;
+        let batch = SampleBatch::new(request.batch_seq, content_hash.clone(), &samples);
+        let resend = session.batches.contains_key(&batch.batch_seq.to_string());
+        if !resend && session.sample_count.saturating_add(batch.count) > MAX_SESSION_SAMPLES {
+            return Err(track_full());
+        }
+        let mut tx = store::session::add_batch(db, &request.session_id, &batch, resend, MAX_SESSION_SAMPLES, now_ms - LATE_UPLOAD_MS);
+        tx.append(login_alive(db, claims));
+        match db.transact(tx).await {
+            Ok(()) => {}
+            Err(e) if e.failed(LOGIN_ALIVE) => return Err(logged_out()),
+            Err(e) if e.failed(BATCH) => return Err(ApiError::of(ErrorCode::BatchSeqReused).with_details(json!({ "field": "batch_seq" }))),
+            // Closed, or the batch or the count changed since the read: the read tells which.
+            Err(e) if e.failed(store::session::SESSION) => {
+                if session.state == SessionState::Finished && session.finished_at.is_some_and(|at| at <= now_ms - LATE_UPLOAD_MS) {
+                    return Err(ApiError::of(ErrorCode::SessionClosed));
+                }
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if session.track_status == Some(TrackStatus::Unverified) && !resend {
+            finish::recheck_track(db, claims, &request.session_id).await?;
+        }
+        let mut batches: BTreeMap<u32, u32> = session.batches.iter().filter_map(|(seq, n)| Some((seq.parse().ok()?, *n))).collect();
+        let duplicate = batches.insert(batch.batch_seq, batch.count).is_some();
+        return Ok(Holdings::of(&request.session_id, batch.batch_seq, duplicate, &batches));
     }
-    let mut batches: BTreeMap<u32, u32> = session.batches.iter().filter_map(|(seq, n)| Some((seq.parse().ok()?, *n))).collect();
-    let duplicate = batches.insert(batch.batch_seq, batch.count).is_some();
-    Ok(Holdings::of(&request.session_id, batch.batch_seq, duplicate, &batches))
+    Err(ApiError::unavailable())
+}
+
+fn track_full() -> ApiError {
+    ApiError::of(ErrorCode::SessionTrackFull).with_details(json!({ "field": "samples", "max_session_samples": MAX_SESSION_SAMPLES }))
 }
 
 #[cfg(test)]

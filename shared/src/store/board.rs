@@ -4,29 +4,48 @@
 
 use crate::http::error::ApiError;
 use crate::session::board::LeaderboardEntry;
-use crate::store::db::{After, Db, decode, fault, item, owner_index, s};
+use crate::store::db::{After, Db, Tx, TxError, decode, fault, item, owner_index, s};
 use crate::store::keys;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::Select;
+use aws_sdk_dynamodb::types::{Delete, Put, Select, TransactWriteItem};
 
-/// Offers a run to its board: stored if the user has no entry there yet or this one ranks
-/// before it. Whether it was stored.
-pub async fn offer(db: &Db, entry: &LeaderboardEntry) -> Result<bool, ApiError> {
+/// The board entry's item in an offer's transaction.
+pub const ENTRY: &str = "board_entry";
+
+/// Offers a run to its board, in one transaction with `guards` (the runner's login still alive):
+/// stored if the user has no entry there yet or this one ranks before it. Whether it was stored;
+/// a failed guard is the caller's to answer.
+pub async fn offer(db: &Db, entry: &LeaderboardEntry, guards: Tx) -> Result<bool, TxError> {
     let mut stored = item(&keys::board_entry(&entry.board, &entry.user_id), entry);
     stored.extend(owner_index(&keys::board_rank(&entry.board, &entry.sort_key)));
-    let put = db
-        .client
-        .put_item()
+    let put = Put::builder()
         .table_name(&db.table)
         .set_item(Some(stored))
         .condition_expression("attribute_not_exists(PK) OR sort_key > :new")
         .expression_attribute_values(":new", s(&entry.sort_key))
-        .send()
-        .await;
-    match put {
-        Ok(_) => Ok(true),
-        Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => Ok(false),
-        Err(e) => Err(fault(e)),
+        .build()
+        .expect("put is complete");
+    let mut tx = Tx::new().with(ENTRY, TransactWriteItem::builder().put(put).build());
+    tx.append(guards);
+    match db.transact(tx).await {
+        Ok(()) => Ok(true),
+        Err(TxError::Conditions(failed)) if failed == [ENTRY] => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Takes a run off its board (a judgement that no longer ranks it), if it is the entry there.
+pub async fn withdraw(db: &Db, board: &str, user_id: &str, session_id: &str) -> Result<bool, ApiError> {
+    let delete = Delete::builder()
+        .table_name(&db.table)
+        .set_key(Some(keys::board_entry(board, user_id).to_map()))
+        .condition_expression("session_id = :session")
+        .expression_attribute_values(":session", s(session_id))
+        .build()
+        .expect("delete is complete");
+    match db.transact(Tx::new().with(ENTRY, TransactWriteItem::builder().delete(delete).build())).await {
+        Ok(()) => Ok(true),
+        Err(e) if e.failed(ENTRY) => Ok(false),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -13,7 +13,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, KeysAndAttributes, Put, Select, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, DeleteRequest, KeysAndAttributes, Put, Select, TransactWriteItem, WriteRequest,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -401,6 +403,45 @@ impl Db {
     }
 }
 
+/// How many requests a bulk operation (an account's deletion) keeps in flight.
+pub const CONCURRENT_REQUESTS: usize = 8;
+
+impl Db {
+    /// `keys_of`, for a stream of partitions.
+    pub async fn keys_in(&self, pk: String) -> Result<Vec<Key>, ApiError> {
+        self.keys_of(&pk).await
+    }
+
+    /// The keys of every item of one partition (a Query projecting only them: what a deletion
+    /// needs of a session's hours of track), strongly consistent.
+    pub async fn keys_of(&self, pk: &str) -> Result<Vec<Key>, ApiError> {
+        use crate::store::keys::{PK, SK};
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("#pk = :pk")
+                .projection_expression("#pk, #sk")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":pk", s(pk))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(fault)?;
+            found.extend(out.items.unwrap_or_default().iter().filter_map(key_of));
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
+            if start.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+}
+
 /// Which part of an item collection a Query reads.
 #[derive(Debug, Clone, Copy)]
 pub enum Range<'a> {
@@ -519,20 +560,35 @@ impl Db {
         TransactWriteItem::builder().delete(delete).build()
     }
 
-    /// Deletes every item at `keys` (those already gone included), 100 to a transaction.
+    /// Deletes every item at `keys` (those already gone included), 25 to a BatchWriteItem, a few
+    /// requests at once. Not a transaction: nothing across the items must hold together, and a
+    /// transaction would cost twice the writes.
     pub async fn delete_all(&self, keys: &[Key]) -> Result<(), ApiError> {
-        let mut unique: Vec<&Key> = keys.iter().collect();
+        use futures::{StreamExt, TryStreamExt};
+        let mut unique: Vec<Key> = keys.to_vec();
         unique.sort();
         unique.dedup();
-        for chunk in unique.chunks(100) {
-            let mut tx = Tx::new();
-            for key in chunk {
-                let delete = aws_sdk_dynamodb::types::Delete::builder().table_name(&self.table).set_key(Some(key.to_map()));
-                tx.push("delete", TransactWriteItem::builder().delete(delete.build().expect("delete is complete")).build());
+        let chunks: Vec<Vec<Key>> = unique.chunks(25).map(<[Key]>::to_vec).collect();
+        futures::stream::iter(chunks).map(|chunk| self.delete_batch(chunk)).buffer_unordered(CONCURRENT_REQUESTS).try_collect().await
+    }
+
+    /// Deletes the items at `keys` (at most 25) in one BatchWriteItem, sending again what
+    /// DynamoDB leaves unprocessed (throttling) after a growing pause.
+    async fn delete_batch(&self, keys: Vec<Key>) -> Result<(), ApiError> {
+        let delete = |key: &Key| {
+            let request = DeleteRequest::builder().set_key(Some(key.to_map())).build().expect("key is set");
+            WriteRequest::builder().delete_request(request).build()
+        };
+        let mut requests: Vec<WriteRequest> = keys.iter().map(delete).collect();
+        for attempt in 0..8 {
+            let out = self.client.batch_write_item().request_items(&self.table, requests).send().await.map_err(fault)?;
+            requests = out.unprocessed_items.and_then(|mut left| left.remove(&self.table)).unwrap_or_default();
+            if requests.is_empty() {
+                return Ok(());
             }
-            self.transact(tx).await?;
+            tokio::time::sleep(Duration::from_millis(jitter(20 << attempt))).await;
         }
-        Ok(())
+        Err(ApiError::unavailable())
     }
 }
 

@@ -49,6 +49,10 @@ pub fn body_profile_version(user_id: &str, version: u64) -> Key {
     Key::new(user_pk(user_id), format!("PROFILE#V#{version:010}"))
 }
 pub const PROFILE_VERSION_PREFIX: &str = "PROFILE#V#";
+/// How many sessions the user has launched (a counter, bounded at launch).
+pub fn user_session_count(user_id: &str) -> Key {
+    Key::new(user_pk(user_id), "SESSIONS")
+}
 
 crate::plain_enum! {
     /// What a login identity is: a mobile in E.164, a WeChat unionid, or a WeChat appid+openid.

@@ -1,5 +1,6 @@
 //! The refresh-token items: one per token (by its hash), and the family a rotation chain shares.
 
+use crate::http::error::ApiError;
 use crate::store::db::{Db, Write, n, s};
 use crate::store::keys::{self, Key};
 use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem, Update};
@@ -26,6 +27,15 @@ pub fn family_alive(db: &Db, family_id: &str) -> Write {
         .build()
         .expect("check is complete");
     TransactWriteItem::builder().condition_check(check).build()
+}
+
+/// Whether the family's login has ended (one GetItem, strongly consistent).
+pub async fn family_ended(db: &Db, family_id: &str) -> Result<bool, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Family {
+        revoked_at: Option<i64>,
+    }
+    Ok(db.get::<Family>(&keys::refresh_family(family_id)).await?.is_some_and(|f| f.revoked_at.is_some()))
 }
 
 /// Revokes one token (the first revocation time stays).

@@ -4,12 +4,12 @@
 
 use crate::http::error::ApiError;
 use crate::session::launch::{Session, SessionState};
-use crate::session::punch::{Punch, Verdict};
+use crate::session::punch::{AcceptedPunch, Punch};
 use crate::session::result::SessionResult;
 use crate::session::upload::SampleBatch;
-use crate::store::db::{After, Assign, Db, Item, Range, Tx, Write, decode, decode_opt, item, n, s};
+use crate::store::db::{After, Assign, Db, Item, Range, Tx, Write, decode, decode_opt, encode, item, n, s};
 use crate::store::keys;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
 // The items of the session chain's transactions, by name.
 pub const SESSION: &str = "session";
@@ -21,6 +21,20 @@ pub const RESULT: &str = "result";
 pub fn put_new(db: &Db, session: &Session) -> Write {
     let history = keys::user_session(&session.user_id, session.created_at, &session.session_id);
     db.put_new_owned(&keys::session(&session.session_id), &history, session)
+}
+
+/// Counts a launch against the user's allowance of `max` sessions (the launch's transaction).
+pub fn count_launch(db: &Db, user_id: &str, max: u32) -> Write {
+    let update = Update::builder()
+        .table_name(&db.table)
+        .set_key(Some(keys::user_session_count(user_id).to_map()))
+        .update_expression("ADD launched :one")
+        .condition_expression("attribute_not_exists(launched) OR launched < :max")
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":max", n(max))
+        .build()
+        .expect("update is complete");
+    TransactWriteItem::builder().update(update).build()
 }
 
 /// The user's sessions, oldest first (eventually consistent: read through the index).
@@ -94,9 +108,10 @@ pub async fn batches(db: &Db, session_id: &str) -> Result<Vec<SampleBatch>, ApiE
     items.into_iter().map(decode).collect()
 }
 
-/// Stores a batch: new, or the same content again (a resend); the session counts it. Taken
-/// while the session runs and until `closed_before` (ms) once it is finished.
-pub fn add_batch(db: &Db, session_id: &str, batch: &SampleBatch, late_cutoff_ms: i64) -> Tx {
+/// Stores a batch: new, or the same content again (a `resend`); the session counts it, and its
+/// samples while they stay within `max_samples`. Taken while the session runs and until
+/// `late_cutoff_ms` once it is finished.
+pub fn add_batch(db: &Db, session_id: &str, batch: &SampleBatch, resend: bool, max_samples: u32, late_cutoff_ms: i64) -> Tx {
     let put = Put::builder()
         .table_name(&db.table)
         .set_item(Some(item(&keys::sample_batch(session_id, batch.batch_seq), batch)))
@@ -104,19 +119,29 @@ pub fn add_batch(db: &Db, session_id: &str, batch: &SampleBatch, late_cutoff_ms:
         .expression_attribute_values(":hash", s(&batch.content_hash))
         .build()
         .expect("put is complete");
+    let open = "attribute_exists(PK) AND (#state = :active OR finished_at > :cutoff)";
     let count = Update::builder()
         .table_name(&db.table)
         .set_key(Some(keys::session(session_id).to_map()))
-        .update_expression("SET batches.#seq = :count")
-        .condition_expression("attribute_exists(PK) AND (#state = :active OR finished_at > :cutoff)")
         .expression_attribute_names("#seq", batch.batch_seq.to_string())
         .expression_attribute_names("#state", "state")
         .expression_attribute_values(":count", n(batch.count))
         .expression_attribute_values(":active", s(SessionState::Active.as_str()))
-        .expression_attribute_values(":cutoff", n(late_cutoff_ms))
-        .build()
-        .expect("update is complete");
-    Tx::new().with(BATCH, TransactWriteItem::builder().put(put).build()).with(SESSION, TransactWriteItem::builder().update(count).build())
+        .expression_attribute_values(":cutoff", n(late_cutoff_ms));
+    // A resend changes nothing; a new batch adds its samples while the session has room for them.
+    let count = if resend {
+        count.update_expression("SET batches.#seq = :count").condition_expression(format!("{open} AND attribute_exists(batches.#seq)"))
+    } else {
+        count
+            .update_expression("SET batches.#seq = :count ADD sample_count :count")
+            .condition_expression(format!(
+                "{open} AND attribute_not_exists(batches.#seq) AND (attribute_not_exists(sample_count) OR sample_count <= :room)"
+            ))
+            .expression_attribute_values(":room", n(max_samples.saturating_sub(batch.count)))
+    };
+    Tx::new()
+        .with(BATCH, TransactWriteItem::builder().put(put).build())
+        .with(SESSION, TransactWriteItem::builder().update(count.build().expect("update is complete")).build())
 }
 
 /// What a punch is judged by, in one read: the session and a punch already held under its
@@ -126,43 +151,67 @@ pub async fn punch_context(db: &Db, session_id: &str, punch_seq: u32) -> Result<
     Ok((decode_opt(session)?, decode_opt(held)?))
 }
 
-/// Stores a judged punch, once per `punch_seq`. While the session runs it is counted (and, if
-/// accepted, noted for the next punch's judgement), on the condition that it still runs: a
-/// finish never misses a punch it was not computed from.
-pub fn add_punch(db: &Db, session_id: &str, punch: &Punch, counted: bool) -> Tx {
+/// Stores a judged punch, once per `punch_seq`, on the condition that its session exists, which
+/// notes its `punch_seq` (`Session::punch_seqs`). While the session runs the punch is counted (and `noted`, if accepted, for the next punch's
+/// judgement), on the condition that it still runs: a finish never misses a punch it was not
+/// computed from.
+pub fn add_punch(db: &Db, session_id: &str, punch: &Punch, counted: bool, noted: Option<&AcceptedPunch>) -> Tx {
     let mut tx = Tx::new().with(PUNCH, db.put_new(&keys::punch(session_id, punch.punch_seq), punch));
-    if counted {
-        let accepted = punch.verdict == Verdict::Accepted;
-        let mut count = Update::builder()
+    let seq = AttributeValue::Ns(vec![punch.punch_seq.to_string()]);
+    if !counted {
+        let noted = Update::builder()
             .table_name(&db.table)
             .set_key(Some(keys::session(session_id).to_map()))
-            .update_expression(if accepted { "ADD punch_count :one SET accepted.#seq = :code" } else { "ADD punch_count :one" })
-            .condition_expression("#state = :active")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":active", s(SessionState::Active.as_str()));
-        if accepted {
-            count = count
-                .expression_attribute_names("#seq", punch.punch_seq.to_string())
-                .expression_attribute_values(":code", s(&punch.control_code));
-        }
-        tx.push(SESSION, TransactWriteItem::builder().update(count.build().expect("update is complete")).build());
+            .update_expression("ADD punch_seqs :seqs")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":seqs", seq)
+            .build()
+            .expect("update is complete");
+        tx.push(SESSION, TransactWriteItem::builder().update(noted).build());
+        return tx;
     }
+    let mut count = Update::builder()
+        .table_name(&db.table)
+        .set_key(Some(keys::session(session_id).to_map()))
+        .update_expression(if noted.is_some() {
+            "ADD punch_count :one, punch_seqs :seqs SET accepted_punches.#seq = :punch"
+        } else {
+            "ADD punch_count :one, punch_seqs :seqs"
+        })
+        .condition_expression("#state = :active")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":seqs", seq)
+        .expression_attribute_values(":active", s(SessionState::Active.as_str()));
+    if let Some(noted) = noted {
+        count = count
+            .expression_attribute_names("#seq", punch.punch_seq.to_string())
+            .expression_attribute_values(":punch", AttributeValue::M(encode(noted)));
+    }
+    tx.push(SESSION, TransactWriteItem::builder().update(count.build().expect("update is complete")).build());
     tx
+}
+
+/// The session's headline of its result, for the history and for a late upload to know whether
+/// the run waits for its track (`track_status`).
+fn headline(result: &SessionResult) -> Item {
+    let r = &result.result;
+    let mut set = Item::from([
+        ("result_status".to_string(), s(r.status.as_str())),
+        ("track_status".to_string(), s(result.verification.track.status.as_str())),
+    ]);
+    set.extend(r.time_s.map(|t| ("time_s".to_string(), n(t))));
+    set.extend(r.score.map(|score| ("net".to_string(), n(score.net))));
+    set
 }
 
 /// Finishes the session with its result: only while it runs and holds exactly the punches
 /// the result was computed from. The result is indexed under its event's route for exports.
 pub fn finish(db: &Db, session: &Session, result: &SessionResult, punches_seen: u32, now_ms: i64) -> Tx {
     let owner = keys::route_result(&session.event_id, &session.route_code, now_ms, &session.session_id);
-    let headline = &result.result;
-    let mut set = Item::from([
-        ("state".to_string(), s(SessionState::Finished.as_str())),
-        ("finished_at".to_string(), n(now_ms)),
-        ("result_status".to_string(), s(headline.status.as_str())),
-    ]);
-    set.extend(headline.time_s.map(|t| ("time_s".to_string(), n(t))));
-    set.extend(headline.score.map(|score| ("net".to_string(), n(score.net))));
+    let mut set = headline(result);
+    set.insert("state".to_string(), s(SessionState::Finished.as_str()));
+    set.insert("finished_at".to_string(), n(now_ms));
     let (expression, mut names, mut values) = Assign { set, ..Assign::default() }.expression();
     names.insert("#state".into(), "state".into());
     values.insert(":active".into(), s(SessionState::Active.as_str()));
@@ -179,4 +228,36 @@ pub fn finish(db: &Db, session: &Session, result: &SessionResult, punches_seen: 
     Tx::new()
         .with(RESULT, db.put_new_owned(&keys::session_result(&session.session_id), &owner, result))
         .with(SESSION, TransactWriteItem::builder().update(update).build())
+}
+
+/// Replaces a finished session's result with a judgement made again (`result`, from more track
+/// than `stored` had): only if the stored one is still the judgement of fewer samples, so two late
+/// uploads judging at once keep the later knowledge. The result keeps its place in the index.
+pub fn rejudge(db: &Db, session: &Session, result: &SessionResult, stored: &SessionResult) -> Tx {
+    let key = keys::session_result(&session.session_id);
+    let mut new = item(&key, result);
+    let owner = keys::route_result(&session.event_id, &session.route_code, session.finished_at.unwrap_or(0), &session.session_id);
+    new.extend(crate::store::db::owner_index(&owner));
+    let put = Put::builder()
+        .table_name(&db.table)
+        .set_item(Some(new))
+        .condition_expression("#v.#t.#n = :stored AND #v.#t.#n < :samples")
+        .expression_attribute_names("#v", "verification")
+        .expression_attribute_names("#t", "track")
+        .expression_attribute_names("#n", "samples")
+        .expression_attribute_values(":stored", n(stored.verification.track.samples))
+        .expression_attribute_values(":samples", n(result.verification.track.samples))
+        .build()
+        .expect("put is complete");
+    let (expression, names, values) = Assign { set: headline(result), ..Assign::default() }.expression();
+    let update = Update::builder()
+        .table_name(&db.table)
+        .set_key(Some(keys::session(&session.session_id).to_map()))
+        .update_expression(expression)
+        .condition_expression("attribute_exists(PK)")
+        .set_expression_attribute_names(Some(names))
+        .set_expression_attribute_values(Some(values))
+        .build()
+        .expect("update is complete");
+    Tx::new().with(RESULT, TransactWriteItem::builder().put(put).build()).with(SESSION, TransactWriteItem::builder().update(update).build())
 }
