@@ -6,7 +6,7 @@
 
 use crate::file::{EventDef, MapDef, ReleaseDef};
 use serde::Serialize;
-use shared::catalog::course::{Control, Route};
+use shared::catalog::course::{Control, MapExchange, Route};
 
 pub const MANIFEST_VERSION: u32 = 1;
 
@@ -21,7 +21,17 @@ struct Body<'a> {
     control_count: i64,
     route_codes: Vec<String>,
     controls: &'a [Control],
-    routes: &'a [Route],
+    routes: Vec<ManifestRoute<'a>>,
+}
+
+/// A route as the app reads it: the stored route, and its map exchanges where it has some (a
+/// route without any is byte for byte what it was before map exchanges were read).
+#[derive(Debug, Clone, Serialize)]
+struct ManifestRoute<'a> {
+    #[serde(flatten)]
+    route: &'a Route,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    map_exchanges: &'a [MapExchange],
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,7 +76,11 @@ pub fn build(event: &EventDef, release: &ReleaseDef, map: &MapDef) -> Manifest {
         control_count: course.control_count(),
         route_codes: course.route_codes(),
         controls: &course.controls,
-        routes: &course.routes,
+        routes: course
+            .routes
+            .iter()
+            .map(|route| ManifestRoute { route, map_exchanges: release.map_exchanges(&route.route_code) })
+            .collect(),
     };
     let mut bytes = serde_json::to_vec_pretty(&body).expect("a manifest encodes");
     bytes.push(b'\n');
