@@ -424,6 +424,7 @@ pub fn problems(course: &Course) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::file::{ControlDef, RouteDef};
+    use shared::session::result::{FinishReason, ResultStatus, Visit, compute};
 
     fn fixture(name: &str) -> String {
         std::fs::read_to_string(format!("{}/testdata/iof/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -595,5 +596,225 @@ mod tests {
         let problems = resolve(&def, std::path::Path::new("/nonexistent")).expect_err("refused");
         assert_eq!(problems.len(), 1);
         assert!(problems[0].starts_with("course.iof_xml \"no-such.xml\": cannot read /nonexistent/no-such.xml"), "{problems:?}");
+    }
+
+    /// A file of the corpus of real exports (`testdata/iof/real/README.md` says where each is from).
+    fn real(name: &str) -> String {
+        let bytes = std::fs::read(format!("{}/testdata/iof/real/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        iof::decode(&bytes).unwrap()
+    }
+
+    const OCAD_SPRINT: &str = "splittimes__src__lib__o-utils__ocad__parsers__mocks__iof-xml-3-course.xml";
+    const CONDES_ELLENBROOK: &str = "rg2__cypress__fixtures__data__ellenbrookIOFV3courses.xml";
+    const OCAD_ELLENBROOK: &str = "rg2__cypress__fixtures__data__ellenbrookIOFV3OCADcourses.xml";
+
+    fn with_crs(crs: &str) -> CourseDef {
+        CourseDef { crs: Some(crs.into()), ..CourseDef::default() }
+    }
+
+    #[test]
+    fn a_two_sided_ocad_sprint_has_a_map_exchange_on_each_route_not_a_control_to_punch() {
+        // given OCAD's export of a two-sided sprint map: each of its 3 courses has a second
+        // Start, S2 (LegLength 0), after control 46; its event name has an é
+        let loaded = from_iof(&CourseDef::default(), &real(OCAD_SPRINT)).expect("accepted");
+
+        // then each course is a route whose controls skip S2, and S2 is its map exchange
+        let course = &loaded.course;
+        assert_eq!(course.route_codes(), ["Homme", "Loggator", "Femme"]);
+        assert_eq!(problems(course), Vec::<String>::new());
+        for route in &course.routes {
+            assert!(!route.controls.contains(&"S2".to_string()), "{route:?}");
+            assert_eq!(route.controls.first().map(String::as_str), Some("S1"));
+            let exchanges = &loaded.map_exchanges[&route.route_code];
+            assert_eq!(exchanges.len(), 1, "{}", route.route_code);
+            let exchange = &exchanges[0];
+            assert_eq!((exchange.code.as_str(), route.controls[exchange.after - 1].as_str()), ("S2", "46"));
+            assert_eq!((exchange.lat, exchange.lng), (45.213300, 5.786125));
+        }
+        assert_eq!(course.route("Homme").unwrap().controls.len(), 24);
+        // and S2, only ever an exchange, is no control of the release (nor counted as one)
+        assert!(course.control("S2").is_none());
+        assert_eq!(course.control_count(), 22);
+    }
+
+    #[test]
+    fn a_run_across_a_map_exchange_is_timed_as_one_leg_and_is_ok() {
+        // given a runner who punches every control of Homme, a minute apart, and turns the map at S2
+        let loaded = from_iof(&CourseDef::default(), &real(OCAD_SPRINT)).expect("accepted");
+        let course = loaded.course.of_route("Homme").unwrap();
+        let route = &course.routes[0];
+        let t0 = 1_800_000_000_000;
+        let visits: Vec<Visit> =
+            route.controls.iter().enumerate().map(|(i, code)| Visit { control_code: code, t: t0 + 60_000 * i as i64 }).collect();
+
+        // when its result is computed
+        let result = compute(&course, route, &visits, FinishReason::Completed);
+
+        // then it is OK, with one split per control and none for the exchange
+        assert_eq!(result.status, ResultStatus::Ok);
+        assert_eq!(result.missing_controls, Vec::<String>::new());
+        assert_eq!(result.splits.len(), route.controls.len() - 2);
+        assert!(result.splits.iter().all(|s| s.control_code != "S2"));
+        // and the leg from 46 across the exchange to the next control is one leg of a minute
+        let after = loaded.map_exchanges["Homme"][0].after;
+        let across = &result.splits[after - 1];
+        assert_eq!((across.control_code.as_str(), across.leg_s), (route.controls[after].as_str(), Some(60)));
+        assert_eq!(result.time_s, Some(60 * (route.controls.len() as i64 - 1)));
+    }
+
+    #[test]
+    fn condes_grid_positions_convert_to_the_park_ocad_gives_in_degrees() {
+        // given Condes 9's Ellenbrook courses, British National Grid metres in lat/lng, and the
+        // catalog naming that grid
+        let condes = from_iof(&with_crs("EPSG:27700"), &real(CONDES_ELLENBROOK)).expect("accepted").course;
+        let ocad = from_iof(&CourseDef::default(), &real(OCAD_ELLENBROOK)).expect("accepted").course;
+
+        // then its 4 courses are routes, valid, their controls in degrees
+        assert_eq!(condes.route_codes(), ["Extension", "Light-Green", "Orange", "Yellow"]);
+        assert_eq!(problems(&condes), Vec::<String>::new());
+
+        // and they lie in the park of OCAD's export of the same area (another event there, given
+        // in degrees): the two courses' centres 216 m apart, half the controls within 125 m of
+        // one of OCAD's, none farther than 543 m (as measured)
+        let metres = |a: &Control, b: &Control| {
+            use geo::{Distance, Haversine, Point};
+            Haversine.distance(Point::new(a.lng, a.lat), Point::new(b.lng, b.lat))
+        };
+        let centre = |c: &Course| {
+            let n = c.controls.len() as f64;
+            let (lat, lng) = c.controls.iter().fold((0.0, 0.0), |(a, b), x| (a + x.lat / n, b + x.lng / n));
+            Control { lat, lng, ..c.controls[0].clone() }
+        };
+        assert!(metres(&centre(&condes), &centre(&ocad)) < 300.0);
+        let mut nearest: Vec<f64> =
+            condes.controls.iter().map(|c| ocad.controls.iter().map(|o| metres(c, o)).fold(f64::INFINITY, f64::min)).collect();
+        nearest.sort_by(f64::total_cmp);
+        assert!(nearest[nearest.len() / 2] < 200.0 && nearest[nearest.len() - 1] < 600.0, "{nearest:?}");
+        // and the start is where the corpus's notes put it (51.7568, -0.2673, to 4 decimals)
+        let start = condes.control("S").unwrap();
+        assert!(metres(start, &Control { lat: 51.7568, lng: -0.2673, ..start.clone() }) < 10.0, "{start:?}");
+    }
+
+    #[test]
+    fn grid_positions_without_course_crs_are_one_problem_naming_course_crs() {
+        // given Condes 9's 35 controls in grid metres and no course.crs
+        let problems = from_iof(&CourseDef::default(), &real(CONDES_ELLENBROOK)).expect_err("refused");
+
+        // then one problem says they look projected and what to name
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(problems[0].starts_with("Control \"170\" (line 20) lat=\"208075.66\" lng=\"519575.41\" and 34 more:"), "{problems:?}");
+        assert!(problems[0].contains("looks like projected grid coordinates") && problems[0].contains("course.crs"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_mandatory_crossing_point_is_a_control_of_its_route_to_pass() {
+        // given Condes' Ellenbrook Orange, which crosses at C1 (CourseControl type CrossingPoint)
+        let course = from_iof(&with_crs("EPSG:27700"), &real(CONDES_ELLENBROOK)).expect("accepted").course;
+
+        // then C1 is a control of the route, punched (proved by GPS) like the others
+        let orange = course.route("Orange").unwrap();
+        assert!(orange.controls.contains(&"C1".to_string()), "{orange:?}");
+        assert_eq!(course.control("C1").unwrap().kind, ControlKind::Control);
+
+        // and Purple Pen's MandatoryCrossingPoint legs read the same way
+        let marymoor = iof::parse(&real("PurplePen__src__TestFiles__exportxml__marymoor_expected_v3.xml")).expect("parses");
+        let course_2: Vec<(&str, Option<ControlKind>)> =
+            marymoor.course("Course 2").unwrap().controls.iter().map(|c| (c.code.as_str(), c.kind)).collect();
+        assert_eq!(course_2[2], ("CROSS1", Some(ControlKind::Control)));
+        assert_eq!(marymoor.control("CROSS1").unwrap().kind, ControlKind::Control);
+    }
+
+    #[test]
+    fn typeless_controls_take_start_and_finish_from_the_course() {
+        // given OCAD's Ellenbrook export: no Control has a type; CourseControl/@type says which is which
+        let course = from_iof(&CourseDef::default(), &real(OCAD_ELLENBROOK)).expect("accepted").course;
+
+        // then S1 is a start, F1 a finish, and both routes are valid
+        assert_eq!((course.control("S1").unwrap().kind, course.control("F1").unwrap().kind), (ControlKind::Start, ControlKind::Finish));
+        assert_eq!(course.route_codes(), ["Orange", "Yellow"]);
+        assert_eq!(problems(&course), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_bom_and_a_course_family_of_forked_variations_import_as_one_route_each() {
+        // given the IOF's example: a UTF-8 BOM, comments, butterfly variations A and B of the
+        // course family "Open long"
+        let bytes = std::fs::read(format!(
+            "{}/testdata/iof/real/datastandard-v3__examples__CourseData_Individual_Step4.xml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        assert!(bytes.starts_with("\u{feff}".as_bytes()));
+        let course = from_iof(&CourseDef::default(), &iof::decode(&bytes).unwrap()).expect("accepted").course;
+
+        // then each variation is a route of its own
+        assert_eq!(course.route_codes(), ["A", "B"]);
+        assert_eq!(problems(&course), Vec::<String>::new());
+    }
+
+    #[test]
+    fn crlf_and_course_names_that_are_no_ids_import_as_route_codes() {
+        // given Purple Pen's CRLF export with courses "Course 1" and "Course 2"
+        let text = real("PurplePen__src__TestFiles__routegadget__GRC_XML.baseline-netcore.xml");
+        assert!(text.contains("\r\n"));
+        let course = from_iof(&CourseDef::default(), &text).expect("accepted").course;
+
+        // then the routes are Course-1 and Course-2, valid ids
+        assert_eq!(course.route_codes(), ["Course-1", "Course-2"]);
+        assert_eq!(problems(&course), Vec::<String>::new());
+        assert_eq!(route_code_of("A: JK Trophy"), "A:-JK-Trophy");
+        assert_eq!(route_code_of("Lt Green +"), "Lt-Green");
+    }
+
+    #[test]
+    fn courses_whose_route_codes_collide_are_named_in_the_catalog() {
+        // given Condes' Heartwood courses "Lt Green" and "Lt Green +" (both Lt-Green by default)
+        let xml = real("rg2__cypress__fixtures__data__heartwoodIOFV3Georefcourses.xml");
+        let refused = from_iof(&with_crs("EPSG:27700"), &xml).expect_err("refused");
+        assert_eq!(refused.len(), 1);
+        assert!(refused[0].contains("would both be route \"Lt-Green\": name the routes in course.routes"), "{refused:?}");
+
+        // when the catalog names them, then all four import, each course with its own start
+        let def = CourseDef {
+            routes: vec![
+                route("lt-green", Some("Lt Green")),
+                route("lt-green-plus", Some("Lt Green +")),
+                route("orange", Some("Orange")),
+                route("yellow", Some("Yellow")),
+            ],
+            ..with_crs("EPSG:27700")
+        };
+        let course = from_iof(&def, &xml).expect("accepted").course;
+        assert_eq!(course.route_codes(), ["lt-green", "lt-green-plus", "orange", "yellow"]);
+        assert_eq!(problems(&course), Vec::<String>::new());
+        assert_eq!(course.controls.iter().filter(|c| c.kind == ControlKind::Start).count(), 2);
+    }
+
+    #[test]
+    fn a_score_course_without_score_is_refused_as_score_once_with_the_unplaced_map_once() {
+        // given Purple Pen's Marymoor: only MapPositions, and "ScoreNoPoints", a score course
+        // whose controls carry no Score, which the catalog says is a score route
+        let def = CourseDef {
+            routes: vec![score_rules(RouteDef { kind: Some("score".into()), ..route("score", Some("ScoreNoPoints")) })],
+            ..CourseDef::default()
+        };
+        let problems = from_iof(&def, &real("PurplePen__src__TestFiles__exportxml__marymoor_expected_v3.xml")).expect_err("refused");
+
+        // then there are two problems: the map, once for 43 controls, and the missing points
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(problems[0].starts_with("Control \"STA1\" (line 12) and 42 more: has no Position (lat/lng), only a MapPosition"));
+        assert!(problems[0].ends_with(iof::GEOREFERENCE));
+        assert!(problems[1].starts_with("course.routes[score]: Course \"ScoreNoPoints\" (line 357) carries no Score"), "{problems:?}");
+
+        // and without the catalog's say it is what the file shows, a classic course
+        let loaded = iof::parse(&real("PurplePen__src__TestFiles__exportxml__marymoor_expected_v3.xml")).unwrap();
+        assert!(loaded.course("ScoreNoPoints").unwrap().controls.iter().all(|c| c.score.is_none()));
+    }
+
+    #[test]
+    fn a_relay_file_without_legs_says_so_once_for_all_its_courses() {
+        let problems = from_iof(&CourseDef::default(), &real("rg2__cypress__fixtures__data__pwlldduIOFV3relay.xml")).expect_err("refused");
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(problems[1].starts_with("Course \"A: JK Trophy\" (line 434) and 13 more: has only a start and a finish"), "{problems:?}");
     }
 }
