@@ -363,4 +363,21 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn old_formats_are_named_with_what_to_export_instead() {
+        // given IOF XML 2.0.3 (no namespace), 1.0 with a DOCTYPE, and a Latin-1 2.0.3 file
+        let real = |name: &str| std::fs::read(format!("{}/testdata/iof/real/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let highfield = decode(&real("rg2__cypress__fixtures__data__Highfield-2022-06-04-v7.xml")).unwrap();
+        let v1 = decode(&real("rg2__cypress__fixtures__data__ellenbrookIOFV1courses.xml")).unwrap();
+        let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<CourseData><IOFVersion version=\"2.0.3\"/><Name>S\xf6dra</Name></CourseData>";
+
+        // then each is one problem naming its version and saying to re-export as IOF XML 3.0
+        assert_eq!(parse(&highfield).unwrap_err(), [format!("IOF XML 2.0.3, a format before 3.0: {REEXPORT}")]);
+        assert_eq!(parse(&v1).unwrap_err(), [format!("IOF XML 1.0.0, a format before 3.0: {REEXPORT}")]);
+        assert_eq!(decode(latin1).unwrap_err(), format!("IOF XML 2.0.3, a format before 3.0: {REEXPORT}"));
+        // and a DTD is never read, whatever the file claims to be
+        let dtd = format!("<!DOCTYPE CourseData SYSTEM \"iofData.dtd\"><CourseData xmlns=\"{NAMESPACE}\"/>");
+        assert!(parse(&dtd).unwrap_err()[0].starts_with("not IOF XML 3.0: the file declares a DTD"));
+    }
 }
