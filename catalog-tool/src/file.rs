@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 use shared::catalog::Course;
+use shared::catalog::course::MapExchange;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,17 +63,34 @@ pub struct ReleaseDef {
     /// The course as loaded from `course` (and its IOF file, if it names one), or why it could
     /// not be: set by `catalog_tool::parse` / `load`, never read from the file.
     #[serde(skip)]
-    pub loaded: Option<Result<Course, Vec<String>>>,
+    pub loaded: Option<Result<Loaded, Vec<String>>>,
 }
 
 impl ReleaseDef {
     /// The loaded course of a validated file.
     pub fn course(&self) -> &Course {
+        &self.loaded().course
+    }
+
+    /// The map exchanges of its route `route_code` (none for most).
+    pub fn map_exchanges(&self, route_code: &str) -> &[MapExchange] {
+        self.loaded().map_exchanges.get(route_code).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    fn loaded(&self) -> &Loaded {
         match &self.loaded {
-            Some(Ok(course)) => course,
+            Some(Ok(loaded)) => loaded,
             _ => panic!("release {}: the course of a validated file is loaded", self.release_id),
         }
     }
+}
+
+/// A release's course as loaded, with its routes' map exchanges: the manifest carries them for
+/// the app to show; the stored course needs none (a leg across an exchange is timed as one).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Loaded {
+    pub course: Course,
+    pub map_exchanges: BTreeMap<String, Vec<MapExchange>>,
 }
 
 /// A release's course: written out here, or read from an IOF XML 3.0 `CourseData` file.
@@ -83,6 +102,11 @@ pub struct CourseDef {
     /// picks and names them, and gives score courses their time rules, which IOF does not carry).
     #[serde(default)]
     pub iof_xml: Option<String>,
+    /// With `iof_xml`: the grid its `Position`s are in when they are not WGS-84 degrees, as an
+    /// EPSG code (`EPSG:27700`, the British National Grid, for Condes 9 exports): converted to
+    /// WGS-84, `lng` read as the easting and `lat` as the northing.
+    #[serde(default)]
+    pub crs: Option<String>,
     /// Without `iof_xml`: the controls.
     #[serde(default)]
     pub controls: Vec<ControlDef>,

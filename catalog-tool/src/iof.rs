@@ -1,12 +1,19 @@
 //! IOF XML 3.0 `CourseData`, as Purple Pen, OCAD and Condes export it: the controls (with their
 //! `Position lat/lng`) and the courses (`CourseControl` sequences, `Score` for score-O) of one race.
-//! Only what a course needs is read; the rest of the standard (map positions, leg lengths,
-//! class assignments, extensions) is ignored. Every problem names its element and line.
+//! Only what a course needs is read; the rest of the standard (leg lengths, class assignments,
+//! course families, extensions) is ignored. Every problem names its element and line, and is
+//! reported once per cause with what the organiser does next.
 
 use shared::catalog::course::ControlKind;
 
 /// The IOF XML 3.0 namespace.
 pub const NAMESPACE: &str = "http://www.orienteering.org/datastandard/3.0";
+
+/// What an organiser does with a file in a format before 3.0.
+pub const REEXPORT: &str =
+    "re-export the courses as IOF XML 3.0 from the course-setting software (Purple Pen, OCAD and Condes all export it) and name that file";
+/// What an organiser does with a file whose map is not georeferenced.
+pub const GEOREFERENCE: &str = "georeference the map in Purple Pen / OCAD / Condes, then export the courses as IOF XML 3.0 again";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CourseData {
@@ -17,15 +24,33 @@ pub struct CourseData {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IofControl {
     pub code: String,
+    /// `Control/@type`; without one, `Control` (the course's `CourseControl/@type` may say more).
     pub kind: ControlKind,
-    pub lat: f64,
-    pub lng: f64,
+    pub position: Position,
+    /// Where it is, for messages: `Control "31" (line 20)`.
+    pub at: String,
+}
+
+/// Where a control is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Position {
+    /// `Position`'s `lat` and `lng` as written: WGS-84 degrees, or (Condes 9) a grid's northing
+    /// and easting in metres.
+    At {
+        lat: f64,
+        lng: f64,
+    },
+    /// Only a `MapPosition` (millimetres on the paper): the map is not georeferenced.
+    OnlyOnTheMap,
+    None,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IofCourse {
     pub name: String,
     pub controls: Vec<IofCourseControl>,
+    /// Where it is, for messages: `Course "Long" (line 40)`.
+    pub at: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,9 +73,75 @@ impl CourseData {
     }
 }
 
+/// Problems by cause: each cause is one problem, at its first place, counting the others, with
+/// what to do about it — a file with seventy unplaced controls has one problem, not seventy.
+#[derive(Debug, Default)]
+pub struct Causes(Vec<(String, String, Vec<String>)>);
+
+impl Causes {
+    pub fn add(&mut self, place: impl Into<String>, cause: impl Into<String>, advice: &str) {
+        let (cause, place) = (cause.into(), place.into());
+        match self.0.iter_mut().find(|(c, a, _)| *c == cause && a == advice) {
+            Some((_, _, places)) => places.push(place),
+            None => self.0.push((cause, advice.to_string(), vec![place])),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_problems(self) -> Vec<String> {
+        self.0
+            .into_iter()
+            .map(|(cause, advice, places)| {
+                let more = match places.len() {
+                    1 => String::new(),
+                    n => format!(" and {} more", n - 1),
+                };
+                let advice = if advice.is_empty() { String::new() } else { format!(": {advice}") };
+                format!("{}{more}: {cause}{advice}", places[0])
+            })
+            .collect()
+    }
+}
+
+/// A file's text: UTF-8 (a BOM is dropped), or why it is refused. Exports before IOF XML 3.0
+/// were often Latin-1; those are named as the old format they are.
+pub fn decode(bytes: &[u8]) -> Result<String, String> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(_) => match old_version(&String::from_utf8_lossy(bytes)) {
+            Some(version) => Err(format!("IOF XML {version}, a format before 3.0: {REEXPORT}")),
+            None => Err("not UTF-8 text, as IOF XML 3.0 files are: export the courses as IOF XML 3.0 again".into()),
+        },
+    }
+}
+
+/// The `<IOFVersion version="…">` of an IOF XML 1.0 / 2.0.3 file (3.0 has none).
+fn old_version(text: &str) -> Option<&str> {
+    let rest = &text[text.find("<IOFVersion")?..];
+    let rest = &rest[rest.find("version=")? + "version=".len()..];
+    let quote = rest.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+    rest[1..].split(quote).next()
+}
+
 /// Reads a `CourseData` document: every problem at once, or the race's controls and courses.
 pub fn parse(xml: &str) -> Result<CourseData, Vec<String>> {
-    let doc = roxmltree::Document::parse(xml).map_err(|e| vec![format!("not IOF XML: {e}")])?;
+    let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
+    if let Some(version) = old_version(xml) {
+        return Err(vec![format!("IOF XML {version}, a format before 3.0: {REEXPORT}")]);
+    }
+    let doc = roxmltree::Document::parse(xml).map_err(|e| {
+        vec![match e {
+            // A DTD is never fetched or expanded: IOF XML 3.0 files have none.
+            roxmltree::Error::DtdDetected => {
+                format!("not IOF XML 3.0: the file declares a DTD (<!DOCTYPE …>), as only older formats do: {REEXPORT}")
+            }
+            e => format!("not IOF XML: {e}"),
+        }]
+    })?;
     let root = doc.root_element();
     if root.tag_name().name() != "CourseData" || root.tag_name().namespace() != Some(NAMESPACE) {
         let ns = root.tag_name().namespace().map(|n| format!(" in namespace {n:?}")).unwrap_or_default();
@@ -64,57 +155,66 @@ pub fn parse(xml: &str) -> Result<CourseData, Vec<String>> {
     let race = match races.as_slice() {
         [race] => *race,
         [] => return Err(vec!["CourseData has no RaceCourseData".into()]),
-        more => return Err(vec![format!("CourseData has {} RaceCourseData (one race per file)", more.len())]),
+        more => {
+            return Err(vec![format!(
+                "CourseData has {} RaceCourseData (one race per file): export each race to a file of its own",
+                more.len()
+            )]);
+        }
     };
 
-    let mut problems = Vec::new();
+    let mut causes = Causes::default();
+    let again = "export the courses as IOF XML 3.0 again";
     let mut controls = Vec::new();
     for (i, node) in children(race, "Control").enumerate() {
         let here = format!("Control {} (line {})", i + 1, at(node));
-        let kind = match node.attribute("type").unwrap_or("Control") {
-            "Control" | "CrossingPoint" => ControlKind::Control,
-            "Start" => ControlKind::Start,
-            "Finish" => ControlKind::Finish,
+        let kind = match node.attribute("type").map(control_kind) {
+            None => ControlKind::Control,
+            Some(Ok(Some(kind))) => kind,
             // Not a place anyone punches.
-            "EndOfMarkedRoute" => continue,
-            other => {
-                problems.push(format!("{here}: unknown type {other:?}"));
+            Some(Ok(None)) => continue,
+            Some(Err(other)) => {
+                causes.add(here, format!("unknown type {other:?} (IOF XML 3.0 has {TYPES})"), again);
                 continue;
             }
         };
         let Some(code) = child_text(node, "Id") else {
-            problems.push(format!("{here}: has no Id"));
+            causes.add(here, "has no Id", "give every control its code in the course-setting software, then export again");
             continue;
         };
         let here = format!("Control {code:?} (line {})", at(node));
-        let Some(position) = children(node, "Position").next() else {
-            problems.push(format!("{here}: has no Position (lat/lng): export the course with geographic coordinates"));
-            continue;
+        let position = match children(node, "Position").next() {
+            Some(position) => {
+                let coordinate = |name: &str| position.attribute(name).and_then(|v| v.trim().parse::<f64>().ok()).filter(|v| v.is_finite());
+                match (coordinate("lat"), coordinate("lng")) {
+                    (Some(lat), Some(lng)) => Position::At { lat, lng },
+                    _ => {
+                        causes.add(here, "Position needs numeric lat and lng attributes", again);
+                        continue;
+                    }
+                }
+            }
+            None if children(node, "MapPosition").next().is_some() => Position::OnlyOnTheMap,
+            None => Position::None,
         };
-        let coordinate = |name: &str| position.attribute(name).and_then(|v| v.trim().parse::<f64>().ok()).filter(|v| v.is_finite());
-        match (coordinate("lat"), coordinate("lng")) {
-            (Some(lat), Some(lng)) => controls.push(IofControl { code, kind, lat, lng }),
-            _ => problems.push(format!("{here}: Position needs numeric lat and lng attributes")),
-        }
+        controls.push(IofControl { code, kind, position, at: here });
     }
 
     let mut courses = Vec::new();
     for (i, node) in children(race, "Course").enumerate() {
         let Some(name) = child_text(node, "Name") else {
-            problems.push(format!("Course {} (line {}): has no Name", i + 1, at(node)));
+            causes.add(format!("Course {} (line {})", i + 1, at(node)), "has no Name", "name every course in the course-setting software");
             continue;
         };
-        let mut course = IofCourse { name: name.clone(), controls: Vec::new() };
+        let mut course = IofCourse { name: name.clone(), controls: Vec::new(), at: format!("Course {name:?} (line {})", at(node)) };
         for (j, cc) in children(node, "CourseControl").enumerate() {
             let here = format!("Course {name:?} CourseControl {} (line {})", j + 1, at(cc));
-            let kind = match cc.attribute("type") {
+            let kind = match cc.attribute("type").map(control_kind) {
                 None => None,
-                Some("Control" | "CrossingPoint") => Some(ControlKind::Control),
-                Some("Start") => Some(ControlKind::Start),
-                Some("Finish") => Some(ControlKind::Finish),
-                Some("EndOfMarkedRoute") => continue,
-                Some(other) => {
-                    problems.push(format!("{here}: unknown type {other:?}"));
+                Some(Ok(Some(kind))) => Some(kind),
+                Some(Ok(None)) => continue,
+                Some(Err(other)) => {
+                    causes.add(here, format!("unknown type {other:?} (IOF XML 3.0 has {TYPES})"), again);
                     continue;
                 }
             };
@@ -122,11 +222,15 @@ pub fn parse(xml: &str) -> Result<CourseData, Vec<String>> {
             let code = match codes.as_slice() {
                 [code] if !code.is_empty() => code.clone(),
                 [] | [_] => {
-                    problems.push(format!("{here}: names no Control"));
+                    causes.add(here, "names no Control", again);
                     continue;
                 }
-                _ => {
-                    problems.push(format!("{here}: names {} alternative Controls (forked courses are not supported)", codes.len()));
+                more => {
+                    causes.add(
+                        here,
+                        format!("names {} alternative Controls: a forked course", more.len()),
+                        "export each variation (forking) as a course of its own; each becomes a route",
+                    );
                     continue;
                 }
             };
@@ -135,7 +239,7 @@ pub fn parse(xml: &str) -> Result<CourseData, Vec<String>> {
                 Some(text) => match text.parse::<f64>() {
                     Ok(v) if v.is_finite() => Some(v),
                     _ => {
-                        problems.push(format!("{here}: Score {text:?} is not a number"));
+                        causes.add(here, format!("Score {text:?} is not a number"), "give the control its points as a number");
                         continue;
                     }
                 },
@@ -144,10 +248,24 @@ pub fn parse(xml: &str) -> Result<CourseData, Vec<String>> {
         }
         courses.push(course);
     }
-    if courses.is_empty() && problems.is_empty() {
-        problems.push("RaceCourseData has no Course".into());
+    if courses.is_empty() && causes.is_empty() {
+        causes.add("RaceCourseData", "has no Course", "export the courses, not only the controls");
     }
-    if problems.is_empty() { Ok(CourseData { controls, courses }) } else { Err(problems) }
+    if causes.is_empty() { Ok(CourseData { controls, courses }) } else { Err(causes.into_problems()) }
+}
+
+const TYPES: &str = "Start, Control, CrossingPoint, EndOfMarkedRoute, Finish";
+
+/// A `type` attribute: a kind of control, none for a place nobody punches, or unknown.
+fn control_kind(value: &str) -> Result<Option<ControlKind>, &str> {
+    match value {
+        // A crossing point is a place the runner must pass: GPS proves it as it proves a control.
+        "Control" | "CrossingPoint" => Ok(Some(ControlKind::Control)),
+        "Start" => Ok(Some(ControlKind::Start)),
+        "Finish" => Ok(Some(ControlKind::Finish)),
+        "EndOfMarkedRoute" => Ok(None),
+        other => Err(other),
+    }
 }
 
 fn children<'a, 'input>(node: roxmltree::Node<'a, 'input>, name: &'static str) -> impl Iterator<Item = roxmltree::Node<'a, 'input>> {
@@ -186,7 +304,7 @@ mod tests {
             ]
         );
         let c31 = data.control("31").unwrap();
-        assert_eq!((c31.lat, c31.lng), (31.0410, 121.2120));
+        assert_eq!(c31.position, Position::At { lat: 31.0410, lng: 121.2120 });
 
         // and every course its sequence, the score course its scores
         let names: Vec<&str> = data.courses.iter().map(|c| c.name.as_str()).collect();
@@ -215,30 +333,51 @@ mod tests {
     }
 
     #[test]
-    fn missing_positions_ids_and_alternatives_are_each_named() {
-        // given controls without a position or an id, and a forked course control
+    fn each_cause_is_one_problem_naming_its_first_element_and_what_to_do() {
+        // given controls without an id or with a broken position, and course controls that fork
+        // or have a type IOF does not know, two of each
         let xml = format!(
             r#"<CourseData xmlns="{NAMESPACE}" iofVersion="3.0"><Event><Name>E</Name></Event><RaceCourseData>
 <Control><Id>31</Id><MapPosition x="1" y="2"/></Control>
+<Control><Position lat="31" lng="121"/></Control>
 <Control><Position lat="31" lng="121"/></Control>
 <Control><Id>32</Id><Position lat="north" lng="121"/></Control>
 <Course><Name>A</Name>
 <CourseControl type="Start"><Control>31</Control></CourseControl>
 <CourseControl><Control>31</Control><Control>32</Control></CourseControl>
+<CourseControl><Control>31</Control><Control>32</Control></CourseControl>
 <CourseControl type="Turn"><Control>32</Control></CourseControl>
 </Course></RaceCourseData></CourseData>"#
         );
-        // when it is parsed, then each problem names its element and line
+        // when it is parsed, then each cause is told once, at its first element
         let problems = parse(&xml).expect_err("refused");
         assert_eq!(
             problems,
             [
-                "Control \"31\" (line 2): has no Position (lat/lng): export the course with geographic coordinates",
-                "Control 2 (line 3): has no Id",
-                "Control \"32\" (line 4): Position needs numeric lat and lng attributes",
-                "Course \"A\" CourseControl 2 (line 7): names 2 alternative Controls (forked courses are not supported)",
-                "Course \"A\" CourseControl 3 (line 8): unknown type \"Turn\"",
+                "Control 2 (line 3) and 1 more: has no Id: give every control its code in the course-setting software, then export again",
+                "Control \"32\" (line 5): Position needs numeric lat and lng attributes: export the courses as IOF XML 3.0 again",
+                "Course \"A\" CourseControl 2 (line 8) and 1 more: names 2 alternative Controls: a forked course: \
+                 export each variation (forking) as a course of its own; each becomes a route",
+                "Course \"A\" CourseControl 4 (line 10): unknown type \"Turn\" (IOF XML 3.0 has Start, Control, CrossingPoint, \
+                 EndOfMarkedRoute, Finish): export the courses as IOF XML 3.0 again",
             ]
         );
+    }
+
+    #[test]
+    fn old_formats_are_named_with_what_to_export_instead() {
+        // given IOF XML 2.0.3 (no namespace), 1.0 with a DOCTYPE, and a Latin-1 2.0.3 file
+        let real = |name: &str| std::fs::read(format!("{}/testdata/iof/real/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let highfield = decode(&real("rg2__cypress__fixtures__data__Highfield-2022-06-04-v7.xml")).unwrap();
+        let v1 = decode(&real("rg2__cypress__fixtures__data__ellenbrookIOFV1courses.xml")).unwrap();
+        let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<CourseData><IOFVersion version=\"2.0.3\"/><Name>S\xf6dra</Name></CourseData>";
+
+        // then each is one problem naming its version and saying to re-export as IOF XML 3.0
+        assert_eq!(parse(&highfield).unwrap_err(), [format!("IOF XML 2.0.3, a format before 3.0: {REEXPORT}")]);
+        assert_eq!(parse(&v1).unwrap_err(), [format!("IOF XML 1.0.0, a format before 3.0: {REEXPORT}")]);
+        assert_eq!(decode(latin1).unwrap_err(), format!("IOF XML 2.0.3, a format before 3.0: {REEXPORT}"));
+        // and a DTD is never read, whatever the file claims to be
+        let dtd = format!("<!DOCTYPE CourseData SYSTEM \"iofData.dtd\"><CourseData xmlns=\"{NAMESPACE}\"/>");
+        assert!(parse(&dtd).unwrap_err()[0].starts_with("not IOF XML 3.0: the file declares a DTD"));
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod course;
 pub mod file;
+pub mod grid;
 pub mod import;
 pub mod iof;
 pub mod items;
@@ -75,6 +76,85 @@ pub fn load_courses(file: &mut CatalogFile, base: &Path) {
     for event in &mut file.events {
         for release in &mut event.releases {
             release.loaded = Some(course::resolve(&release.course, base));
+        }
+    }
+}
+
+/// What `catalog-tool validate` says of an IOF XML file on its own, before a catalog names it:
+/// every course a route, its positions in WGS-84 or in the grid `crs`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Its routes, in the file's order, and what the catalog still has to give.
+    Accepted(file::Loaded),
+    /// Every cause, once each, with what to do.
+    Refused(Vec<String>),
+}
+
+impl Verdict {
+    pub fn of_iof(path: &Path, crs: Option<&str>) -> Verdict {
+        let def = file::CourseDef {
+            iof_xml: Some(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+            crs: crs.map(str::to_owned),
+            ..file::CourseDef::default()
+        };
+        let loaded = match course::resolve(&def, path.parent().unwrap_or(Path::new("."))) {
+            Ok(loaded) => loaded,
+            // The file is named once, before the verdict.
+            Err(problems) => {
+                let at = format!("course.iof_xml {:?}: ", def.iof_xml.unwrap_or_default());
+                return Verdict::Refused(problems.into_iter().map(|p| p.strip_prefix(&at).map(str::to_owned).unwrap_or(p)).collect());
+            }
+        };
+        // IOF carries no time limit: the catalog's route gives it, so it is not the file's fault.
+        let mut ruled = loaded.course.clone();
+        for r in ruled.routes.iter_mut().filter(|r| r.kind == shared::catalog::course::RouteKind::Score && r.time_limit_s.is_none()) {
+            r.time_limit_s = Some(1);
+        }
+        match course::problems(&ruled) {
+            problems if problems.is_empty() => Verdict::Accepted(loaded),
+            problems => Verdict::Refused(problems),
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Accepted(loaded) => {
+                let routes: Vec<String> = loaded
+                    .course
+                    .routes
+                    .iter()
+                    .map(|r| format!("{} ({}, {} controls)", r.route_code, r.kind.as_str(), r.controls.len().saturating_sub(2)))
+                    .collect();
+                write!(f, "accepted, {} route(s): {}", routes.len(), routes.join(", "))?;
+                let mut notes = Vec::new();
+                for (route, exchanges) in &loaded.map_exchanges {
+                    let codes = loaded.course.route(route).map(|r| r.controls.as_slice()).unwrap_or_default();
+                    let at: Vec<String> = exchanges
+                        .iter()
+                        .map(|x| format!("{} after {}", x.code, codes.get(x.after.wrapping_sub(1)).map(String::as_str).unwrap_or("?")))
+                        .collect();
+                    notes.push(format!("{route} has map exchange {}", at.join(", ")));
+                }
+                let score: Vec<&str> = loaded
+                    .course
+                    .routes
+                    .iter()
+                    .filter(|r| r.kind == shared::catalog::course::RouteKind::Score)
+                    .map(|r| r.route_code.as_str())
+                    .collect();
+                if !score.is_empty() {
+                    notes.push(format!("give {} a time_limit_s in the catalog", score.join(", ")));
+                }
+                if !notes.is_empty() {
+                    write!(f, "\n  {}", notes.join("; "))?;
+                }
+                Ok(())
+            }
+            Verdict::Refused(problems) => {
+                write!(f, "refused: {}", problems.join("\n  and: "))
+            }
         }
     }
 }

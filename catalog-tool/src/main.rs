@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: catalog-tool import FILE [--dry-run]\n       catalog-tool validate FILE\n\
+                     \x20      catalog-tool validate COURSES.xml [--crs EPSG:27700]   (an IOF XML file's verdict, every course a route)\n\
                      \x20      catalog-tool results EVENT_ID ROUTE_CODE [RELEASE_ID]   (IOF XML 3.0 ResultList on stdout)\n\
                      import reads TABLE_NAME, MANIFEST_BUCKET, MANIFEST_BASE_URL and the usual AWS environment\n\
                      (AWS_ENDPOINT_URL for a local table and bucket)";
@@ -17,6 +18,8 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
+        ["validate", file] if is_xml(file) => verdict(file, None),
+        ["validate", file, "--crs", crs] if is_xml(file) => verdict(file, Some(crs)),
         ["validate", file] => match catalog_tool::load(&PathBuf::from(file)) {
             Ok(_) => {
                 println!("{file}: valid");
@@ -33,6 +36,18 @@ async fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn is_xml(file: &str) -> bool {
+    file.to_ascii_lowercase().ends_with(".xml")
+}
+
+/// An IOF XML file's verdict in a line or two: accepted with its routes, or refused for each cause.
+fn verdict(file: &str, crs: Option<&str>) -> ExitCode {
+    let verdict = catalog_tool::Verdict::of_iof(&PathBuf::from(file), crs);
+    let name = std::path::Path::new(file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    println!("{name}: {verdict}");
+    if matches!(verdict, catalog_tool::Verdict::Accepted(_)) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 async fn import(file: &str, dry_run: bool) -> ExitCode {

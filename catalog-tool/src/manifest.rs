@@ -6,7 +6,7 @@
 
 use crate::file::{EventDef, MapDef, ReleaseDef};
 use serde::Serialize;
-use shared::catalog::course::{Control, Route};
+use shared::catalog::course::{Control, MapExchange, Route};
 
 pub const MANIFEST_VERSION: u32 = 1;
 
@@ -21,7 +21,17 @@ struct Body<'a> {
     control_count: i64,
     route_codes: Vec<String>,
     controls: &'a [Control],
-    routes: &'a [Route],
+    routes: Vec<ManifestRoute<'a>>,
+}
+
+/// A route as the app reads it: the stored route, and its map exchanges where it has some (a
+/// route without any is byte for byte what it was before map exchanges were read).
+#[derive(Debug, Clone, Serialize)]
+struct ManifestRoute<'a> {
+    #[serde(flatten)]
+    route: &'a Route,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    map_exchanges: &'a [MapExchange],
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,7 +76,11 @@ pub fn build(event: &EventDef, release: &ReleaseDef, map: &MapDef) -> Manifest {
         control_count: course.control_count(),
         route_codes: course.route_codes(),
         controls: &course.controls,
-        routes: &course.routes,
+        routes: course
+            .routes
+            .iter()
+            .map(|route| ManifestRoute { route, map_exchanges: release.map_exchanges(&route.route_code) })
+            .collect(),
     };
     let mut bytes = serde_json::to_vec_pretty(&body).expect("a manifest encodes");
     bytes.push(b'\n');
@@ -153,5 +167,43 @@ events:
         assert_ne!(before.checksum, moved.checksum);
         assert_ne!(before.checksum, renamed_map.checksum);
         assert_ne!(before.key(), moved.key());
+    }
+
+    #[test]
+    fn a_route_with_a_map_exchange_carries_it_and_other_routes_are_as_before() {
+        // given OCAD's two-sided sprint, each course with its map exchange at S2
+        let sprint = FILE.replace(
+            "          iof_xml: courses.xml\n          routes:\n            - { route_code: long, iof_course: Long }\n            - { route_code: score-60, iof_course: Score, time_limit_s: 3600, penalty_points_per_started_minute: 10, max_late_s: 900 }\n",
+            "          iof_xml: real/splittimes__src__lib__o-utils__ocad__parsers__mocks__iof-xml-3-course.xml\n",
+        );
+        let json: serde_json::Value = serde_json::from_slice(&manifest(&sprint).bytes).unwrap();
+
+        // then the manifest's route says where the runner turns the map
+        assert_eq!(json["routes"][0]["route_code"], "Homme");
+        assert_eq!(json["routes"][0]["map_exchanges"], serde_json::json!([{ "after": 10, "code": "S2", "lat": 45.2133, "lng": 5.786125 }]));
+        assert_eq!(json["routes"][0]["controls"][9], "46");
+
+        // and a route without one has no such field
+        let plain: serde_json::Value = serde_json::from_slice(&manifest(FILE).bytes).unwrap();
+        assert!(plain["routes"].as_array().unwrap().iter().all(|r| r.get("map_exchanges").is_none()));
+    }
+
+    #[test]
+    fn the_demo_releases_keep_their_manifests_byte_for_byte() {
+        // given the demo catalog, whose manifests were published before map exchanges and grids
+        let demo = crate::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../catalog/demo.yaml"))).expect("valid");
+
+        // then every manifest has the checksum it had (so the same URL: nothing to upload again)
+        let checksums: Vec<(String, String)> = crate::manifests(&demo).into_iter().map(|m| (m.release_id, m.checksum)).collect();
+        assert_eq!(
+            checksums,
+            [
+                ("sample-classic-001-rel-1", "8115e4e6ad0d418105676721bd2460b14a3ffcd13dd93bda11179c34fb653033"),
+                ("sample-score-001-rel-1", "5b1bba13c664b967cbecb75a12cf1788a2f2782283f32c78b274f58db23a977a"),
+                ("sample-score-001-rel-2", "2d84892983b16776872a867271f58bf4594914517a6de82a9e97c48dd2d4ab7c"),
+                ("hz-night-sprint-001-rel-1", "6af1b45479bf0e2447ed6f22f89051ff2d7b5216939961eb0559f4802947a4fe"),
+            ]
+            .map(|(r, c)| (r.to_string(), c.to_string()))
+        );
     }
 }

@@ -50,7 +50,7 @@ pub fn problems(file: &CatalogFile) -> Vec<String> {
             match &r.loaded {
                 None => p.add(&at, "course", "not loaded (read the file with catalog_tool::parse or load)"),
                 Some(Err(problems)) => p.0.extend(problems.iter().map(|problem| format!("{at}.{problem}"))),
-                Some(Ok(course)) => p.0.extend(crate::course::problems(course).iter().map(|problem| format!("{at}.{problem}"))),
+                Some(Ok(loaded)) => p.0.extend(crate::course::problems(&loaded.course).iter().map(|problem| format!("{at}.{problem}"))),
             }
         }
     }

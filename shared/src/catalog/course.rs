@@ -57,6 +57,19 @@ pub struct Route {
     pub max_late_s: Option<i64>,
 }
 
+/// A map exchange on a route (IOF: a `Start` in the middle of a course, OCAD's second start of
+/// a two-sided sprint map, Purple Pen's map exchange): where the runner turns to the next map.
+/// Not a control to punch and not a split: the leg across it is timed as one leg.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapExchange {
+    /// How many of the route's `controls` come before it: it lies on the leg from
+    /// `controls[after - 1]` to `controls[after]`.
+    pub after: usize,
+    pub code: String,
+    pub lat: f64,
+    pub lng: f64,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Course {
     pub controls: Vec<Control>,
