@@ -1,5 +1,6 @@
 //! `catalog-tool import FILE [--dry-run]` | `catalog-tool validate FILE` |
-//! `catalog-tool results EVENT_ID ROUTE_CODE [RELEASE_ID]`.
+//! `catalog-tool results EVENT_ID ROUTE_CODE [RELEASE_ID]` |
+//! `catalog-tool rejudge COMPETITION_ID EVENT_ID ROUTE_CODE`.
 
 use shared::config::Common;
 use shared::store::db::{Db, sdk_config};
@@ -9,6 +10,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: catalog-tool import FILE [--dry-run]\n       catalog-tool validate FILE\n\
                      \x20      catalog-tool validate COURSES.xml [--crs EPSG:27700]   (an IOF XML file's verdict, every course a route)\n\
                      \x20      catalog-tool results EVENT_ID ROUTE_CODE [RELEASE_ID]   (IOF XML 3.0 ResultList on stdout)\n\
+                     \x20      catalog-tool rejudge COMPETITION_ID EVENT_ID ROUTE_CODE   (judge a board's runs again, withdraw what no longer ranks)\n\
                      import reads TABLE_NAME, MANIFEST_BUCKET, MANIFEST_BASE_URL and the usual AWS environment\n\
                      (AWS_ENDPOINT_URL for a local table and bucket)";
 
@@ -31,6 +33,7 @@ async fn main() -> ExitCode {
         ["import", file, "--dry-run"] | ["import", "--dry-run", file] => import(file, true).await,
         ["results", event_id, route_code] => results(event_id, route_code, None).await,
         ["results", event_id, route_code, release_id] => results(event_id, route_code, Some(release_id)).await,
+        ["rejudge", competition_id, event_id, route_code] => rejudge(competition_id, event_id, route_code).await,
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
@@ -64,6 +67,22 @@ async fn import(file: &str, dry_run: bool) -> ExitCode {
     match catalog_tool::import_file(&db, &store, &PathBuf::from(file), dry_run).await {
         Ok(report) => {
             print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Judges every run on a competition's board again by today's rules (time order, speed, the
+/// phone's own track), taking off the board those that no longer rank.
+async fn rejudge(competition_id: &str, event_id: &str, route_code: &str) -> ExitCode {
+    let db = match Common::from_env() {
+        Ok(c) => Db::new(&sdk_config().await, c.table_name),
+        Err(e) => return fail(e),
+    };
+    match shared::session::finish::rejudge_board(&db, competition_id, event_id, route_code).await {
+        Ok((judged, withdrawn)) => {
+            println!("{judged} runs judged again on {competition_id} / {event_id} / {route_code}: {withdrawn} taken off the board");
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),

@@ -160,15 +160,16 @@ async fn deleting_the_account_over_http_leaves_no_item_with_the_user_id() {
     session.competition_id = Some(world.competition.clone());
     let token = tests::write_session(&db, &session).await;
     let t0 = session.created_at * 1000 + 10_000;
-    let batch = json!({ "session_id": session.session_id, "batch_seq": 0, "coord_sys": "wgs84", "samples": [{ "t": t0, "lat": 31.04, "lng": 121.21, "accuracy_m": 5 }] });
-    assert_eq!(api.post("/client/v1/session-uploads", Some(&token), batch).await.0, StatusCode::OK);
     let route = session.course.routes[0].controls.clone();
-    for (seq, code) in route.iter().enumerate() {
-        let c = session.course.control(code).unwrap();
-        let punch = json!({ "session_id": session.session_id, "punch_seq": seq, "control_code": code, "t": t0 + seq as i64 * 10_000, "lat": c.lat, "lng": c.lng, "accuracy_m": 5, "coord_sys": "wgs84", "method": "gps" });
+    let run = tests::honest_run(&session.course, &route, t0, 4.0, 2_000);
+    for batch in tests::batches_of(&session.session_id, &run.samples) {
+        assert_eq!(api.post("/client/v1/session-uploads", Some(&token), batch).await.0, StatusCode::OK);
+    }
+    for (seq, (code, t, lat, lng)) in run.punches.iter().enumerate() {
+        let punch = json!({ "session_id": session.session_id, "punch_seq": seq, "control_code": code, "t": t, "lat": lat, "lng": lng, "accuracy_m": 5, "coord_sys": "wgs84", "method": "gps" });
         assert_eq!(api.post("/client/v1/punches", Some(&token), punch).await.0, StatusCode::OK);
     }
-    let finish = json!({ "last_punch_seq": route.len() - 1, "reason": "completed", "finished_at": t0 + 300_000 });
+    let finish = json!({ "last_punch_seq": route.len() - 1, "reason": "completed", "finished_at": run.punches.last().unwrap().1 });
     let (status, result) = api.post(&format!("/client/v1/sessions/{}/finish", session.session_id), Some(&token), finish).await;
     assert_eq!((status, result["data"]["status"].as_str()), (StatusCode::OK, Some("OK")), "{result}");
     let board = shared::store::keys::board_pk(&world.competition, &world.event, "route-a");

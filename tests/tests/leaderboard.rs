@@ -177,3 +177,87 @@ async fn only_where_the_competition_shows_one() {
     let (status, body) = board(&f, &shown, "", None).await;
     assert_eq!((status, body["data"]["items"].clone()), (StatusCode::OK, json!([])));
 }
+
+/// A run stored as the finish stored it before results were judged for time, speed and track:
+/// accepted punches at `times` (each 3 m from its control), an `OK` result without checks, its
+/// track (`samples`), and the board entry it made. Its session id.
+async fn stored_before_the_rules(db: &shared::store::db::Db, world: &World, times: &[i64], samples: &[Value]) -> String {
+    use shared::session::punch::{Punch, Verdict};
+    use shared::session::samples::Sample;
+    use shared::session::upload::SampleBatch;
+    use shared::store::keys;
+    let user = unique("usr_old_");
+    let mut session = tests::session_record(db, &user, &world.event, &world.release, "route-a", 3600).await;
+    session.competition_id = Some(world.competition.clone());
+    session.state = shared::session::launch::SessionState::Finished;
+    session.finished_at = Some(times[times.len() - 1]);
+    let route = session.course.routes[0].controls.clone();
+    session.punch_count = route.len() as u32;
+    tests::write_session(db, &session).await;
+    let mut items = Vec::new();
+    for (seq, (code, t)) in route.iter().zip(times).enumerate() {
+        let c = session.course.control(code).unwrap();
+        let punch = Punch {
+            punch_seq: seq as u32,
+            control_code: code.clone(),
+            t: *t,
+            lat: c.lat + tests::PUNCH_OFFSET_DEG,
+            lng: c.lng,
+            accuracy_m: 5.0,
+            content_hash: "h".into(),
+            verdict: Verdict::Accepted,
+            reason: None,
+            distance_m: Some(3.0),
+        };
+        items.push(shared::store::db::item(&keys::punch(&session.session_id, seq as u32), &punch));
+    }
+    let samples: Vec<Sample> = samples.iter().map(|s| serde_json::from_value(s.clone()).unwrap()).collect();
+    for (seq, chunk) in samples.chunks(1000).enumerate() {
+        items.push(shared::store::db::item(
+            &keys::sample_batch(&session.session_id, seq as u32),
+            &SampleBatch::new(seq as u32, "h".into(), chunk),
+        ));
+    }
+    let time_s = (times[times.len() - 1] - times[0]) / 1000;
+    let mut stored = result(world, &user, time_s, None);
+    stored.session_id = session.session_id.clone();
+    (stored.last_punch_seq, stored.verification) = (None, Default::default());
+    items.push(shared::store::db::item(&keys::session_result(&session.session_id), &stored));
+    tests::put_all(items).await;
+    // the entry the finish offered then, when an `OK` was all a board asked
+    let ranked = SessionResult { verification: result(world, &user, time_s, None).verification, ..stored };
+    assert!(shared::store::board::offer(db, &LeaderboardEntry::of(&ranked, 1_800_000_000_000).unwrap(), Tx::new()).await.unwrap());
+    session.session_id
+}
+
+#[tokio::test]
+async fn a_board_judged_again_keeps_honest_runs_and_withdraws_the_cheats() {
+    // given a board that took, before results were judged, a run of −13 s and an honest one
+    let db = tests::db().await;
+    let world = world(true).await;
+    let course = shared::catalog::release(&db, &world.event, &world.release).await.unwrap().unwrap().course.of_route("route-a").unwrap();
+    let route = course.routes[0].controls.clone();
+    let start = shared::clock::now_ms() - 3_000_000;
+    let honest = tests::honest_run(&course, &route, start, 4.0, 2_000);
+    let honest_times: Vec<i64> = honest.punches.iter().map(|p| p.1).collect();
+    let mut cheat_times = honest_times.clone();
+    *cheat_times.last_mut().unwrap() = start - 13_000;
+    let kept = stored_before_the_rules(&db, &world, &honest_times, &honest.samples).await;
+    let cheat = stored_before_the_rules(&db, &world, &cheat_times, &[]).await;
+
+    // when the operator judges the board again (`catalog-tool rejudge`)
+    let (judged, withdrawn) = shared::session::finish::rejudge_board(&db, &world.competition, &world.event, "route-a").await.unwrap();
+
+    // then both were judged and the cheat withdrawn; its result says why, the honest run still ranks
+    assert_eq!((judged, withdrawn), (2, 1));
+    let board_pk = shared::store::keys::board_pk(&world.competition, &world.event, "route-a");
+    let (entries, _) = shared::store::board::page(&db, &board_pk, 10, None).await.unwrap();
+    assert_eq!(entries.iter().map(|e| e.session_id.as_str()).collect::<Vec<_>>(), [kept.as_str()]);
+    let (_, rejudged) = shared::store::session::with_result(&db, &cheat).await.unwrap().unwrap();
+    let rejudged = rejudged.unwrap();
+    assert_eq!((rejudged.result.status, rejudged.verification.time_order.passed), (ResultStatus::MissingPunch, false));
+    let (_, honest_result) = shared::store::session::with_result(&db, &kept).await.unwrap().unwrap();
+    assert!(honest_result.unwrap().rankable());
+    // and judging it again changes nothing more
+    assert_eq!(shared::session::finish::rejudge_board(&db, &world.competition, &world.event, "route-a").await.unwrap(), (1, 0));
+}

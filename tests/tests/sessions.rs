@@ -25,41 +25,43 @@ fn aimed(e: &mut Value, session_id: &str, token: &str, body: Option<Value>) {
 
 #[tokio::test]
 async fn one_run_through_the_five_events() {
-    // given a session launched ten minutes ago on a published course
+    // given a session launched twenty minutes ago on a published course
     let f = sessions().await;
     let world = World::publish(false, true).await;
     let user = unique("usr_ev_");
-    let (session, token) = tests::running_session(&f.db, &user, &world.event, &world.release, "route-a", 600).await;
+    let (session, token) = tests::running_session(&f.db, &user, &world.event, &world.release, "route-a", 1200).await;
     let access = tests::access_token(&user, shared::types::ClientType::App);
     let sid = session.session_id.clone();
     let route = session.course.routes[0].controls.clone();
     let t0 = session.created_at * 1000 + 30_000;
 
-    // when the phone uploads a batch (GCJ-02, as the mini-program reports it)
+    // when the phone uploads a batch (GCJ-02, as the mini-program reports it), standing at the start
+    let start = session.course.control(&route[0]).unwrap();
+    let (glat, glng) = shared::session::coords::wgs84_to_gcj02(start.lat, start.lng);
     let samples: Vec<Value> =
-        (0..30).map(|i| json!({ "t": t0 + i * 1000, "lat": 31.0421, "lng": 121.2148, "accuracy_m": 4, "heart_rate_bpm": 130 })).collect();
+        (0..30).map(|i| json!({ "t": t0 + i * 1000, "lat": glat, "lng": glng, "accuracy_m": 4, "heart_rate_bpm": 130 })).collect();
     let batch = json!({ "session_id": sid, "batch_seq": 0, "coord_sys": "gcj02", "samples": samples });
     let (status, held) = invoke(&f, "sessions-session-uploads", |e| aimed(e, &sid, &token, Some(batch.clone()))).await;
     assert_eq!((status, held["data"]["samples_stored"].as_u64()), (StatusCode::OK, Some(30)), "{held}");
     let stored = shared::store::session::batches(&f.db, &sid).await.unwrap()[0].samples();
-    let (lat, lng) = shared::session::coords::gcj02_to_wgs84(31.0421, 121.2148);
+    let (lat, lng) = shared::session::coords::gcj02_to_wgs84(glat, glng);
     assert!(shared::session::coords::distance_m(stored[0].lat, stored[0].lng, lat, lng) < 0.05, "stored in WGS-84");
 
-    // and punches every control of its route, 20 s apart
+    // and punches every control of its route, 90 s apart (its longest leg is 530 m)
     for (seq, code) in route.iter().enumerate() {
         let c = session.course.control(code).unwrap();
-        let punch = json!({ "session_id": sid, "punch_seq": seq, "control_code": code, "t": t0 + seq as i64 * 20_000, "lat": c.lat, "lng": c.lng, "accuracy_m": 5, "coord_sys": "wgs84", "method": "gps" });
+        let punch = json!({ "session_id": sid, "punch_seq": seq, "control_code": code, "t": t0 + seq as i64 * 90_000, "lat": c.lat, "lng": c.lng, "accuracy_m": 5, "coord_sys": "wgs84", "method": "gps" });
         let (status, verdict) = invoke(&f, "sessions-punches", |e| aimed(e, &sid, &token, Some(punch))).await;
         assert_eq!((status, verdict["data"]["verdict"].as_str()), (StatusCode::OK, Some("accepted")), "{verdict}");
     }
     // and finishes
     let last = route.len() - 1;
-    let finish = json!({ "last_punch_seq": last, "reason": "completed", "finished_at": t0 + last as i64 * 20_000 });
+    let finish = json!({ "last_punch_seq": last, "reason": "completed", "finished_at": t0 + last as i64 * 90_000 });
     let (status, finished) = invoke(&f, "sessions-finish", |e| aimed(e, &sid, &token, Some(finish.clone()))).await;
 
     // then the result is OK, its time the finish punch less the start punch
     assert_eq!((status, finished["data"]["status"].as_str()), (StatusCode::OK, Some("OK")), "{finished}");
-    assert_eq!(finished["data"]["time_s"].as_i64(), Some(last as i64 * 20));
+    assert_eq!(finished["data"]["time_s"].as_i64(), Some(last as i64 * 90));
 
     // and the owner reads it back, and finds it in the history
     let (status, result) = invoke(&f, "sessions-result", |e| aimed(e, &sid, &access, None)).await;
@@ -118,27 +120,34 @@ async fn writes_take_the_session_token_of_that_session_and_reads_the_owners_acce
 
 #[tokio::test]
 async fn the_results_of_a_route_export_as_an_iof_result_list_that_validates() {
-    // given three runs on one route: a clean one, one missing its second control, one abandoned
+    // given four runs on one route: a clean one, one missing its second control, one abandoned,
+    // and a clean one whose track never arrived
     let f = sessions().await;
     let world = World::publish(false, true).await;
     let mut finished = Vec::new();
-    for (skip, reason) in [(None, "completed"), (Some(2), "completed"), (None, "abandoned")] {
+    for (skip, reason, tracked) in
+        [(None, "completed", true), (Some(2), "completed", true), (None, "abandoned", true), (None, "completed", false)]
+    {
         let user = unique("usr_iof_");
         let (session, token) = tests::running_session(&f.db, &user, &world.event, &world.release, "route-a", 900).await;
         let t0 = session.created_at * 1000 + 30_000;
         let route: Vec<String> =
             session.course.routes[0].controls.iter().enumerate().filter(|(i, _)| Some(*i) != skip).map(|(_, c)| c.clone()).collect();
-        for (seq, code) in route.iter().enumerate() {
-            let c = session.course.control(code).unwrap();
-            let punch = json!({ "session_id": session.session_id, "punch_seq": seq, "control_code": code, "t": t0 + seq as i64 * 25_000, "lat": c.lat, "lng": c.lng, "accuracy_m": 5, "coord_sys": "wgs84", "method": "gps" });
+        let run = tests::honest_run(&session.course, &route, t0, 4.0, 2_000);
+        for batch in tests::batches_of(&session.session_id, &run.samples).into_iter().filter(|_| tracked) {
+            let (status, held) = invoke(&f, "sessions-session-uploads", |e| aimed(e, &session.session_id, &token, Some(batch))).await;
+            assert_eq!(status, StatusCode::OK, "{held}");
+        }
+        for (seq, (code, t, lat, lng)) in run.punches.iter().enumerate() {
+            let punch = json!({ "session_id": session.session_id, "punch_seq": seq, "control_code": code, "t": t, "lat": lat, "lng": lng, "accuracy_m": 5, "coord_sys": "wgs84", "method": "gps" });
             invoke(&f, "sessions-punches", |e| aimed(e, &session.session_id, &token, Some(punch))).await;
         }
         let finish = json!({ "last_punch_seq": route.len() - 1, "reason": reason, "finished_at": t0 + 600_000 });
         let (status, result) = invoke(&f, "sessions-finish", |e| aimed(e, &session.session_id, &token, Some(finish))).await;
         assert_eq!(status, StatusCode::OK, "{result}");
-        finished.push(result["data"]["status"].as_str().unwrap().to_string());
+        finished.push(format!("{} {}", result["data"]["status"].as_str().unwrap(), result["data"]["rankable"]));
     }
-    assert_eq!(finished, ["OK", "MissingPunch", "DidNotFinish"]);
+    assert_eq!(finished, ["OK true", "MissingPunch false", "DidNotFinish false", "OK false"]);
 
     // when the catalog tool exports the route
     let xml = catalog_tool::results::export(&f.db, &world.event, "route-a", None, clock::now_ms()).await.unwrap();
@@ -147,14 +156,16 @@ async fn the_results_of_a_route_export_as_an_iof_result_list_that_validates() {
     let path = std::env::temp_dir().join(format!("{}.xml", unique("results-")));
     std::fs::write(&path, &xml).unwrap();
     tests::validate_xml("catalog-tool/schemas/IOF.xsd", &path).unwrap_or_else(|e| panic!("{e}\n{xml}"));
-    assert_eq!(xml.matches("<PersonResult>").count(), 3);
+    assert_eq!(xml.matches("<PersonResult>").count(), 4);
     assert_eq!(xml.matches("<Position>").count(), 1);
-    for status in ["<Status>OK</Status>", "<Status>MissingPunch</Status>", "<Status>DidNotFinish</Status>", "status=\"Missing\""] {
+    let statuses =
+        ["<Status>OK</Status>", "<Status>MissingPunch</Status>", "<Status>DidNotFinish</Status>", "<Status>NotCompeting</Status>"];
+    for status in statuses.iter().chain(&["status=\"Missing\""]) {
         assert!(xml.contains(status), "{status} in {xml}");
     }
     assert!(!xml.contains("usr_iof_"), "a user id in the export");
     println!(
-        "iof export: 3 stored results of one route (OK, MissingPunch, DidNotFinish) → ResultList of {} bytes, valid against IOF.xsd",
+        "iof export: 4 stored results of one route (OK, MissingPunch, DidNotFinish, an unverified OK as NotCompeting) → ResultList of {} bytes, valid against IOF.xsd",
         xml.len()
     );
 }
@@ -165,14 +176,14 @@ async fn punches_judged_per_second_through_the_handler() {
     // so this is the rate without the shared HTTP table's weight)
     let f = sessions().await;
     let world = World::publish(false, true).await;
-    let (session, token) = tests::running_session(&f.db, &unique("usr_rate_"), &world.event, &world.release, "route-a", 900).await;
+    let (session, token) = tests::running_session(&f.db, &unique("usr_rate_"), &world.event, &world.release, "route-a", 3600).await;
     let route = session.course.routes[0].controls.clone();
     let t0 = session.created_at * 1000 + 30_000;
     let punch = |seq: usize, code: &str| {
         let c = session.course.control(code).unwrap();
-        json!({ "session_id": session.session_id, "punch_seq": seq, "control_code": code, "t": t0 + seq as i64 * 1000, "lat": c.lat, "lng": c.lng, "accuracy_m": 5, "coord_sys": "wgs84", "method": "gps" })
+        json!({ "session_id": session.session_id, "punch_seq": seq, "control_code": code, "t": t0 + seq as i64 * 30_000, "lat": c.lat, "lng": c.lng, "accuracy_m": 5, "coord_sys": "wgs84", "method": "gps" })
     };
-    // when 100 punches alternate between two controls
+    // when 100 punches alternate between two controls 67 m apart, 30 s apart
     let began = std::time::Instant::now();
     for seq in 0..100 {
         let code = if seq == 0 { &route[0] } else { &route[1 + seq % 2] };

@@ -8,7 +8,7 @@ use crate::http::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::request::check_range;
 use crate::session::access::{self, Window};
 use crate::session::board::LeaderboardEntry;
-use crate::session::punch::MAX_PUNCH_SEQ;
+use crate::session::punch::{MAX_PUNCH_SEQ, RejectReason};
 use crate::session::result::{FinishReason, SessionResult, TrackStatus};
 use crate::session::track::ordered;
 use crate::session::verify::adjudicate;
@@ -105,7 +105,7 @@ pub async fn recheck_track(db: &Db, claims: &Claims, session_id: &str) -> ApiRes
     if result.verification.track.status == TrackStatus::Unverified && result.verification == stored.verification {
         return Ok(());
     }
-    let mut tx = store::session::rejudge(db, &session, &result, &stored);
+    let mut tx = store::session::rejudge(db, &session, &result, Some(&stored));
     tx.append(login_alive(db, claims));
     match db.transact(tx).await {
         Ok(()) => offer(db, claims, &result, session.finished_at.unwrap_or(result.finished_at)).await,
@@ -113,6 +113,61 @@ pub async fn recheck_track(db: &Db, claims: &Claims, session_id: &str) -> ApiRes
         // Judged meanwhile with at least as many samples.
         Err(TxError::Conditions(_)) => Ok(()),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// What judging a stored result again changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejudged {
+    Unchanged,
+    /// The result changed, and still ranks (or never did).
+    Changed,
+    /// The result no longer ranks: its board entry was taken off.
+    Withdrawn,
+}
+
+/// Judges a finished session again by the rules of today (an operator's command, for results
+/// stored before them): the result is rewritten when it changes, and the run's board entry is
+/// withdrawn when it no longer ranks. A result stored before `last_punch_seq` was kept is judged
+/// on every punch made before the finish.
+pub async fn rejudge(db: &Db, session_id: &str) -> ApiResult<Rejudged> {
+    let Some((Chain { session, punches, result: Some(stored) }, batches)) = store::session::whole(db, session_id).await? else {
+        return Ok(Rejudged::Unchanged);
+    };
+    let last =
+        stored.last_punch_seq.or_else(|| punches.iter().filter(|p| p.reason != Some(RejectReason::AfterFinish)).map(|p| p.punch_seq).max());
+    let samples = ordered(batches.iter().flat_map(|b| b.samples()));
+    let result = adjudicate(&session, &punches, &samples, stored.reason, stored.finished_at, last);
+    if result == stored {
+        return Ok(Rejudged::Unchanged);
+    }
+    db.transact(store::session::rejudge(db, &session, &result, None)).await?;
+    match &session.competition_id {
+        Some(competition_id) if !result.rankable() => {
+            let board = crate::store::keys::board_pk(competition_id, &session.event_id, &session.route_code);
+            let withdrawn = store::board::withdraw(db, &board, &session.user_id, session_id).await?;
+            Ok(if withdrawn { Rejudged::Withdrawn } else { Rejudged::Changed })
+        }
+        _ => Ok(Rejudged::Changed),
+    }
+}
+
+/// Judges every run on a board again (`rejudge`), a page of 100 at a time; how many runs were
+/// judged, and how many were taken off the board.
+pub async fn rejudge_board(db: &Db, competition_id: &str, event_id: &str, route_code: &str) -> ApiResult<(usize, usize)> {
+    let board = crate::store::keys::board_pk(competition_id, event_id, route_code);
+    let (mut judged, mut withdrawn) = (0, 0);
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let (entries, more) = store::board::page(db, &board, 100, after.as_ref().map(|(u, k)| (u.as_str(), k.as_str()))).await?;
+        for entry in &entries {
+            judged += 1;
+            withdrawn += usize::from(rejudge(db, &entry.session_id).await? == Rejudged::Withdrawn);
+        }
+        match entries.last() {
+            Some(last) if more => after = Some((last.user_id.clone(), last.sort_key.clone())),
+            _ => return Ok((judged, withdrawn)),
+        }
     }
 }
 

@@ -230,25 +230,26 @@ pub fn finish(db: &Db, session: &Session, result: &SessionResult, punches_seen: 
         .with(SESSION, TransactWriteItem::builder().update(update).build())
 }
 
-/// Replaces a finished session's result with a judgement made again (`result`, from more track
-/// than `stored` had): only if the stored one is still the judgement of fewer samples, so two late
+/// Replaces a finished session's result with a judgement made again (`result`). Given the result
+/// it replaces (`stored`), only if that is still the judgement of fewer samples, so two late
 /// uploads judging at once keep the later knowledge. The result keeps its place in the index.
-pub fn rejudge(db: &Db, session: &Session, result: &SessionResult, stored: &SessionResult) -> Tx {
+pub fn rejudge(db: &Db, session: &Session, result: &SessionResult, stored: Option<&SessionResult>) -> Tx {
     let key = keys::session_result(&session.session_id);
     let mut new = item(&key, result);
     let owner = keys::route_result(&session.event_id, &session.route_code, session.finished_at.unwrap_or(0), &session.session_id);
     new.extend(crate::store::db::owner_index(&owner));
-    let put = Put::builder()
-        .table_name(&db.table)
-        .set_item(Some(new))
-        .condition_expression("#v.#t.#n = :stored AND #v.#t.#n < :samples")
-        .expression_attribute_names("#v", "verification")
-        .expression_attribute_names("#t", "track")
-        .expression_attribute_names("#n", "samples")
-        .expression_attribute_values(":stored", n(stored.verification.track.samples))
-        .expression_attribute_values(":samples", n(result.verification.track.samples))
-        .build()
-        .expect("put is complete");
+    let put = Put::builder().table_name(&db.table).set_item(Some(new)).condition_expression("attribute_exists(PK)");
+    let put = match stored {
+        Some(stored) => put
+            .condition_expression("#v.#t.#n = :stored AND #v.#t.#n < :samples")
+            .expression_attribute_names("#v", "verification")
+            .expression_attribute_names("#t", "track")
+            .expression_attribute_names("#n", "samples")
+            .expression_attribute_values(":stored", n(stored.verification.track.samples))
+            .expression_attribute_values(":samples", n(result.verification.track.samples)),
+        None => put,
+    };
+    let put = put.build().expect("put is complete");
     let (expression, names, values) = Assign { set: headline(result), ..Assign::default() }.expression();
     let update = Update::builder()
         .table_name(&db.table)
