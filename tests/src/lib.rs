@@ -216,12 +216,17 @@ impl Api {
         self.send("PUT", path, token, Some(body)).await
     }
 
-    /// Logs a fresh mobile in through SMS the way the app does, reading the code as the phone would.
-    pub async fn sms_login(&self, mobile: &str) -> Login {
+    /// Asks for a code for `mobile` and reads it, as the phone would.
+    pub async fn ask_code(&self, mobile: &str) -> String {
         let send = serde_json::json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") });
         let (status, body) = self.post("/client/v1/auth/sms/send", None, send).await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        let code = last_code(&format!("+86{mobile}")).await;
+        last_code(&format!("+86{mobile}")).await
+    }
+
+    /// Logs a fresh mobile in through SMS the way the app does, reading the code as the phone would.
+    pub async fn sms_login(&self, mobile: &str) -> Login {
+        let code = self.ask_code(mobile).await;
         let login = serde_json::json!({ "login_request_id": unique("login_"), "country_code": "86", "mobile": mobile, "sms_code": code, "client_type": "app", "device_id": "dev_http" });
         let (status, body) = self.post("/client/v1/auth/login/sms", None, login).await;
         assert_eq!(status, StatusCode::OK, "{body}");

@@ -4,18 +4,10 @@
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use tests::{Api, World, api, last_code, unique, unique_mobile};
+use tests::{World, api, unique, unique_mobile};
 
 fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("")
-}
-
-async fn ask_code(api: &Api, mobile: &str) -> String {
-    let body =
-        json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") });
-    let (status, answer) = api.post("/client/v1/auth/sms/send", None, body).await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
-    last_code(&format!("+86{mobile}")).await
 }
 
 /// A competition whose registration is open and which starts tomorrow, with `capacity` places.
@@ -45,7 +37,7 @@ async fn me_and_a_second_mobile_over_http() {
 
     // when they try to add a second mobile (one per account), with its code
     let second = unique_mobile();
-    let code_for_second = ask_code(&api, &second).await;
+    let code_for_second = api.ask_code(&second).await;
     let bind = json!({ "country_code": "86", "mobile": second, "sms_code": code_for_second });
     let (status, answer) = api.post("/client/v1/me/identities/mobile", Some(&user.access_token), bind).await;
     // then it is refused, the code left unspent, and that mobile still makes its own user
@@ -181,7 +173,7 @@ async fn deleting_the_account_over_http_leaves_no_item_with_the_user_id() {
     let wrong = json!({ "country_code": "86", "mobile": mobile, "sms_code": "000000" });
     let (status, body) = api.send("DELETE", "/client/v1/me", Some(&user.access_token), Some(wrong)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
-    let confirm = json!({ "country_code": "86", "mobile": mobile, "sms_code": ask_code(&api, &mobile).await });
+    let confirm = json!({ "country_code": "86", "mobile": mobile, "sms_code": api.ask_code(&mobile).await });
     let (status, body) = api.send("DELETE", "/client/v1/me", Some(&user.access_token), Some(confirm)).await;
 
     // then nothing of theirs is left, and their token is refused

@@ -10,7 +10,7 @@ use shared::session::upload::MAX_SESSION_SAMPLES;
 use shared::store::keys;
 use std::time::Instant;
 use tests::phone::Phone;
-use tests::{Api, Login, World, api, last_code, unique, unique_mobile};
+use tests::{Api, Login, World, api, unique, unique_mobile};
 
 fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("")
@@ -46,14 +46,6 @@ fn queue(phone: &Phone) -> Vec<(String, Value)> {
     queue
 }
 
-async fn ask_code(api: &Api, mobile: &str) -> String {
-    let body =
-        json!({ "scene": "client_login", "country_code": "86", "mobile": mobile, "client_type": "app", "device_id": unique("dev_") });
-    let (status, answer) = api.post("/client/v1/auth/sms/send", None, body).await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
-    last_code(&format!("+86{mobile}")).await
-}
-
 #[tokio::test]
 async fn deleting_an_account_while_its_phone_flushes_its_queue_leaves_nothing_of_it() {
     // given 20 runners, each with a session launched over HTTP and a phone's queue to flush
@@ -79,7 +71,7 @@ async fn deleting_an_account_while_its_phone_flushes_its_queue_leaves_nothing_of
             async move {
                 let queue = queue(phone);
                 let head_start = round % queue.len();
-                let confirm = json!({ "country_code": "86", "mobile": mobile, "sms_code": ask_code(&api, mobile).await });
+                let confirm = json!({ "country_code": "86", "mobile": mobile, "sms_code": api.ask_code(mobile).await });
                 let (tx, rx) = tokio::sync::oneshot::channel();
                 let flush = async {
                     let mut statuses = Vec::new();
@@ -216,7 +208,7 @@ async fn logging_out_ends_the_sessions_that_login_launched() {
     let first = api.sms_login(&mobile).await;
     let first_phone = launch(&api, &world, &first).await;
     tokio::time::sleep(std::time::Duration::from_secs(61)).await;
-    let code = ask_code(&api, &mobile).await;
+    let code = api.ask_code(&mobile).await;
     let login = json!({ "login_request_id": unique("login_"), "country_code": "86", "mobile": mobile, "sms_code": code, "client_type": "app", "device_id": "dev_second" });
     let (status, body) = api.post("/client/v1/auth/login/sms", None, login).await;
     assert_eq!(status, StatusCode::OK, "{body}");
