@@ -199,7 +199,11 @@ pub async fn delete(db: &Db, account: &Account, now: i64) -> ApiResult<Deleted> 
     let partitions: Vec<Vec<Key>> =
         futures::stream::iter(unknown).map(|pk| db.keys_in(pk)).buffer_unordered(CONCURRENT_REQUESTS).try_collect().await?;
     doomed.extend(partitions.into_iter().flatten());
-    db.delete_all(&doomed).await?;
+    // The sessions' records go after their items: a deletion cut off in between still finds them.
+    let records: std::collections::HashSet<Key> = sessions.iter().map(|s| keys::session(&s.session_id)).collect();
+    let (records, items): (Vec<Key>, Vec<Key>) = doomed.into_iter().partition(|k| records.contains(k));
+    db.delete_all(&items).await?;
+    db.delete_all(&records).await?;
     let mut identities: Vec<Key> = Vec::new();
     for login in &account.logins {
         if login.identity_kind == IdentityKind::Mobile {

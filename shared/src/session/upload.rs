@@ -172,8 +172,12 @@ pub async fn upload(db: &Db, claims: &Claims, request: UploadRequest, now_ms: i6
             }
             Err(e) => return Err(e.into()),
         }
-        if session.track_status == Some(TrackStatus::Unverified) && !resend {
-            finish::recheck_track(db, claims, &request.session_id).await?;
+        // The batch is stored whatever the judgement does: a failure there is judged again by
+        // the next batch, or its resend.
+        if session.track_status == Some(TrackStatus::Unverified)
+            && let Err(e) = finish::recheck_track(db, claims, &request.session_id).await
+        {
+            tracing::warn!(code = e.code.as_str(), "a late track was not judged yet");
         }
         let mut batches: BTreeMap<u32, u32> = session.batches.iter().filter_map(|(seq, n)| Some((seq.parse().ok()?, *n))).collect();
         let duplicate = batches.insert(batch.batch_seq, batch.count).is_some();
