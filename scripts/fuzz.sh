@@ -70,20 +70,41 @@ wait "${warmups[@]}" || true
 export SCHEMATHESIS_HOOKS="$ROOT/scripts/schemathesis_hooks.py"
 rm -f "$REPORTS"/report.ndjson "$REPORTS"/report.json "$REPORTS"/junit.xml "$REPORTS"/reproduce_test.py
 echo "==> schemathesis ($mode) against $API_URL"
-status=0
 # getOpenApi is left out: a static file with no input (the contract suite validates it), and the
 # one route whose ~110 KB answer `cargo lambda watch` itself now and then fails to relay (its own
 # 500 after our 200 in watch.log; API Gateway does not do this).
-st --config-file "$ROOT/schemathesis.toml" run docs/openapi.yaml \
-  --url "$API_URL" \
-  --exclude-operation-id getOpenApi \
-  --generation-database none \
-  --report ndjson,json,junit,pytest \
-  --report-ndjson-path "$REPORTS/report.ndjson" \
-  --report-json-path "$REPORTS/report.json" \
-  --report-junit-path "$REPORTS/junit.xml" \
-  --report-pytest-path "$REPORTS/reproduce_test.py" \
-  "${run_args[@]}" "${extra_args[@]}" || status=$?
+run_schemathesis() {
+  st --config-file "$ROOT/schemathesis.toml" run docs/openapi.yaml \
+    --url "$API_URL" \
+    --exclude-operation-id getOpenApi \
+    --generation-database none \
+    --report ndjson,json,junit,pytest \
+    --report-ndjson-path "$REPORTS/report.ndjson" \
+    --report-json-path "$REPORTS/report.json" \
+    --report-junit-path "$REPORTS/junit.xml" \
+    --report-pytest-path "$REPORTS/reproduce_test.py" \
+    "${run_args[@]}" "${extra_args[@]}"
+}
+status=0
+run_schemathesis || status=$?
+# `cargo lambda watch` now and then holds one request for the whole timeout without passing it to
+# any function (a minute with no answer in watch.log, then the next request is served): a Network
+# Error and nothing else. The bounded run has a fixed seed, so it runs once more; an API that hangs
+# hangs again and still fails.
+only_network=$(python - "$REPORTS/report.json" <<'PY'
+import json, sys
+try:
+    report = json.load(open(sys.argv[1]))
+    print(int(not report["failures"] and bool(report["errors"]) and all(e["title"] == "Network Error" for e in report["errors"])))
+except (FileNotFoundError, KeyError, ValueError):
+    print(0)
+PY
+)
+if [[ $mode == bounded && $status -ne 0 && $only_network == 1 ]]; then
+  echo "fuzz: a request got no answer from cargo lambda watch (network error only): running the bounded run once more"
+  status=0
+  run_schemathesis || status=$?
+fi
 
 # N: the requests schemathesis recorded (the interactions of its NDJSON `ScenarioFinished` events);
 # M: the failures of its JSON report (unique failures, each counted once) plus its errors.
