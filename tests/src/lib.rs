@@ -401,6 +401,7 @@ pub async fn session_record(
         punch_seqs: Default::default(),
         item_keys_known: true,
         accepted: Default::default(),
+        accepted_codes: Default::default(),
         finished_at: None,
         result_status: None,
         time_s: None,

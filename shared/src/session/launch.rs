@@ -203,6 +203,9 @@ pub struct Session {
     /// punch is judged after, without reading every punch.
     #[serde(default, rename = "accepted_punches")]
     pub accepted: BTreeMap<String, AcceptedPunch>,
+    /// What sessions launched before `accepted_punches` noted instead: `punch_seq` → control code.
+    #[serde(default, rename = "accepted", skip_serializing)]
+    pub accepted_codes: BTreeMap<String, String>,
     /// Set by the finish (epoch ms), with the result's headline for the history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<i64>,
@@ -257,6 +260,7 @@ impl Session {
             punch_seqs: BTreeSet::new(),
             item_keys_known: true,
             accepted: BTreeMap::new(),
+            accepted_codes: BTreeMap::new(),
             finished_at: None,
             result_status: None,
             time_s: None,
@@ -266,9 +270,23 @@ impl Session {
     }
 
     /// The punches accepted before `punch_seq`, in `punch_seq` order.
-    pub fn accepted_before(&self, punch_seq: u32) -> Vec<&AcceptedPunch> {
-        let mut earlier: Vec<(u32, &AcceptedPunch)> =
-            self.accepted.iter().filter_map(|(seq, punch)| Some((seq.parse().ok()?, punch))).filter(|(seq, _)| *seq < punch_seq).collect();
+    pub fn accepted_before(&self, punch_seq: u32) -> Vec<AcceptedPunch> {
+        // A run under way when `accepted_punches` began holds codes only: they count where their
+        // control is, at no time, so its order is kept and no speed or time is judged from them.
+        let legacy = self.accepted_codes.iter().filter_map(|(seq, code)| {
+            let control = self.course.control(code)?;
+            let punch =
+                AcceptedPunch { control_code: code.clone(), t: 0, lat: control.lat, lng: control.lng, accuracy_m: control.radius_m as f64 };
+            Some((seq.clone(), punch))
+        });
+        let mut earlier: Vec<(u32, AcceptedPunch)> = self
+            .accepted
+            .iter()
+            .map(|(seq, punch)| (seq.clone(), punch.clone()))
+            .chain(legacy)
+            .filter_map(|(seq, punch)| Some((seq.parse().ok()?, punch)))
+            .filter(|(seq, _)| *seq < punch_seq)
+            .collect();
         earlier.sort_by_key(|(seq, _)| *seq);
         earlier.into_iter().map(|(_, punch)| punch).collect()
     }

@@ -257,7 +257,8 @@ pub async fn submit(db: &Db, claims: &Claims, request: PunchRequest, now_ms: i64
         let fix = Fix { control_code: &request.control_code, t: request.t, lat, lng, accuracy_m: request.accuracy_m };
         let running = session.state == SessionState::Active;
         let judgement = if running {
-            judge(&session.course, &session.course.routes[0], &session.accepted_before(request.punch_seq), &fix)
+            let earlier = session.accepted_before(request.punch_seq);
+            judge(&session.course, &session.course.routes[0], &earlier.iter().collect::<Vec<_>>(), &fix)
         } else {
             Judgement::rejected(RejectReason::AfterFinish, None)
         };

@@ -208,6 +208,7 @@ mod tests {
         use super::*;
         use crate::catalog::course::{Control, ControlKind, Course, Route, RouteKind};
         use crate::session::launch::{Session, SessionState};
+        use crate::session::punch::AcceptedPunch;
         use crate::session::result::{FinishReason, ResultStatus, SessionResult, TrackStatus};
         use crate::types::ClientType;
         use proptest::prelude::*;
@@ -259,6 +260,7 @@ mod tests {
                 punch_seqs: Default::default(),
                 item_keys_known: true,
                 accepted: Default::default(),
+                accepted_codes: Default::default(),
                 finished_at: None,
                 result_status: None,
                 time_s: None,
@@ -292,6 +294,21 @@ mod tests {
         fn judge(punches: &[Punch], samples: &[Sample], finished_at: i64) -> SessionResult {
             let last = punches.iter().map(|p| p.punch_seq).max();
             adjudicate(&session(), punches, samples, FinishReason::Completed, finished_at, last)
+        }
+
+        #[test]
+        fn a_run_under_way_when_accepted_punches_began_keeps_its_order() {
+            // given a session stored with codes only for its accepted punches (`accepted`)
+            let mut stored = serde_json::to_value(session()).unwrap();
+            stored["accepted"] = serde_json::json!({ "0": "S1", "1": "31" });
+            let old: Session = serde_json::from_value(stored).unwrap();
+            // when its next punches are judged on arrival
+            let earlier = old.accepted_before(2);
+            let earlier: Vec<&AcceptedPunch> = earlier.iter().collect();
+            let next = |code: usize, off_m: f64| at(2, code, T0, off_m, 5.0);
+            let judged = |p: &Punch| crate::session::punch::judge(&old.course, &old.course.routes[0], &earlier, &p.fix());
+            // then they follow the start and 31 (not `before_start`), and a repeat of 31 is `repeated`
+            assert_eq!((judged(&next(2, 3.0)).reason, judged(&next(1, 3.0)).reason), (None, Some(RejectReason::Repeated)));
         }
 
         #[test]
