@@ -294,11 +294,14 @@ impl Session {
     /// The keys of every item of the session's partition (its record, punches, batches, result),
     /// when it keeps them (`item_keys_known`).
     pub fn item_keys(&self) -> Option<Vec<keys::Key>> {
+        if !self.item_keys_known {
+            return None;
+        }
         let id = &self.session_id;
         let mut all = vec![keys::session(id), keys::session_result(id)];
         all.extend(self.punch_seqs.iter().map(|&seq| keys::punch(id, seq)));
         all.extend(self.batches.keys().filter_map(|seq| seq.parse().ok()).map(|seq| keys::sample_batch(id, seq)));
-        self.item_keys_known.then_some(all)
+        Some(all)
     }
 
     /// The contract's launch answer (a direct launch has no `competition_id`), with a fresh session token.
