@@ -114,10 +114,6 @@ pub fn problems(file: &CatalogFile) -> Vec<String> {
     p.0
 }
 
-pub fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
 #[derive(Default)]
 struct Problems(Vec<String>);
 

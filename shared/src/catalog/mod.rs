@@ -180,10 +180,6 @@ impl CompetitionMeta {
             && self.registration_opens_at.is_none_or(|t| t <= now)
             && self.registration_closes_at.is_none_or(|t| now < t)
     }
-
-    pub fn is_full(&self) -> bool {
-        self.capacity.is_some_and(|c| self.registered_count >= c)
-    }
 }
 
 /// The link of an event into a competition, `keys::competition_event`: the event as the

@@ -8,8 +8,6 @@ pub const SK: &str = "SK";
 pub const GSI1: &str = "GSI1";
 pub const GSI1PK: &str = "GSI1PK";
 pub const GSI1SK: &str = "GSI1SK";
-/// Epoch seconds after which DynamoDB may delete the item (late, so reads check it too).
-pub const TTL: &str = "expires_at";
 
 /// The sort key of an entity's own record inside its item collection (sorts before the rest).
 pub const META: &str = "#META";
