@@ -10,7 +10,7 @@ use crate::session::access::{self, Window};
 use crate::session::board::LeaderboardEntry;
 use crate::session::punch::{MAX_PUNCH_SEQ, RejectReason};
 use crate::session::result::{FinishReason, SessionResult, TrackStatus};
-use crate::session::track::ordered;
+use crate::session::upload::SampleBatch;
 use crate::session::verify::adjudicate;
 use crate::store::db::{Db, TxError};
 use crate::store::{self, session::Chain};
@@ -73,7 +73,7 @@ async fn settle(db: &Db, claims: &Claims, session_id: &str, request: FinishReque
         if !missing.is_empty() {
             return Err(ApiError::of(ErrorCode::PunchesMissing).with_details(json!({ "missing_punch_seqs": missing })));
         }
-        let samples = ordered(batches.iter().flat_map(|b| b.samples()));
+        let samples = SampleBatch::track(&batches);
         let result = adjudicate(&session, &punches, &samples, request.reason, request.finished_at, request.last_punch_seq);
         let mut tx = store::session::finish(db, &session, &result, session.punch_count, now_ms);
         tx.append(login_alive(db, claims));
@@ -100,7 +100,7 @@ pub async fn recheck_track(db: &Db, claims: &Claims, session_id: &str) -> ApiRes
     if stored.verification.track.status != TrackStatus::Unverified || stored.verification.track.punches_checked == 0 {
         return Ok(());
     }
-    let samples = ordered(batches.iter().flat_map(|b| b.samples()));
+    let samples = SampleBatch::track(&batches);
     let result = adjudicate(&session, &punches, &samples, stored.reason, stored.finished_at, stored.last_punch_seq);
     if result.verification.track.status == TrackStatus::Unverified && result.verification == stored.verification {
         return Ok(());
@@ -136,7 +136,7 @@ pub async fn rejudge(db: &Db, session_id: &str) -> ApiResult<Rejudged> {
     };
     let last =
         stored.last_punch_seq.or_else(|| punches.iter().filter(|p| p.reason != Some(RejectReason::AfterFinish)).map(|p| p.punch_seq).max());
-    let samples = ordered(batches.iter().flat_map(|b| b.samples()));
+    let samples = SampleBatch::track(&batches);
     let result = adjudicate(&session, &punches, &samples, stored.reason, stored.finished_at, last);
     if result == stored {
         return Ok(Rejudged::Unchanged);

@@ -106,7 +106,7 @@ pub fn implausible_speed(from: &AcceptedPunch, fix: &Fix<'_>) -> bool {
 /// Judges a punch on `route` of `course` after the punches accepted before it (`earlier`, in
 /// `punch_seq` order). Where the fix is (rules that need no history) comes first, then the
 /// order of the run, then whether the run could be real: time forward, at a runner's speed.
-pub fn judge(course: &Course, route: &Route, earlier: &[&AcceptedPunch], fix: &Fix<'_>) -> Judgement {
+pub fn judge(course: &Course, route: &Route, earlier: &[AcceptedPunch], fix: &Fix<'_>) -> Judgement {
     let control = route.controls.iter().any(|c| c == fix.control_code).then(|| course.control(fix.control_code)).flatten();
     let Some(control) = control else {
         return Judgement::rejected(RejectReason::UnknownControl, None);
@@ -144,7 +144,7 @@ pub fn judge_run(course: &Course, route: &Route, fixes: &[Fix<'_>]) -> Vec<Judge
     fixes
         .iter()
         .map(|fix| {
-            let judgement = judge(course, route, &accepted.iter().collect::<Vec<_>>(), fix);
+            let judgement = judge(course, route, &accepted, fix);
             if judgement.accepted() {
                 accepted.push(fix.into());
             }
@@ -257,8 +257,7 @@ pub async fn submit(db: &Db, claims: &Claims, request: PunchRequest, now_ms: i64
         let fix = Fix { control_code: &request.control_code, t: request.t, lat, lng, accuracy_m: request.accuracy_m };
         let running = session.state == SessionState::Active;
         let judgement = if running {
-            let earlier = session.accepted_before(request.punch_seq);
-            judge(&session.course, &session.course.routes[0], &earlier.iter().collect::<Vec<_>>(), &fix)
+            judge(&session.course, &session.course.routes[0], &session.accepted_before(request.punch_seq), &fix)
         } else {
             Judgement::rejected(RejectReason::AfterFinish, None)
         };
@@ -358,7 +357,7 @@ mod tests {
         let c = course();
         let earlier = history(earlier);
         let fix = Fix { t: T0 + earlier.len() as i64 * LEG_MS, ..fix };
-        judge(&c, &c.routes[0], &earlier.iter().collect::<Vec<_>>(), &fix)
+        judge(&c, &c.routes[0], &earlier, &fix)
     }
 
     fn reason(earlier: &[&str], fix: Fix) -> Option<RejectReason> {
@@ -390,7 +389,6 @@ mod tests {
         // given S1 and 31 accepted at T0 and T0 + 10 min
         let c = course();
         let earlier = history(&["S1", "31"]);
-        let earlier: Vec<&AcceptedPunch> = earlier.iter().collect();
         // when 32 comes stamped a second before 31, then 150 s after it
         let before = Fix { t: T0 + LEG_MS - 1_000, ..at("32", 0.0, 5.0) };
         let later = Fix { t: T0 + LEG_MS + 150_000, ..at("32", 0.0, 5.0) };
@@ -403,8 +401,7 @@ mod tests {
     fn a_leg_faster_than_a_runner_is_implausible_speed() {
         // given the start punched at T0, 31 lies 1,112 m north
         let c = course();
-        let start = history(&["S1"]);
-        let earlier: Vec<&AcceptedPunch> = start.iter().collect();
+        let earlier = history(&["S1"]);
         let at_31 = |seconds: i64| Fix { t: T0 + seconds * 1000, ..at("31", 0.0, 5.0) };
         // when it is punched a second later, a minute later, 140 s later and 150 s later
         let reasons: Vec<_> = [1, 60, 140, 150].iter().map(|&s| judge(&c, &c.routes[0], &earlier, &at_31(s)).reason).collect();
@@ -415,8 +412,8 @@ mod tests {
         );
         // and poor fixes widen the margin by their accuracy: 2 × 40 m more at 140 s
         let vague = Fix { accuracy_m: 40.0, ..at_31(140) };
-        let vague_start = AcceptedPunch { accuracy_m: 40.0, ..start[0].clone() };
-        assert_eq!(judge(&c, &c.routes[0], &[&vague_start], &vague).reason, None);
+        let vague_start = AcceptedPunch { accuracy_m: 40.0, ..earlier[0].clone() };
+        assert_eq!(judge(&c, &c.routes[0], &[vague_start], &vague).reason, None);
     }
 
     #[test]

@@ -77,6 +77,11 @@ impl SampleBatch {
         }
     }
 
+    /// A session's track from its batches: every sample in time order, once (`track::ordered`).
+    pub fn track(batches: &[SampleBatch]) -> Vec<Sample> {
+        crate::session::track::ordered(batches.iter().flat_map(SampleBatch::samples))
+    }
+
     pub fn samples(&self) -> Vec<Sample> {
         let rows: Vec<Row> = serde_json::from_str(&self.samples).unwrap_or_default();
         rows.into_iter()

@@ -208,7 +208,6 @@ mod tests {
         use super::*;
         use crate::catalog::course::{Control, ControlKind, Course, Route, RouteKind};
         use crate::session::launch::{Session, SessionState};
-        use crate::session::punch::AcceptedPunch;
         use crate::session::result::{FinishReason, ResultStatus, SessionResult, TrackStatus};
         use crate::types::ClientType;
         use proptest::prelude::*;
@@ -304,7 +303,6 @@ mod tests {
             let old: Session = serde_json::from_value(stored).unwrap();
             // when its next punches are judged on arrival
             let earlier = old.accepted_before(2);
-            let earlier: Vec<&AcceptedPunch> = earlier.iter().collect();
             let next = |code: usize, off_m: f64| at(2, code, T0, off_m, 5.0);
             let judged = |p: &Punch| crate::session::punch::judge(&old.course, &old.course.routes[0], &earlier, &p.fix());
             // then they follow the start and 31 (not `before_start`), and a repeat of 31 is `repeated`

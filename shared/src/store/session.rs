@@ -152,9 +152,9 @@ pub async fn punch_context(db: &Db, session_id: &str, punch_seq: u32) -> Result<
 }
 
 /// Stores a judged punch, once per `punch_seq`, on the condition that its session exists, which
-/// notes its `punch_seq` (`Session::punch_seqs`). While the session runs the punch is counted (and `noted`, if accepted, for the next punch's
-/// judgement), on the condition that it still runs: a finish never misses a punch it was not
-/// computed from.
+/// notes its `punch_seq` (`Session::punch_seqs`). While the session runs the punch is counted
+/// (and `noted`, if accepted, for the next punch's judgement), on the condition that it still
+/// runs: a finish never misses a punch it was not computed from.
 pub fn add_punch(db: &Db, session_id: &str, punch: &Punch, counted: bool, noted: Option<&AcceptedPunch>) -> Tx {
     let mut tx = Tx::new().with(PUNCH, db.put_new(&keys::punch(session_id, punch.punch_seq), punch));
     let seq = AttributeValue::Ns(vec![punch.punch_seq.to_string()]);
