@@ -50,7 +50,7 @@ fuzz: venv
 	bash scripts/fuzz.sh
 
 # Cold start, warm latency, round trips, memory and size per function against a hello-world
-# baseline, release build (README, Performance; a few minutes; not part of `make test`).
+# baseline, release build (docs/performance.md; a few minutes; not part of `make test`).
 bench: venv
 	bash scripts/bench.sh $(BENCH_ARGS)
 

@@ -741,7 +741,7 @@ def run_round_trips(args) -> int:
         finally:
             p.stop()
             ctx.close()
-    print("sequential DynamoDB round trips per route (README, Performance):")
+    print("sequential DynamoDB round trips per route (README, Round trips):")
     print("\n".join(shown))
     problems = check_tables(measured)
     for p in problems:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deploys what `sam build` left in .aws-sam/build: sam package, pin each function's version to
 # what it runs (scripts/version_digest.py), sam deploy. The deploy workflow's two deploy jobs run
-# it; an operator can too (README, "CI and deploy").
+# it; an operator can too (docs/deploy.md, "CI and deploy").
 #
 #   STACK_NAME=… DEPLOYMENT_TYPE=… ARTIFACT_BUCKET=… [PARAMETER_OVERRIDES="Key=Value …"] scripts/deploy_stack.sh
 #   STACK_NAME=… scripts/deploy_stack.sh smoke     # the deployed API answers

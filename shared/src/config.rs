@@ -13,7 +13,7 @@ pub struct ConfigError {
 pub fn required(var: &'static str) -> Result<String, ConfigError> {
     match std::env::var(var) {
         Ok(v) if !v.trim().is_empty() => Ok(v),
-        _ => Err(ConfigError { var, problem: "is missing (see README, Configuration)".into() }),
+        _ => Err(ConfigError { var, problem: "is missing (see docs/configuration.md)".into() }),
     }
 }
 
