@@ -4,8 +4,8 @@
 use crate::file::{CourseDef, Loaded, RouteDef};
 use crate::grid::Grid;
 use crate::iof::{self, Causes};
-use shared::catalog::course::{Control, ControlKind, Course, DEFAULT_RADIUS_M, MapExchange, RADIUS_RANGE_M, Route, RouteKind};
-use shared::http::request::check_id;
+use shared::model::catalog::course::{Control, ControlKind, Course, DEFAULT_RADIUS_M, MapExchange, RADIUS_RANGE_M, Route, RouteKind};
+use shared::support::check::check_id;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
@@ -424,7 +424,7 @@ pub fn problems(course: &Course) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::file::{ControlDef, RouteDef};
-    use shared::session::result::{FinishReason, ResultStatus, Visit, compute};
+    use shared::model::result::{FinishReason, ResultStatus, Visit, compute};
 
     fn fixture(name: &str) -> String {
         std::fs::read_to_string(format!("{}/testdata/iof/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()

@@ -1,8 +1,8 @@
 //! The catalog file (YAML): what an operator edits to publish maps, events, releases, competitions and cards.
 
 use serde::{Deserialize, Serialize};
-use shared::catalog::Course;
-use shared::catalog::course::MapExchange;
+use shared::model::catalog::Course;
+use shared::model::catalog::course::MapExchange;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -5,10 +5,11 @@
 
 use crate::file::CatalogFile;
 use crate::items::{self, Desired};
-use shared::catalog::{self, entity};
-use shared::store::catalog::{self as store, REGISTERED_COUNT};
-use shared::store::db::{Db, ENTITY_TYPE, Item, Range, text};
-use shared::store::keys::{self, ALL_REGIONS, Key};
+use shared::service::import as table;
+use shared::store::Db;
+use shared::store::catalog::REGISTERED_COUNT;
+use shared::store::db::{ENTITY_TYPE, Item, text};
+use shared::store::keys::{self, ALL_REGIONS, Key, entity};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -95,9 +96,9 @@ pub async fn apply(db: &Db, changes: &[Change]) -> Result<(), TableError> {
     for c in changes {
         match c.action {
             Action::Unchanged => {}
-            Action::Delete => store::remove(db, &c.key).await.map_err(TableError)?,
+            Action::Delete => table::remove(db, &c.key).await.map_err(TableError)?,
             Action::Create | Action::Update => {
-                store::upsert(db, &c.key, &c.set, &c.remove, c.entity_type == entity::COMPETITION).await.map_err(TableError)?
+                table::upsert(db, &c.key, &c.set, &c.remove, c.entity_type == entity::COMPETITION).await.map_err(TableError)?
             }
         }
     }
@@ -140,7 +141,7 @@ async fn stale_cards(db: &Db, file: &CatalogFile) -> Result<Vec<Key>, TableError
         return Ok(Vec::new());
     }
     let ids: HashSet<&str> = file.cards.iter().map(|c| c.card_id.as_str()).collect();
-    let all = db.query(&keys::cards_pk(ALL_REGIONS), Range::All, None).await?;
+    let all = table::cards(db).await?;
     let mut keys_found = Vec::new();
     for item in all.iter().filter(|i| text(i, "card_id").is_some_and(|id| ids.contains(id))) {
         let (pk, sk) = (text(item, keys::PK).unwrap_or_default(), text(item, keys::SK).unwrap_or_default());
@@ -156,8 +157,7 @@ async fn stale_cards(db: &Db, file: &CatalogFile) -> Result<Vec<Key>, TableError
 async fn stale_links(db: &Db, file: &CatalogFile) -> Result<Vec<Key>, TableError> {
     let mut found = Vec::new();
     for c in &file.competitions {
-        let below = catalog::registrations_start(&c.competition_id);
-        for item in db.query(&keys::competition_pk(&c.competition_id), Range::Below(&below), None).await? {
+        for item in table::competition(db, &c.competition_id).await? {
             if let Some(event_id) = text(&item, "event_id").filter(|_| text(&item, ENTITY_TYPE) == Some(entity::COMPETITION_EVENT)) {
                 found.push(keys::competition_event(&c.competition_id, event_id));
             }
@@ -166,10 +166,9 @@ async fn stale_links(db: &Db, file: &CatalogFile) -> Result<Vec<Key>, TableError
     Ok(found)
 }
 
-/// The stored items at `wanted`, in order (strongly consistent BatchGetItem, 100 keys at a time).
 /// The stored items at `wanted`, in order; patient under throttling (an import is not a request).
 async fn get_all(db: &Db, wanted: Vec<Key>) -> Result<Vec<Option<Item>>, TableError> {
-    Ok(db.get_many_within(&wanted, 30).await?)
+    Ok(table::stored(db, &wanted).await?)
 }
 
 fn pair(k: &Key) -> (String, String) {

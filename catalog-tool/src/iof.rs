@@ -4,7 +4,7 @@
 //! course families, extensions) is ignored. Every problem names its element and line, and is
 //! reported once per cause with what the organiser does next.
 
-use shared::catalog::course::ControlKind;
+use shared::model::catalog::course::ControlKind;
 
 /// The IOF XML 3.0 namespace.
 pub const NAMESPACE: &str = "http://www.orienteering.org/datastandard/3.0";

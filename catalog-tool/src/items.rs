@@ -1,8 +1,8 @@
 //! A validated catalog file as the table items that serve it, denormalized for one-round-trip reads.
 
 use crate::file::{CatalogFile, EventDef, MapDef, ReleaseDef};
-use shared::catalog::{Card, CompetitionEvent, CompetitionMeta, CompetitionStatus, EventMeta, EventSummary, MapListing, MapMeta, Release};
-use shared::clock::parse_rfc3339;
+use shared::model::catalog::{Card, CompetitionEvent, CompetitionMeta, CompetitionStatus, EventMeta, EventSummary, MapListing, MapMeta, Release};
+use shared::support::clock::parse_rfc3339;
 use shared::store::db::{self, Item, Record};
 use shared::store::keys::{self, ALL_REGIONS, Key};
 use std::collections::HashMap;

@@ -107,7 +107,7 @@ impl Verdict {
         };
         // IOF carries no time limit: the catalog's route gives it, so it is not the file's fault.
         let mut ruled = loaded.course.clone();
-        for r in ruled.routes.iter_mut().filter(|r| r.kind == shared::catalog::course::RouteKind::Score && r.time_limit_s.is_none()) {
+        for r in ruled.routes.iter_mut().filter(|r| r.kind == shared::model::catalog::course::RouteKind::Score && r.time_limit_s.is_none()) {
             r.time_limit_s = Some(1);
         }
         match course::problems(&ruled) {
@@ -141,7 +141,7 @@ impl fmt::Display for Verdict {
                     .course
                     .routes
                     .iter()
-                    .filter(|r| r.kind == shared::catalog::course::RouteKind::Score)
+                    .filter(|r| r.kind == shared::model::catalog::course::RouteKind::Score)
                     .map(|r| r.route_code.as_str())
                     .collect();
                 if !score.is_empty() {

@@ -2,7 +2,7 @@
 //! `catalog-tool results EVENT_ID ROUTE_CODE [RELEASE_ID]` |
 //! `catalog-tool rejudge COMPETITION_ID EVENT_ID ROUTE_CODE`.
 
-use shared::config::Common;
+use shared::support::config::Common;
 use shared::store::db::{Db, sdk_config};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,7 +80,7 @@ async fn rejudge(competition_id: &str, event_id: &str, route_code: &str) -> Exit
         Ok(c) => Db::new(&sdk_config().await, c.table_name),
         Err(e) => return fail(e),
     };
-    match shared::session::finish::rejudge_board(&db, competition_id, event_id, route_code).await {
+    match shared::service::result::rejudge_board(&db, competition_id, event_id, route_code).await {
         Ok((judged, withdrawn)) => {
             println!("{judged} runs judged again on {competition_id} / {event_id} / {route_code}: {withdrawn} taken off the board");
             ExitCode::SUCCESS
@@ -96,7 +96,7 @@ async fn results(event_id: &str, route_code: &str, release_id: Option<&str>) -> 
         Ok(c) => Db::new(&sdk_config().await, c.table_name),
         Err(e) => return fail(e),
     };
-    match catalog_tool::results::export(&db, event_id, route_code, release_id, shared::clock::now_ms()).await {
+    match catalog_tool::results::export(&db, event_id, route_code, release_id, shared::support::clock::now_ms()).await {
         Ok(xml) => {
             print!("{xml}");
             ExitCode::SUCCESS

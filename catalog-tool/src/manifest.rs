@@ -6,7 +6,7 @@
 
 use crate::file::{EventDef, MapDef, ReleaseDef};
 use serde::Serialize;
-use shared::catalog::course::{Control, MapExchange, Route};
+use shared::model::catalog::course::{Control, MapExchange, Route};
 
 pub const MANIFEST_VERSION: u32 = 1;
 
@@ -84,7 +84,7 @@ pub fn build(event: &EventDef, release: &ReleaseDef, map: &MapDef) -> Manifest {
     };
     let mut bytes = serde_json::to_vec_pretty(&body).expect("a manifest encodes");
     bytes.push(b'\n');
-    let checksum = shared::crypto::sha256_hex(&bytes);
+    let checksum = shared::support::crypto::sha256_hex(&bytes);
     Manifest { event_id: event.event_id.clone(), release_id: release.release_id.clone(), bytes, checksum }
 }
 
@@ -130,7 +130,7 @@ events:
 
         // then the manifests are byte for byte the same, and the checksum is their SHA-256
         assert_eq!(a, b);
-        assert_eq!(a.checksum, shared::crypto::sha256_hex(&a.bytes));
+        assert_eq!(a.checksum, shared::support::crypto::sha256_hex(&a.bytes));
         assert_eq!(a.checksum.len(), 64);
         assert_eq!(a.key(), format!("manifests/ev-1/ev-1-rel-1/{}.json", a.checksum));
         assert_eq!(a.url("https://cdn.example.com/"), format!("https://cdn.example.com/{}", a.key()));

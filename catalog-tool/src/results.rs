@@ -19,15 +19,15 @@
 use crate::iof::NAMESPACE;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
-use shared::catalog::EventMeta;
-use shared::catalog::course::{Course, Route, RouteKind};
-use shared::clock::rfc3339_ms;
-use shared::session::board::display_name;
-use shared::session::coords::distance_m;
-use shared::session::replay::rank_with_ties;
-use shared::session::result::{ResultStatus, RunResult, SplitStatus};
-use shared::store::db::Db;
-use shared::store::keys;
+use shared::model::catalog::EventMeta;
+use shared::model::catalog::course::{Course, Route, RouteKind};
+use shared::support::clock::rfc3339_ms;
+use shared::model::leaderboard::display_name;
+use shared::model::run::coords::distance_m;
+use shared::model::analysis::replay::rank_with_ties;
+use shared::model::result::{ResultStatus, RunResult, SplitStatus};
+use shared::service::import as table;
+use shared::store::Db;
 use std::io;
 
 pub const CREATOR: &str = "client-api catalog-tool";
@@ -42,7 +42,7 @@ pub struct ResultEvent {
 /// One run on the route.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResultEntry {
-    /// The leaderboard pseudonym (`shared::session::board::display_name`).
+    /// The leaderboard pseudonym (`shared::model::leaderboard::display_name`).
     pub display_name: String,
     pub session_id: String,
     pub result: RunResult,
@@ -199,11 +199,11 @@ fn person_result(w: &mut Writer<Vec<u8>>, route: &Route, entry: &ResultEntry, po
 /// The `ResultList` of an event's route as stored: every result of that route on `release_id`
 /// (the event's current release when `None`), read through the route's results index.
 pub async fn export(db: &Db, event_id: &str, route_code: &str, release_id: Option<&str>, now_ms: i64) -> Result<String, ExportError> {
-    let event: EventMeta = db.get(&keys::event(event_id)).await?.ok_or(ExportError::NoEvent)?;
+    let event: EventMeta = table::event(db, event_id).await?.ok_or(ExportError::NoEvent)?;
     let release_id = release_id.unwrap_or(&event.current_release_id);
-    let release = shared::catalog::release(db, event_id, release_id).await?.ok_or(ExportError::NoRelease)?;
+    let release = table::release(db, event_id, release_id).await?.ok_or(ExportError::NoRelease)?;
     let route = release.course.route(route_code).ok_or(ExportError::NoRoute)?;
-    let entries: Vec<ResultEntry> = shared::store::session::route_results(db, event_id, route_code)
+    let entries: Vec<ResultEntry> = table::route_results(db, event_id, route_code)
         .await?
         .into_iter()
         .filter(|r| r.event_release_id == release_id)
@@ -234,8 +234,8 @@ impl From<shared::ApiError> for ExportError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::catalog::course::{Control, ControlKind};
-    use shared::session::result::{Score, Split};
+    use shared::model::catalog::course::{Control, ControlKind};
+    use shared::model::result::{Score, Split};
 
     fn control(code: &str, kind: ControlKind, lat: f64, lng: f64) -> Control {
         Control { code: code.into(), kind, lat, lng, radius_m: 15, points: None }

@@ -1,9 +1,9 @@
 //! Every problem of a catalog file at once, each naming where it is, so one edit fixes them all.
 
 use crate::file::CatalogFile;
-use shared::catalog::CompetitionStatus;
-use shared::clock::parse_rfc3339;
-use shared::http::request::check_id;
+use shared::model::catalog::CompetitionStatus;
+use shared::support::clock::parse_rfc3339;
+use shared::support::check::check_id;
 use shared::store::keys::MAX_PRIORITY;
 use std::collections::HashSet;
 

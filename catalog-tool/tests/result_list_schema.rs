@@ -4,9 +4,9 @@
 //! result_list_schema` rewrites them after a deliberate change.
 
 use catalog_tool::results::{ResultEntry, ResultEvent, result_list};
-use shared::catalog::course::{Control, ControlKind, Course, Route, RouteKind};
-use shared::session::board::display_name;
-use shared::session::result::{ResultStatus, RunResult, Score, Split, SplitStatus};
+use shared::model::catalog::course::{Control, ControlKind, Course, Route, RouteKind};
+use shared::model::leaderboard::display_name;
+use shared::model::result::{ResultStatus, RunResult, Score, Split, SplitStatus};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,9 +1,9 @@
 //! The GPX of a 2-hour run validates against the GPX 1.1 schema and Garmin's TrackPointExtension
 //! v1, both shipped in docs/schemas, with scripts/validate_xml.py (xmlschema, from the venv).
 
-use shared::session::gpx::gpx;
-use shared::session::samples::Sample;
-use shared::session::track::Track;
+use shared::model::analysis::gpx::gpx;
+use shared::model::run::samples::Sample;
+use shared::model::analysis::track::Track;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;

@@ -126,7 +126,7 @@ pub async fn scan_table() -> Vec<String> {
 
 /// Waits out the last `margin_sec` seconds of the hour, so an hourly cap cannot reset under a test.
 pub async fn clear_of_the_hour(margin_sec: i64) {
-    let left = shared::clock::until_next_hour(shared::clock::now());
+    let left = shared::support::clock::until_next_hour(shared::support::clock::now());
     if left <= margin_sec {
         tokio::time::sleep(Duration::from_secs(left as u64 + 1)).await;
     }
@@ -329,13 +329,13 @@ pub fn with_bearer(event: &mut Value, token: &str) {
 pub const TEST_JWT_SECRET: &str = "dev-only-jwt-secret-NOT-FOR-PRODUCTION-0123456789";
 pub const TEST_SMS_HASH_KEY: &str = "dev-only-sms-hash-key-NOT-FOR-PRODUCTION-0123456789";
 
-pub fn tokens() -> shared::auth::tokens::Tokens {
-    shared::auth::tokens::Tokens::new(
+pub fn tokens() -> shared::support::tokens::Tokens {
+    shared::support::tokens::Tokens::new(
         TEST_JWT_SECRET.as_bytes(),
         "client-api",
         "client-api",
         3600,
-        shared::auth::tokens::SESSION_TOKEN_TTL_SEC,
+        shared::support::tokens::SESSION_TOKEN_TTL_SEC,
     )
 }
 
@@ -358,8 +358,8 @@ pub fn validate_xml(xsd: &str, document: &std::path::Path) -> Result<(), String>
 }
 
 /// Page cursors sealed as the served API seals them.
-pub fn cursors() -> shared::http::cursor::Cursors {
-    shared::http::cursor::Cursors::new(TEST_JWT_SECRET.as_bytes().to_vec())
+pub fn cursors() -> shared::support::cursor::Cursors {
+    shared::support::cursor::Cursors::new(TEST_JWT_SECRET.as_bytes().to_vec())
 }
 
 /// The `sessions` function on the suite's table, as its cold start builds it.
@@ -376,11 +376,11 @@ pub async fn session_record(
     release_id: &str,
     route_code: &str,
     ago_sec: i64,
-) -> shared::session::launch::Session {
-    use shared::session::launch::{Session, SessionState};
-    let release = shared::catalog::release(db, event_id, release_id).await.expect("read").expect("a published release");
+) -> shared::model::run::session::Session {
+    use shared::model::run::session::{Session, SessionState};
+    let release = shared::store::catalog::release(db, event_id, release_id).await.expect("read").expect("a published release");
     Session {
-        session_id: shared::ids::mint("ses"),
+        session_id: shared::support::ids::mint("ses"),
         user_id: user_id.to_owned(),
         participant_id: unique("par_"),
         competition_id: None,
@@ -390,10 +390,10 @@ pub async fn session_record(
         playfield_version_id: release.playfield_version_id.clone(),
         route_code: route_code.to_owned(),
         course: release.course.of_route(route_code).expect("a route of the release"),
-        client_type: shared::types::ClientType::App,
+        client_type: shared::support::types::ClientType::App,
         device_id: "dev_run".into(),
         state: SessionState::Active,
-        created_at: shared::clock::now() - ago_sec,
+        created_at: shared::support::clock::now() - ago_sec,
         login_family: None,
         batches: Default::default(),
         sample_count: 0,
@@ -411,8 +411,8 @@ pub async fn session_record(
 }
 
 /// Stores `session` with the launch's own write, and returns the session token the launch issued.
-pub async fn write_session(db: &Db, session: &shared::session::launch::Session) -> String {
-    let tx = shared::store::db::Tx::new().with("session", shared::store::session::put_new(db, session));
+pub async fn write_session(db: &Db, session: &shared::model::run::session::Session) -> String {
+    let tx = shared::store::db::Tx::new().with(shared::store::db::TxItem::Session, shared::store::session::put_new(db, session));
     db.transact(tx).await.expect("session written");
     tokens()
         .issue_session(
@@ -434,22 +434,22 @@ pub async fn running_session(
     release_id: &str,
     route_code: &str,
     ago_sec: i64,
-) -> (shared::session::launch::Session, String) {
+) -> (shared::model::run::session::Session, String) {
     let session = session_record(db, user_id, event_id, release_id, route_code, ago_sec).await;
     let token = write_session(db, &session).await;
     (session, token)
 }
 
 /// SMS settings as deployed by default (tests adjust fields they exercise).
-pub fn sms_config() -> shared::auth::sms::SmsConfig {
-    shared::auth::sms::SmsConfig::defaults(TEST_SMS_HASH_KEY.as_bytes().to_vec())
+pub fn sms_config() -> shared::service::auth::sms::SmsConfig {
+    shared::service::auth::sms::SmsConfig::defaults(TEST_SMS_HASH_KEY.as_bytes().to_vec())
 }
 
-pub async fn accounts() -> shared::auth::accounts::Accounts {
-    shared::auth::accounts::Accounts {
+pub async fn accounts() -> shared::service::auth::accounts::Accounts {
+    shared::service::auth::accounts::Accounts {
         db: db().await,
         tokens: tokens(),
-        refresh: shared::auth::refresh::RefreshConfig { ttl_sec: 30 * 86_400, rotation: false },
+        refresh: shared::service::auth::refresh::RefreshConfig { ttl_sec: 30 * 86_400, rotation: false },
         idempotency: shared::store::idempotency::Idempotency::new(TEST_JWT_SECRET.as_bytes().to_vec(), 86_400),
     }
 }
@@ -581,13 +581,13 @@ impl World {
 
 /// A registration block open from a year ago to a year ahead.
 pub fn open_registration(required: bool) -> Value {
-    let at = |offset: i64| shared::clock::rfc3339(shared::clock::now() + offset);
+    let at = |offset: i64| shared::support::clock::rfc3339(shared::support::clock::now() + offset);
     serde_json::json!({ "enabled": true, "required": required, "opens_at": at(-31_536_000), "closes_at": at(31_536_000) })
 }
 
 /// An access token for `user_id` as a login would issue it.
-pub fn access_token(user_id: &str, client_type: shared::types::ClientType) -> String {
-    tokens().issue_access(user_id, client_type, "dev_test", None, shared::clock::now())
+pub fn access_token(user_id: &str, client_type: shared::support::types::ClientType) -> String {
+    tokens().issue_access(user_id, client_type, "dev_test", None, shared::support::clock::now())
 }
 
 /// An honest run: the punches of a runner over `codes` of `course` at `speed_m_s` from
@@ -602,8 +602,8 @@ pub struct HonestRun {
 /// Metres north of a control a phone punches from.
 pub const PUNCH_OFFSET_DEG: f64 = 0.000027;
 
-pub fn honest_run(course: &shared::catalog::course::Course, codes: &[String], start_ms: i64, speed_m_s: f64, every_ms: i64) -> HonestRun {
-    use shared::session::coords::distance_m;
+pub fn honest_run(course: &shared::model::catalog::course::Course, codes: &[String], start_ms: i64, speed_m_s: f64, every_ms: i64) -> HonestRun {
+    use shared::model::run::coords::distance_m;
     let at = |code: &String| course.control(code).map(|c| (c.lat, c.lng)).unwrap_or_else(|| panic!("{code} is on the course"));
     let mut t = start_ms as f64;
     let mut punches = Vec::new();

@@ -5,7 +5,7 @@
 use crate::{Api, api, unique};
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::catalog::course::Course;
+use shared::model::catalog::course::Course;
 
 pub const CLASSIC: (&str, &str, &str) = ("sample-classic-001", "sample-classic-001-rel-1", "classic-001");
 pub const SCORE: (&str, &str, &str) = ("sample-score-001", "sample-score-001-rel-2", "score-45min");

@@ -5,7 +5,7 @@
 use account::Account;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::auth::wechat::{Wechat, WechatApp, WechatConfig};
+use shared::clients::wechat::{Wechat, WechatApp, WechatConfig};
 use shared::store::db::Db;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -131,7 +131,7 @@ async fn me_shows_the_account_with_its_mobile_masked_and_never_an_identity() {
     assert_eq!(data["user_id"], login.user_id);
     assert_eq!(data["logins"], json!({ "mobile": format!("+86 {}****{}", &mobile[..3], &mobile[7..]), "wechat": false }));
     assert_eq!((data["body_profile_status"].as_str(), data["body_profile"]["completed_at"].is_null()), (Some("pending"), true));
-    assert!(shared::clock::parse_rfc3339(data["created_at"].as_str().unwrap()).is_some());
+    assert!(shared::support::clock::parse_rfc3339(data["created_at"].as_str().unwrap()).is_some());
     assert!(!body.to_string().contains(&mobile[3..7]), "the middle digits of the mobile were shown");
 }
 
@@ -146,7 +146,7 @@ async fn logout_ends_the_login_at_once_and_logging_out_twice_is_fine() {
     let refresh = token_refresh::TokenRefresh {
         db: db().await,
         tokens: tests::tokens(),
-        refresh: shared::auth::refresh::RefreshConfig { ttl_sec: 86_400, rotation: false },
+        refresh: shared::service::auth::refresh::RefreshConfig { ttl_sec: 86_400, rotation: false },
     };
     let redeem = |token: String| {
         let refresh = &refresh;
@@ -345,7 +345,7 @@ async fn a_deleted_account_leaves_nothing_and_a_cut_off_deletion_completes_when_
     assert_eq!(register(&registration, &user.access, &world.competition).await, StatusCode::OK);
     let count = |c: &str| {
         let c = c.to_string();
-        async move { shared::catalog::competition(&db().await, &c).await.unwrap().unwrap().registered_count }
+        async move { shared::store::catalog::competition(&db().await, &c).await.unwrap().unwrap().registered_count }
     };
     assert_eq!(count(&world.competition).await, 1);
     assert!(items_holding(&user.user_id).await.len() >= 8, "the user's items are not all there to delete");
@@ -375,7 +375,7 @@ async fn a_deleted_account_leaves_nothing_and_a_cut_off_deletion_completes_when_
     let refresh = token_refresh::TokenRefresh {
         db: db().await,
         tokens: tests::tokens(),
-        refresh: shared::auth::refresh::RefreshConfig { ttl_sec: 86_400, rotation: false },
+        refresh: shared::service::auth::refresh::RefreshConfig { ttl_sec: 86_400, rotation: false },
     };
     let (status, _) =
         invoke(&refresh, "token-refresh", |e| with_body(e, json!({ "refresh_token": user.refresh, "client_type": "wechat" }))).await;
@@ -423,8 +423,8 @@ async fn two_users_binding_one_mobile_at_once_one_wins() {
 
 #[tokio::test]
 async fn deleting_a_long_history_takes_one_call_within_lambdas_limit() {
-    use shared::session::punch::{Punch, Verdict};
-    use shared::session::upload::SampleBatch;
+    use shared::model::run::punch::{Punch, Verdict};
+    use shared::model::run::samples::SampleBatch;
     use shared::store::db::Tx;
     // given a user with 200 sessions, 20 of them with two hours of track at 1 Hz (8 batches),
     // each with 15 punches
@@ -446,11 +446,11 @@ async fn deleting_a_long_history_takes_one_call_within_lambdas_limit() {
     for chunk in sessions.chunks(100) {
         let mut tx = Tx::new();
         for s in chunk {
-            tx.push("session", shared::store::session::put_new(&db, s));
+            tx.push(shared::store::db::TxItem::Session, shared::store::session::put_new(&db, s));
         }
         db.transact(tx).await.unwrap();
     }
-    let fix = |i: i64| shared::session::samples::Sample {
+    let fix = |i: i64| shared::model::run::samples::Sample {
         t: 1_800_000_000_000 + i * 1000,
         lat: 31.04 + i as f64 * 1e-6,
         lng: 121.21,

@@ -5,12 +5,12 @@ use aws_config::timeout::TimeoutConfig;
 use body_profile::BodyProfile;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::auth::tokens::Tokens;
-use shared::clock;
-use shared::profile;
-use shared::store::db::{Db, Item, Range, TxError};
+use shared::support::tokens::Tokens;
+use shared::support::clock;
+use shared::service::profile;
+use shared::store::db::{Db, Item, Range, TxError, TxItem};
 use shared::store::keys;
-use shared::types::{BodyProfileStatus, ClientType};
+use shared::support::types::{BodyProfileStatus, ClientType};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Mutex, OnceLock};
@@ -126,7 +126,7 @@ async fn function() -> (BodyProfile, Db) {
 /// A user as the login transaction creates it: pending profile at version 1.
 async fn new_user(db: &Db) -> String {
     let user_id = tests::unique("usr_");
-    db.transact(profile::initial_items(db, &user_id, clock::now())).await.expect("user created");
+    db.transact(shared::store::profile::initial_items(db, &user_id, clock::now())).await.expect("user created");
     user_id
 }
 
@@ -467,8 +467,8 @@ async fn initial_items_create_a_pending_profile_only_once() {
     assert_eq!(version_numbers(&versions(&db, &user).await), vec![1]);
     assert_eq!(profile::status(&db, &user).await.unwrap(), BodyProfileStatus::Pending);
     // when the same items are committed again, then both conditions refuse the overwrite
-    match db.transact(profile::initial_items(&db, &user, clock::now())).await {
-        Err(TxError::Conditions(failed)) => assert_eq!(failed, vec![profile::PROFILE, profile::PROFILE_VERSION]),
+    match db.transact(shared::store::profile::initial_items(&db, &user, clock::now())).await {
+        Err(TxError::Conditions(failed)) => assert_eq!(failed, vec![TxItem::Profile, TxItem::ProfileVersion]),
         other => panic!("expected condition failures, got {other:?}"),
     }
 }

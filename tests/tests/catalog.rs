@@ -5,7 +5,7 @@ use catalog::Catalog;
 use lambda_http::http::StatusCode;
 use registration::Registration;
 use serde_json::{Value, json};
-use shared::types::ClientType;
+use shared::support::types::ClientType;
 use tests::{invoke, publish, tokens, unique, with_bearer, with_body};
 
 fn token_for(user_id: &str) -> String {
@@ -192,13 +192,13 @@ async fn the_demo_catalog_serves_the_spec_ids_end_to_end() {
 
     // and launch finds the route and an open, launchable competition
     let db = tests::db().await;
-    let meta = shared::catalog::event(&db, "sample-classic-001").await.unwrap().expect("event meta");
+    let meta = shared::store::catalog::event(&db, "sample-classic-001").await.unwrap().expect("event meta");
     assert_eq!(meta.current_release_id, "sample-classic-001-rel-1");
     assert_eq!(meta.route_codes, vec!["classic-001"]);
-    let competition = shared::catalog::competition(&db, "cmp_classic_demo_001").await.unwrap().expect("competition meta");
-    assert!(competition.registration_window_open(shared::clock::parse_rfc3339("2026-01-02T00:00:00Z").unwrap()));
-    assert!(competition.registration_window_open(shared::clock::parse_rfc3339("2030-12-01T00:00:00Z").unwrap()));
-    assert!(shared::catalog::competition_event(&db, "cmp_classic_demo_001", "sample-classic-001").await.unwrap().is_some());
+    let competition = shared::store::catalog::competition(&db, "cmp_classic_demo_001").await.unwrap().expect("competition meta");
+    assert!(competition.registration_window_open(shared::support::clock::parse_rfc3339("2026-01-02T00:00:00Z").unwrap()));
+    assert!(competition.registration_window_open(shared::support::clock::parse_rfc3339("2030-12-01T00:00:00Z").unwrap()));
+    assert!(shared::store::catalog::competition_event(&db, "cmp_classic_demo_001", "sample-classic-001").await.unwrap().is_some());
 }
 
 #[tokio::test]
@@ -489,7 +489,7 @@ async fn competition_detail_shows_its_events_and_the_callers_registration() {
     assert_eq!(other["data"]["registration_status"], Value::Null);
 
     // a sent token that is expired or invalid is 401, never read as anonymous
-    let expired = tokens().issue_access(&user, ClientType::App, "dev_test", None, shared::clock::now() - 7200);
+    let expired = tokens().issue_access(&user, ClientType::App, "dev_test", None, shared::support::clock::now() - 7200);
     let (status, body) = get("catalog-competition", &path, "", Some(&expired)).await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("token_expired")));
     let (status, _) = get("catalog-competition", &path, "", Some("not-a-token")).await;
@@ -534,7 +534,7 @@ async fn an_event_in_a_competition_has_its_context_map_and_preview() {
     assert_eq!(body["data"]["competition_context"]["registration_status"], "registered");
 
     // an expired token is 401
-    let expired = tokens().issue_access(&user, ClientType::App, "dev_test", None, shared::clock::now() - 7200);
+    let expired = tokens().issue_access(&user, ClientType::App, "dev_test", None, shared::support::clock::now() - 7200);
     let (status, _) = get("catalog-competition-event", &path, "", Some(&expired)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 

@@ -7,7 +7,7 @@ use lambda_http::http::StatusCode;
 use registration::Registration;
 use serde_json::{Value, json};
 use shared::store::keys;
-use shared::types::ClientType;
+use shared::support::types::ClientType;
 use tests::{invoke, tokens, unique, with_bearer, with_body};
 
 fn parse(file: &Value) -> CatalogFile {
@@ -240,7 +240,7 @@ async fn reimporting_changes_nothing_and_never_resets_registered_count() {
     // then nothing is written and the count is intact
     assert!(!report.changed(), "{report}");
     let db = tests::db().await;
-    let meta = shared::catalog::competition(&db, &small.competition).await.unwrap().unwrap();
+    let meta = shared::store::catalog::competition(&db, &small.competition).await.unwrap().unwrap();
     assert_eq!(meta.registered_count, 2);
 
     // when the competition itself is edited (name, capacity removed) and imported
@@ -253,7 +253,7 @@ async fn reimporting_changes_nothing_and_never_resets_registered_count() {
     let updated: Vec<String> =
         report.changes.iter().filter(|c| c.action != Action::Unchanged).map(|c| format!("{} {}", c.action, c.entity_type)).collect();
     assert_eq!(updated, ["update competition"], "{report}");
-    let meta = shared::catalog::competition(&db, &small.competition).await.unwrap().unwrap();
+    let meta = shared::store::catalog::competition(&db, &small.competition).await.unwrap().unwrap();
     assert_eq!((meta.display_name.as_str(), meta.capacity, meta.registered_count), ("Cup (renamed)", None, 2));
     let competition = read("catalog-competition", &format!("/client/v1/competitions/{}", small.competition), "").await;
     assert_eq!(competition["display_name"], "Cup (renamed)");
@@ -299,12 +299,12 @@ async fn a_new_current_release_is_what_every_read_serves() {
 
     // and launch sees its routes; the superseded release is kept
     let db = tests::db().await;
-    let meta = shared::catalog::event(&db, &small.event).await.unwrap().unwrap();
+    let meta = shared::store::catalog::event(&db, &small.event).await.unwrap().unwrap();
     assert_eq!(
         (meta.current_release_id.as_str(), meta.route_codes.as_slice()),
         (rel2.as_str(), ["r-1", "r-2", "r-3"].map(String::from).as_slice())
     );
-    assert!(db.get::<shared::catalog::Release>(&keys::release(&small.event, &rel1)).await.unwrap().is_some());
+    assert!(db.get::<shared::model::catalog::Release>(&keys::release(&small.event, &rel1)).await.unwrap().is_some());
 }
 
 #[tokio::test]
@@ -406,7 +406,7 @@ async fn an_iof_course_is_published_with_a_manifest_that_downloads_and_matches_i
     // then the release holds the course, and the counts the contract shows are derived from it
     let db = tests::db().await;
     let rel = format!("{}-rel-1", small.event);
-    let release = shared::catalog::release(&db, &small.event, &rel).await.unwrap().expect("the release");
+    let release = shared::store::catalog::release(&db, &small.event, &rel).await.unwrap().expect("the release");
     assert_eq!((release.control_count, release.route_codes.clone()), (4, vec!["long".to_string(), "short".into(), "score-60".into()]));
     assert_eq!(release.course.route("short").unwrap().controls, ["S1", "31", "33", "F1"]);
     assert_eq!(release.course.control("32").unwrap().points, Some(20));
@@ -420,7 +420,7 @@ async fn an_iof_course_is_published_with_a_manifest_that_downloads_and_matches_i
     let download = reqwest::get(&url).await.unwrap();
     assert_eq!(download.status(), 200, "{url}");
     let bytes = download.bytes().await.unwrap();
-    assert_eq!(shared::crypto::sha256_hex(&bytes), checksum);
+    assert_eq!(shared::support::crypto::sha256_hex(&bytes), checksum);
     let manifest: Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!((manifest["event_id"].as_str(), manifest["release_id"].as_str()), (Some(small.event.as_str()), Some(rel.as_str())));
     assert_eq!(manifest["routes"][2]["time_limit_s"], 3600);

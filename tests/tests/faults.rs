@@ -9,13 +9,13 @@
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::auth::accounts::{Accounts, sms_login_key};
-use shared::auth::refresh::RefreshConfig;
-use shared::auth::sms::SmsConfig;
+use shared::service::auth::accounts::{Accounts, sms_login_key};
+use shared::service::auth::refresh::RefreshConfig;
+use shared::service::auth::sms::SmsConfig;
 use shared::store::db::Db;
 use shared::store::idempotency::Idempotency;
 use shared::store::keys::{self, SmsCapScope};
-use shared::types::ClientType;
+use shared::support::types::ClientType;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -294,10 +294,12 @@ async fn functions(dynamodb: &str, sns: &str) -> Functions {
         login: sms_login::SmsLogin { accounts: accounts(db.clone()), sms: sms_config() },
         profile: body_profile::BodyProfile::new(db.clone(), tests::tokens()),
         launch: launch::Launch {
-            db: db.clone(),
-            tokens: tests::tokens(),
-            idempotency: Idempotency::new(tests::TEST_JWT_SECRET.as_bytes().to_vec(), 86_400),
-            realtime_endpoint: "wss://realtime.test.example/ws".into(),
+            launcher: shared::service::run::launch::Launcher {
+                db: db.clone(),
+                tokens: tests::tokens(),
+                idempotency: Idempotency::new(tests::TEST_JWT_SECRET.as_bytes().to_vec(), 86_400),
+                realtime_endpoint: "wss://realtime.test.example/ws".into(),
+            },
         },
         catalog: catalog::Catalog::new(db, tests::tokens(), tests::cursors()),
     }
@@ -497,7 +499,7 @@ async fn dynamodb_out_of_reach_is_a_503_within_3_s_and_leaves_nothing_half_writt
         direct
             .get::<Value>(&keys::idempotency(
                 shared::store::keys::IdempotencyScope::Launch,
-                &shared::session::launch::launch_key(&user, &launch_key)
+                &shared::service::run::launch::launch_key(&user, &launch_key)
             ))
             .await
             .unwrap()
@@ -515,12 +517,12 @@ async fn dynamodb_out_of_reach_is_a_503_within_3_s_and_leaves_nothing_half_writt
     // the requests cut after their claim keep it until its lease ends (30 s): a retry is told
     // to retry, never served an answer that was not committed
     for (scope, key) in [
-        (keys::IdempotencyScope::Launch, shared::session::launch::launch_key(&user, &cut_launch_key)),
+        (keys::IdempotencyScope::Launch, shared::service::run::launch::launch_key(&user, &cut_launch_key)),
         (keys::IdempotencyScope::Login, sms_login_key(&test_e164, &cut_login_key)),
     ] {
         let claim: Value = direct.get(&keys::idempotency(scope, &key)).await.unwrap().expect("the cut request's claim");
         assert_eq!(claim["status"], "INPROGRESS");
-        assert!(claim["lease_until"].as_i64().unwrap() <= shared::clock::now() + 30);
+        assert!(claim["lease_until"].as_i64().unwrap() <= shared::support::clock::now() + 30);
     }
     let (status, retry) = f.launch(&token, &world, &cut_launch_key).await;
     assert_eq!((status, code(&retry)), (StatusCode::CONFLICT, "request_in_progress"), "{retry}");
@@ -635,7 +637,7 @@ async fn sns_failing_is_a_502_and_spends_neither_the_cooldown_nor_the_caps() {
     assert!(took <= BUDGET, "took {took:?}");
     assert_eq!(moto_sms_to(&moto, &e164).await, 0);
     assert!(db.get::<Value>(&keys::sms_code(&e164)).await.unwrap().is_none(), "the undelivered code is still stored");
-    let day = shared::clock::day(shared::clock::now());
+    let day = shared::support::clock::day(shared::support::clock::now());
     for (scope, value) in [(SmsCapScope::Mobile, e164.as_str()), (SmsCapScope::Device, device.as_str())] {
         let cap: Option<Value> = db.get(&keys::sms_cap(scope, value, &day)).await.unwrap();
         assert_eq!(cap.map(|c| c["sent"].as_i64().unwrap_or(0)).unwrap_or(0), 0, "the {scope:?} cap was spent");
@@ -680,9 +682,9 @@ async fn wechat_timing_out_is_a_502_within_its_timeout_and_the_login_can_be_retr
         .mount(&server)
         .await;
     let timeout = Duration::from_millis(500);
-    let app = || Some(shared::auth::wechat::WechatApp { app_id: "wx_mini_faults".into(), secret: "wx-faults-secret-value".into() });
-    let config = shared::auth::wechat::WechatConfig { api_base: server.uri(), mini_program: app(), mobile_app: app(), timeout };
-    let f = wechat_login::WechatLogin { accounts: accounts(db.clone()), wechat: shared::auth::wechat::Wechat::new(config) };
+    let app = || Some(shared::clients::wechat::WechatApp { app_id: "wx_mini_faults".into(), secret: "wx-faults-secret-value".into() });
+    let config = shared::clients::wechat::WechatConfig { api_base: server.uri(), mini_program: app(), mobile_app: app(), timeout };
+    let f = wechat_login::WechatLogin { accounts: accounts(db.clone()), wechat: shared::clients::wechat::Wechat::new(config) };
     let key = unique("login_");
     let body = json!({ "login_request_id": key, "wechat_login_code": "wx-code-1", "client_type": "wechat", "device_id": "dev_faults" });
 
@@ -701,11 +703,11 @@ async fn wechat_timing_out_is_a_502_within_its_timeout_and_the_login_can_be_retr
     );
     assert!(!answer.to_string().contains("secret-value"));
     // and nothing was kept: no user, the request id released
-    assert!(db.get::<Value>(&keys::identity(shared::store::keys::IdentityKind::WechatUnion, &unionid)).await.unwrap().is_none());
+    assert!(db.get::<Value>(&keys::identity(shared::model::identity::IdentityKind::WechatUnion, &unionid)).await.unwrap().is_none());
     assert!(
         db.get::<Value>(&keys::idempotency(
             shared::store::keys::IdempotencyScope::Login,
-            &shared::auth::accounts::wechat_login_key("wx-code-1", &key)
+            &shared::service::auth::accounts::wechat_login_key("wx-code-1", &key)
         ))
         .await
         .unwrap()

@@ -18,7 +18,7 @@ async fn upcoming_competition(capacity: Option<i64>) -> World {
         registration["capacity"] = capacity.into();
     }
     let mut file = world.file(registration, true, "rel-1");
-    let at = |offset: i64| shared::clock::rfc3339(shared::clock::now() + offset);
+    let at = |offset: i64| shared::support::clock::rfc3339(shared::support::clock::now() + offset);
     file["competitions"][0]["competition_start_at"] = at(86_400).into();
     file["competitions"][0]["competition_end_at"] = at(2 * 86_400).into();
     tests::publish(&file).await;
@@ -97,7 +97,7 @@ async fn a_hundred_concurrent_registers_and_cancels_keep_the_count_true() {
     let answers = futures::future::join_all((0..100).map(|i| {
         let (api, path) = (api.clone(), path.clone());
         async move {
-            let token = tests::access_token(&unique("usr_"), shared::types::ClientType::App);
+            let token = tests::access_token(&unique("usr_"), shared::support::types::ClientType::App);
             let (registered, _) = api.post(&path, Some(&token), json!({})).await;
             let cancelled = match i % 2 {
                 1 => Some(api.send("DELETE", &path, Some(&token), None).await.0),
@@ -115,7 +115,7 @@ async fn a_hundred_concurrent_registers_and_cancels_keep_the_count_true() {
         .await
         .unwrap()
         .len() as i64;
-    let count = shared::catalog::competition(&tests::db().await, &world.competition).await.unwrap().unwrap().registered_count;
+    let count = shared::store::catalog::competition(&tests::db().await, &world.competition).await.unwrap().unwrap().registered_count;
     assert_eq!(count, registrations);
     assert!(count <= 10);
     let accepted = answers.iter().filter(|(r, _)| *r == StatusCode::OK).count();
@@ -126,7 +126,7 @@ async fn a_hundred_concurrent_registers_and_cancels_keep_the_count_true() {
     );
 
     // and cancelling what is not there is a 404, after the start a 403
-    let stranger = tests::access_token(&unique("usr_"), shared::types::ClientType::App);
+    let stranger = tests::access_token(&unique("usr_"), shared::support::types::ClientType::App);
     let (status, body) = api.send("DELETE", &path, Some(&stranger), None).await;
     assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "registration_not_found"));
     let started = World::publish(false, true).await;
@@ -164,8 +164,8 @@ async fn deleting_the_account_over_http_leaves_no_item_with_the_user_id() {
     let finish = json!({ "last_punch_seq": route.len() - 1, "reason": "completed", "finished_at": run.punches.last().unwrap().1 });
     let (status, result) = api.post(&format!("/client/v1/sessions/{}/finish", session.session_id), Some(&token), finish).await;
     assert_eq!((status, result["data"]["status"].as_str()), (StatusCode::OK, Some("OK")), "{result}");
-    let board = shared::store::keys::board_pk(&world.competition, &world.event, "route-a");
-    assert!(shared::store::board::entry(&db, &board, &user.user_id).await.unwrap().is_some(), "the run is on the board");
+    let board = shared::model::leaderboard::Board::of(&world.competition, &world.event, "route-a");
+    assert!(shared::store::board::entry(&db, board, &user.user_id).await.unwrap().is_some(), "the run is on the board");
 
     // when they delete it, confirming with a wrong code first, then with a fresh code (asked for
     // once the login's code has cooled down)

@@ -5,11 +5,11 @@
 use futures::StreamExt;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::auth::tokens::{Claims, Tokens};
-use shared::clock;
+use shared::support::tokens::{Claims, Tokens};
+use shared::support::clock;
 use shared::http::routes::{ROUTES, Route};
 use shared::store::keys;
-use shared::types::ClientType;
+use shared::support::types::ClientType;
 use tests::{Api, World, api, unique, unique_mobile};
 
 // ---------------------------------------------------------------------------------------------
@@ -93,7 +93,7 @@ async fn profile_versions(user_id: &str) -> usize {
 }
 
 /// The user's sessions, through the GSI every session is indexed in.
-async fn sessions_of(user_id: &str) -> Vec<shared::session::launch::Session> {
+async fn sessions_of(user_id: &str) -> Vec<shared::model::run::session::Session> {
     shared::store::session::of_user(&tests::db().await, user_id).await.expect("sessions")
 }
 
@@ -102,7 +102,7 @@ async fn stored(key: &keys::Key) -> Option<Value> {
 }
 
 async fn registered_count(competition_id: &str) -> i64 {
-    shared::catalog::competition(&tests::db().await, competition_id).await.expect("read").expect("competition").registered_count
+    shared::store::catalog::competition(&tests::db().await, competition_id).await.expect("read").expect("competition").registered_count
 }
 
 fn launch_body(request_id: &str, release: &str) -> Value {
@@ -1007,14 +1007,14 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     );
     let login_e164 = format!("+86{login_mobile}");
     assert!(
-        stored(&keys::identity(shared::store::keys::IdentityKind::Mobile, &login_e164)).await.is_none(),
+        stored(&keys::identity(shared::model::identity::IdentityKind::Mobile, &login_e164)).await.is_none(),
         "a malformed login created a user"
     );
     assert!(stored(&keys::sms_guard(&login_e164)).await.is_none(), "a malformed login counted as a wrong code");
     assert!(
         stored(&keys::idempotency(
             shared::store::keys::IdempotencyScope::Login,
-            &shared::auth::accounts::sms_login_key(&login_e164, &login_key)
+            &shared::service::auth::accounts::sms_login_key(&login_e164, &login_key)
         ))
         .await
         .is_none()
@@ -1022,7 +1022,7 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     assert!(
         stored(&keys::idempotency(
             shared::store::keys::IdempotencyScope::Login,
-            &shared::auth::accounts::wechat_login_key("wx-code", &wechat_key)
+            &shared::service::auth::accounts::wechat_login_key("wx-code", &wechat_key)
         ))
         .await
         .is_none()
@@ -1043,7 +1043,7 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     assert!(shared::store::session::batches(&db, &run.session_id).await.expect("read").is_empty(), "a malformed batch was stored");
     assert_eq!(api.get("/client/v1/me", t).await.0, StatusCode::OK, "a malformed request deleted the account");
     assert!(
-        stored(&keys::idempotency(shared::store::keys::IdempotencyScope::Launch, &shared::session::launch::launch_key(&user, &launch_key)))
+        stored(&keys::idempotency(shared::store::keys::IdempotencyScope::Launch, &shared::service::run::launch::launch_key(&user, &launch_key)))
             .await
             .is_none()
     );
@@ -1519,7 +1519,7 @@ async fn sms_abuse_meets_the_cooldown_the_daily_device_cap_and_the_lockout() {
     let (status, body) = api.post("/client/v1/auth/login/sms", None, login(&right)).await;
     assert_eq!((status, code(&body)), (StatusCode::TOO_MANY_REQUESTS, "sms_code_attempts_exceeded"));
     assert!(body["error"]["details"]["retry_after_sec"].as_i64().unwrap() > 800);
-    assert!(stored(&keys::identity(shared::store::keys::IdentityKind::Mobile, &e164)).await.is_none(), "a locked mobile got a user");
+    assert!(stored(&keys::identity(shared::model::identity::IdentityKind::Mobile, &e164)).await.is_none(), "a locked mobile got a user");
 
     println!(
         "sms abuse: 12 concurrent sends to one mobile → {sent} sent, {} sms_cooldown; 25 mobiles from one device → 20 sent, 5 sms_daily_limit; 5 wrong codes → locked, then right code 429, resend 429 sms_cooldown, lock holds",

@@ -6,8 +6,8 @@
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::clock;
-use shared::session::coords::wgs84_to_gcj02;
+use shared::support::clock;
+use shared::model::run::coords::wgs84_to_gcj02;
 use std::time::Instant;
 use tests::phone::{CLASSIC, COMPETITION, Phone, demo_catalog};
 use tests::{api, unique};
@@ -186,7 +186,7 @@ async fn the_cheats_never_rank_and_honest_runs_do() {
     let path = format!("/client/v1/sessions/{}/result", phone.session_id);
     let owner = tests::access_token(
         &shared::store::session::get(&tests::db().await, &phone.session_id).await.unwrap().unwrap().user_id,
-        shared::types::ClientType::App,
+        shared::support::types::ClientType::App,
     );
     let (status, read) = api().get(&path, Some(&owner)).await;
     assert_eq!((status, read["data"]["verification"]["track"]["status"].as_str()), (StatusCode::OK, Some("verified")), "{read}");

@@ -120,7 +120,7 @@ async fn a_hundred_registrations_against_capacity_ten_accept_ten() {
 
     let answers = futures::future::join_all((0..100).map(|_| {
         let (api, path) = (api.clone(), path.clone());
-        async move { api.post(&path, Some(&tests::access_token(&unique("usr_"), shared::types::ClientType::App)), json!({})).await }
+        async move { api.post(&path, Some(&tests::access_token(&unique("usr_"), shared::support::types::ClientType::App)), json!({})).await }
     }))
     .await;
 
@@ -201,7 +201,7 @@ async fn catalog_rules_over_http() {
     // optional auth: anonymous is served with null; a sent but expired or forged token is 401
     let (status, anon) = api.get("/client/v1/competitions/cmp_classic_demo_001/events/sample-classic-001", None).await;
     assert_eq!((status, &anon["data"]["competition_context"]["registration_status"]), (StatusCode::OK, &Value::Null));
-    let expired = tests::tokens().issue_access("usr_x", shared::types::ClientType::App, "d", None, shared::clock::now() - 7200);
+    let expired = tests::tokens().issue_access("usr_x", shared::support::types::ClientType::App, "d", None, shared::support::clock::now() - 7200);
     for (token, code) in [(expired.as_str(), "token_expired"), ("not.a.token", "unauthorized")] {
         let (status, body) = api.get("/client/v1/competitions/cmp_classic_demo_001", Some(token)).await;
         assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some(code)));
@@ -249,7 +249,7 @@ async fn registration_and_launch_rules_over_http() {
 
     // a closed registration window is 403
     let closed = tests::World::fresh();
-    let at = |offset: i64| shared::clock::rfc3339(shared::clock::now() + offset);
+    let at = |offset: i64| shared::support::clock::rfc3339(shared::support::clock::now() + offset);
     tests::publish(&closed.file(
         json!({ "enabled": true, "required": false, "opens_at": at(-7200), "closes_at": at(-3600) }),
         true,

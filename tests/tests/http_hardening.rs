@@ -5,8 +5,8 @@
 use futures::StreamExt;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::session::launch::MAX_SESSIONS_PER_USER;
-use shared::session::upload::MAX_SESSION_SAMPLES;
+use shared::service::run::launch::MAX_SESSIONS_PER_USER;
+use shared::model::run::samples::MAX_SESSION_SAMPLES;
 use shared::store::keys;
 use std::time::Instant;
 use tests::phone::Phone;
@@ -35,7 +35,7 @@ async fn launch(api: &Api, world: &World, login: &Login) -> Phone {
 /// run at 5 m/s that began 3 minutes ago), the finish — as `(path, body)` in the order it sends.
 fn queue(phone: &Phone) -> Vec<(String, Value)> {
     let route = phone.course.routes[0].controls.clone();
-    let run = tests::honest_run(&phone.course, &route, shared::clock::now_ms() - 180_000, 5.0, 2_000);
+    let run = tests::honest_run(&phone.course, &route, shared::support::clock::now_ms() - 180_000, 5.0, 2_000);
     let mut queue: Vec<(String, Value)> =
         tests::batches_of(&phone.session_id, &run.samples).into_iter().map(|b| ("/client/v1/session-uploads".to_string(), b)).collect();
     for (seq, (code, t, _, _)) in run.punches.iter().enumerate() {
@@ -131,7 +131,7 @@ async fn every_count_a_client_sends_is_bounded_and_answers_a_bounded_size() {
         (&world.event, &world.release, "route-a"),
     )
     .await;
-    let now = shared::clock::now_ms();
+    let now = shared::support::clock::now_ms();
     let finish = |last: Value| json!({ "last_punch_seq": last, "reason": "completed", "finished_at": now });
     let path = format!("/client/v1/sessions/{}/finish", phone.session_id);
 
@@ -155,8 +155,8 @@ async fn every_count_a_client_sends_is_bounded_and_answers_a_bounded_size() {
     // when a session holds all but 10 of the samples a session may
     let db = tests::db().await;
     let mut session = shared::store::session::get(&db, &phone.session_id).await.unwrap().unwrap();
-    let full = shared::session::launch::Session {
-        session_id: shared::ids::mint("ses"),
+    let full = shared::model::run::session::Session {
+        session_id: shared::support::ids::mint("ses"),
         sample_count: MAX_SESSION_SAMPLES - 10,
         ..session.clone()
     };
@@ -221,7 +221,7 @@ async fn logging_out_ends_the_sessions_that_login_launched() {
     let session_id = launched["data"]["session_id"].as_str().unwrap().to_string();
     let course = shared::store::session::get(&tests::db().await, &session_id).await.unwrap().unwrap().course;
     let second_phone = Phone { api: api.clone(), token: launched["data"]["session_token"].as_str().unwrap().into(), session_id, course };
-    let start = |phone: &Phone, seq: u32| phone.punch_body(seq, "S1", shared::clock::now_ms() - 1_000);
+    let start = |phone: &Phone, seq: u32| phone.punch_body(seq, "S1", shared::support::clock::now_ms() - 1_000);
     let punch = |phone: &Phone, body: Value| {
         let (api, token) = (api.clone(), phone.token.clone());
         async move { api.post("/client/v1/punches", Some(&token), body).await.0 }
@@ -234,9 +234,9 @@ async fn logging_out_ends_the_sessions_that_login_launched() {
     assert_eq!(api.post("/client/v1/auth/logout", Some(&first.access_token), out).await.0, StatusCode::OK);
     // then its session's punches, uploads and finish answer 401; the other phone's still count
     assert_eq!(punch(&first_phone, start(&first_phone, 1)).await, StatusCode::UNAUTHORIZED);
-    let upload = json!({ "session_id": first_phone.session_id, "batch_seq": 0, "coord_sys": "wgs84", "samples": [{ "t": shared::clock::now_ms() - 500, "lat": 31.04, "lng": 121.21, "accuracy_m": 5 }] });
+    let upload = json!({ "session_id": first_phone.session_id, "batch_seq": 0, "coord_sys": "wgs84", "samples": [{ "t": shared::support::clock::now_ms() - 500, "lat": 31.04, "lng": 121.21, "accuracy_m": 5 }] });
     assert_eq!(api.post("/client/v1/session-uploads", Some(&first_phone.token), upload).await.0, StatusCode::UNAUTHORIZED);
-    let finish = json!({ "last_punch_seq": 0, "reason": "abandoned", "finished_at": shared::clock::now_ms() });
+    let finish = json!({ "last_punch_seq": 0, "reason": "abandoned", "finished_at": shared::support::clock::now_ms() });
     let finish_path = |phone: &Phone| format!("/client/v1/sessions/{}/finish", phone.session_id);
     assert_eq!(api.post(&finish_path(&first_phone), Some(&first_phone.token), finish.clone()).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(punch(&second_phone, start(&second_phone, 1)).await, StatusCode::OK);

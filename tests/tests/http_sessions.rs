@@ -6,9 +6,9 @@
 use futures::StreamExt;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::catalog::course::Course;
-use shared::clock;
-use shared::session::coords::{distance_m, wgs84_to_gcj02};
+use shared::model::catalog::course::Course;
+use shared::support::clock;
+use shared::model::run::coords::{distance_m, wgs84_to_gcj02};
 use shared::store::keys;
 use std::time::Instant;
 use tests::phone::{CLASSIC, COMPETITION, Phone, SCORE, demo_catalog};
@@ -173,7 +173,7 @@ async fn concurrent_finishes_of_one_session_make_one_result() {
         .api
         .get(
             &format!("/client/v1/sessions/{}/result", phone.session_id),
-            Some(&tests::access_token(&phone_owner(&phone).await, shared::types::ClientType::App)),
+            Some(&tests::access_token(&phone_owner(&phone).await, shared::support::types::ClientType::App)),
         )
         .await;
     assert_eq!(&read["data"], first);
@@ -195,7 +195,7 @@ async fn relayed(api: &Api, path: &str, token: &str) -> String {
     panic!("cargo lambda watch did not relay {path} three times");
 }
 
-async fn phone_session(phone: &Phone) -> shared::session::launch::Session {
+async fn phone_session(phone: &Phone) -> shared::model::run::session::Session {
     shared::store::session::get(&tests::db().await, &phone.session_id).await.unwrap().unwrap()
 }
 
@@ -471,7 +471,7 @@ async fn uploads_stop_72_hours_after_the_finish() {
     demo_catalog().await;
     let db = tests::db().await;
     let mut session = tests::session_record(&db, &unique("usr_late_"), CLASSIC.0, CLASSIC.1, CLASSIC.2, 80 * 3600).await;
-    session.state = shared::session::launch::SessionState::Finished;
+    session.state = shared::model::run::session::SessionState::Finished;
     session.finished_at = Some(clock::now_ms() - 73 * 3_600_000);
     let token = tests::write_session(&db, &session).await;
     let batch = json!({ "session_id": session.session_id, "batch_seq": 0, "coord_sys": "wgs84", "samples": [{ "t": session.created_at * 1000 + 1000, "lat": 31.04, "lng": 121.21, "accuracy_m": 5 }] });
@@ -509,7 +509,7 @@ async fn finished_runs_in_a_competition_rank_on_its_leaderboard_under_pseudonyms
         (board["data"]["me"]["session_id"].as_str(), board["data"]["me"]["rank"].as_u64()),
         (Some(logins[0].2.as_str()), Some(slow))
     );
-    assert_eq!(board["data"]["me"]["display_name"], shared::session::board::display_name(&logins[0].0.user_id));
+    assert_eq!(board["data"]["me"]["display_name"], shared::model::leaderboard::display_name(&logins[0].0.user_id));
     // and nothing on it names a user or a mobile
     let text = board.to_string();
     for (login, mobile, _, _) in &logins {

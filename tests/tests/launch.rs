@@ -4,15 +4,17 @@
 use lambda_http::http::StatusCode;
 use launch::Launch;
 use serde_json::{Value, json};
-use shared::types::ClientType;
+use shared::support::types::ClientType;
 use tests::{World, access_token, db, invoke, tokens, unique, with_bearer, with_body};
 
 async fn function() -> Launch {
     Launch {
-        db: db().await,
-        tokens: tokens(),
-        idempotency: shared::store::idempotency::Idempotency::new(tests::TEST_JWT_SECRET.as_bytes().to_vec(), 86_400),
-        realtime_endpoint: "wss://realtime.test.example/ws".into(),
+        launcher: shared::service::run::launch::Launcher {
+            db: db().await,
+            tokens: tokens(),
+            idempotency: shared::store::idempotency::Idempotency::new(tests::TEST_JWT_SECRET.as_bytes().to_vec(), 86_400),
+            realtime_endpoint: "wss://realtime.test.example/ws".into(),
+        },
     }
 }
 
@@ -98,7 +100,7 @@ async fn a_competition_launch_freezes_the_release_and_route_and_returns_a_sessio
 async fn a_competition_outside_its_dates_or_closed_by_its_organiser_refuses_launches() {
     let f = function().await;
     let token = access_token(&unique("usr_"), ClientType::App);
-    let at = |offset: i64| shared::clock::rfc3339(shared::clock::now() + offset);
+    let at = |offset: i64| shared::support::clock::rfc3339(shared::support::clock::now() + offset);
     let cases = [
         ("ended months ago", "ongoing", at(-90 * 86_400), at(-80 * 86_400)),
         ("starts tomorrow", "upcoming", at(86_400), at(2 * 86_400)),
@@ -321,14 +323,14 @@ async fn a_session_keeps_the_course_of_its_release_after_a_new_one_is_published(
 
     // then the session still reads rel-1's course by the release it holds
     let db = db().await;
-    let session: shared::session::launch::Session =
+    let session: shared::model::run::session::Session =
         db.get(&shared::store::keys::session(&session_id)).await.unwrap().expect("the session is stored");
     assert_eq!(session.event_release_id, world.release);
-    let held = shared::catalog::release(&db, &session.event_id, &session.event_release_id).await.unwrap().expect("the held release");
+    let held = shared::store::catalog::release(&db, &session.event_id, &session.event_release_id).await.unwrap().expect("the held release");
     assert_eq!((held.course.control_count(), held.control_count), (8, 8));
     assert_eq!(held.course.route(&session.route_code).unwrap().controls.len(), 10, "start, 8 controls, finish");
     // while the event now serves rel-2's course
-    let current = shared::catalog::event(&db, &world.event).await.unwrap().unwrap();
-    let now = shared::catalog::release(&db, &world.event, &current.current_release_id).await.unwrap().unwrap();
+    let current = shared::store::catalog::event(&db, &world.event).await.unwrap().unwrap();
+    let now = shared::store::catalog::release(&db, &world.event, &current.current_release_id).await.unwrap().unwrap();
     assert_eq!((current.current_release_id, now.course.control_count()), (format!("{}-rel-2", world.event), 9));
 }

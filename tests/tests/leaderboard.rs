@@ -5,11 +5,11 @@
 use futures::StreamExt;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::catalog::course::RouteKind;
-use shared::session::board::LeaderboardEntry;
-use shared::session::result::{FinishReason, ResultStatus, RunResult, Score, SessionResult, TrackCheck, TrackStatus, Verification};
+use shared::model::catalog::course::RouteKind;
+use shared::model::leaderboard::LeaderboardEntry;
+use shared::model::result::{FinishReason, ResultStatus, RunResult, Score, SessionResult, TrackCheck, TrackStatus, Verification};
 use shared::store::db::Tx;
-use shared::types::ClientType;
+use shared::support::types::ClientType;
 use std::time::Instant;
 use tests::{World, invoke, unique, with_bearer};
 
@@ -151,12 +151,12 @@ async fn a_better_run_replaces_the_entry_and_a_worse_one_never_does_even_at_once
     .collect()
     .await;
     // then the entry is the best of them, and later a worse run leaves it
-    let board_pk = shared::store::keys::board_pk(&world.competition, &world.event, "route-a");
-    let entry = shared::store::board::entry(&db, &board_pk, &user).await.unwrap().unwrap();
+    let board_pk = shared::model::leaderboard::Board::of(&world.competition, &world.event, "route-a");
+    let entry = shared::store::board::entry(&db, board_pk, &user).await.unwrap().unwrap();
     assert_eq!(entry.time_s, best, "{stored:?}");
     let worse = LeaderboardEntry::of(&result(&world, &user, best + 1, None), 1_700_000_000_000).unwrap();
     assert!(!shared::store::board::offer(&db, &worse, Tx::new()).await.unwrap());
-    assert_eq!(shared::store::board::entry(&db, &board_pk, &user).await.unwrap().unwrap().time_s, best);
+    assert_eq!(shared::store::board::entry(&db, board_pk, &user).await.unwrap().unwrap().time_s, best);
     // and a score board ranks by net points first, then time
     let score = |net, t| LeaderboardEntry::of(&result(&world, &unique("usr_s_"), t, Some(net)), 1_800_000_000_000).unwrap();
     let (a, b, c) = (score(90, 2000), score(120, 2500), score(90, 1900));
@@ -182,14 +182,14 @@ async fn only_where_the_competition_shows_one() {
 /// accepted punches at `times` (each 3 m from its control), an `OK` result without checks, its
 /// track (`samples`), and the board entry it made. Its session id.
 async fn stored_before_the_rules(db: &shared::store::db::Db, world: &World, times: &[i64], samples: &[Value]) -> String {
-    use shared::session::punch::{Punch, Verdict};
-    use shared::session::samples::Sample;
-    use shared::session::upload::SampleBatch;
+    use shared::model::run::punch::{Punch, Verdict};
+    use shared::model::run::samples::Sample;
+    use shared::model::run::samples::SampleBatch;
     use shared::store::keys;
     let user = unique("usr_old_");
     let mut session = tests::session_record(db, &user, &world.event, &world.release, "route-a", 3600).await;
     session.competition_id = Some(world.competition.clone());
-    session.state = shared::session::launch::SessionState::Finished;
+    session.state = shared::model::run::session::SessionState::Finished;
     session.finished_at = Some(times[times.len() - 1]);
     let route = session.course.routes[0].controls.clone();
     session.punch_count = route.len() as u32;
@@ -235,9 +235,9 @@ async fn a_board_judged_again_keeps_honest_runs_and_withdraws_the_cheats() {
     // given a board that took, before results were judged, a run of −13 s and an honest one
     let db = tests::db().await;
     let world = world(true).await;
-    let course = shared::catalog::release(&db, &world.event, &world.release).await.unwrap().unwrap().course.of_route("route-a").unwrap();
+    let course = shared::store::catalog::release(&db, &world.event, &world.release).await.unwrap().unwrap().course.of_route("route-a").unwrap();
     let route = course.routes[0].controls.clone();
-    let start = shared::clock::now_ms() - 3_000_000;
+    let start = shared::support::clock::now_ms() - 3_000_000;
     let honest = tests::honest_run(&course, &route, start, 4.0, 2_000);
     let honest_times: Vec<i64> = honest.punches.iter().map(|p| p.1).collect();
     let mut cheat_times = honest_times.clone();
@@ -246,12 +246,12 @@ async fn a_board_judged_again_keeps_honest_runs_and_withdraws_the_cheats() {
     let cheat = stored_before_the_rules(&db, &world, &cheat_times, &[]).await;
 
     // when the operator judges the board again (`catalog-tool rejudge`)
-    let (judged, withdrawn) = shared::session::finish::rejudge_board(&db, &world.competition, &world.event, "route-a").await.unwrap();
+    let (judged, withdrawn) = shared::service::result::rejudge_board(&db, &world.competition, &world.event, "route-a").await.unwrap();
 
     // then both were judged and the cheat withdrawn; its result says why, the honest run still ranks
     assert_eq!((judged, withdrawn), (2, 1));
-    let board_pk = shared::store::keys::board_pk(&world.competition, &world.event, "route-a");
-    let (entries, _) = shared::store::board::page(&db, &board_pk, 10, None).await.unwrap();
+    let board_pk = shared::model::leaderboard::Board::of(&world.competition, &world.event, "route-a");
+    let (entries, _) = shared::store::board::page(&db, board_pk, 10, None).await.unwrap();
     assert_eq!(entries.iter().map(|e| e.session_id.as_str()).collect::<Vec<_>>(), [kept.as_str()]);
     let (_, rejudged) = shared::store::session::with_result(&db, &cheat).await.unwrap().unwrap();
     let rejudged = rejudged.unwrap();
@@ -259,5 +259,5 @@ async fn a_board_judged_again_keeps_honest_runs_and_withdraws_the_cheats() {
     let (_, honest_result) = shared::store::session::with_result(&db, &kept).await.unwrap().unwrap();
     assert!(honest_result.unwrap().rankable());
     // and judging it again changes nothing more
-    assert_eq!(shared::session::finish::rejudge_board(&db, &world.competition, &world.event, "route-a").await.unwrap(), (1, 0));
+    assert_eq!(shared::service::result::rejudge_board(&db, &world.competition, &world.event, "route-a").await.unwrap(), (1, 0));
 }

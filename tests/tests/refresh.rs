@@ -2,8 +2,8 @@
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::auth::refresh::{self, RefreshConfig};
-use shared::types::ClientType;
+use shared::service::auth::refresh::{self, RefreshConfig};
+use shared::support::types::ClientType;
 use tests::{db, invoke, tokens, unique, with_body};
 use token_refresh::TokenRefresh;
 
@@ -15,8 +15,8 @@ async fn function(rotation: bool) -> TokenRefresh {
 async fn stored_token(client_type: ClientType, ttl_sec: i64) -> (String, String) {
     let db = db().await;
     let user = unique("usr_");
-    let issued = refresh::issue(&db, &RefreshConfig { ttl_sec, rotation: false }, &user, client_type, "dev_1", None, shared::clock::now());
-    db.transact(shared::store::db::Tx::new().with("refresh_token", issued.write)).await.unwrap();
+    let issued = refresh::issue(&db, &RefreshConfig { ttl_sec, rotation: false }, &user, client_type, "dev_1", None, shared::support::clock::now());
+    db.transact(shared::store::db::Tx::new().with(shared::store::db::TxItem::RefreshToken, issued.write)).await.unwrap();
     (issued.token, user)
 }
 
@@ -37,7 +37,7 @@ async fn a_valid_refresh_token_gets_a_new_access_token_and_nothing_else() {
     // and only its hash is stored
     let stored: Value = db()
         .await
-        .get(&shared::store::keys::refresh_token(&shared::crypto::sha256_hex(token.as_bytes())))
+        .get(&shared::store::keys::refresh_token(&shared::support::crypto::sha256_hex(token.as_bytes())))
         .await
         .unwrap()
         .expect("stored by hash");

@@ -8,7 +8,7 @@ use registration::Registration;
 use serde_json::{Value, json};
 use shared::store::db::Db;
 use shared::store::keys;
-use shared::types::ClientType;
+use shared::support::types::ClientType;
 use std::time::Duration;
 use tests::{invoke, tokens, unique, with_bearer, with_body};
 
@@ -19,7 +19,7 @@ fn token_for(user_id: &str) -> String {
 }
 
 fn rfc3339(offset_sec: i64) -> String {
-    shared::clock::rfc3339(shared::clock::now() + offset_sec)
+    shared::support::clock::rfc3339(shared::support::clock::now() + offset_sec)
 }
 
 /// A published competition with one event; `registration` is the file's registration block.
@@ -86,12 +86,12 @@ async fn register(function: &Registration, competition: &str, token: Option<&str
 }
 
 async fn registered_count(competition: &str) -> i64 {
-    let meta = shared::catalog::competition(&db().await, competition).await.unwrap().expect("competition");
+    let meta = shared::store::catalog::competition(&db().await, competition).await.unwrap().expect("competition");
     meta.registered_count
 }
 
-async fn stored_registration(competition: &str, user: &str) -> Option<shared::catalog::Registration> {
-    shared::catalog::registration(&db().await, competition, user).await.unwrap()
+async fn stored_registration(competition: &str, user: &str) -> Option<shared::model::catalog::Registration> {
+    shared::store::catalog::registration(&db().await, competition, user).await.unwrap()
 }
 
 #[tokio::test]
@@ -247,8 +247,8 @@ async fn registration_needs_a_valid_access_token() {
     let competition = competition_with(open(None)).await;
     let function = registrations().await;
     let user = unique("usr_");
-    let expired = tokens().issue_access(&user, ClientType::App, "dev_test", None, shared::clock::now() - 7200);
-    let session = tokens().issue_session(&user, ClientType::App, "dev_test", "ses_1", None, shared::clock::now()).0;
+    let expired = tokens().issue_access(&user, ClientType::App, "dev_test", None, shared::support::clock::now() - 7200);
+    let session = tokens().issue_session(&user, ClientType::App, "dev_test", "ses_1", None, shared::support::clock::now()).0;
 
     for (case, token, code) in [
         ("none", None, "unauthorized"),

@@ -4,7 +4,7 @@
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::clock;
+use shared::support::clock;
 use tests::{World, invoke, sessions, unique, with_bearer, with_body};
 
 /// The event of `name` aimed at `session_id`'s path, with a bearer and (for writes) a body.
@@ -30,22 +30,22 @@ async fn one_run_through_the_five_events() {
     let world = World::publish(false, true).await;
     let user = unique("usr_ev_");
     let (session, token) = tests::running_session(&f.db, &user, &world.event, &world.release, "route-a", 1200).await;
-    let access = tests::access_token(&user, shared::types::ClientType::App);
+    let access = tests::access_token(&user, shared::support::types::ClientType::App);
     let sid = session.session_id.clone();
     let route = session.course.routes[0].controls.clone();
     let t0 = session.created_at * 1000 + 30_000;
 
     // when the phone uploads a batch (GCJ-02, as the mini-program reports it), standing at the start
     let start = session.course.control(&route[0]).unwrap();
-    let (glat, glng) = shared::session::coords::wgs84_to_gcj02(start.lat, start.lng);
+    let (glat, glng) = shared::model::run::coords::wgs84_to_gcj02(start.lat, start.lng);
     let samples: Vec<Value> =
         (0..30).map(|i| json!({ "t": t0 + i * 1000, "lat": glat, "lng": glng, "accuracy_m": 4, "heart_rate_bpm": 130 })).collect();
     let batch = json!({ "session_id": sid, "batch_seq": 0, "coord_sys": "gcj02", "samples": samples });
     let (status, held) = invoke(&f, "sessions-session-uploads", |e| aimed(e, &sid, &token, Some(batch.clone()))).await;
     assert_eq!((status, held["data"]["samples_stored"].as_u64()), (StatusCode::OK, Some(30)), "{held}");
     let stored = shared::store::session::batches(&f.db, &sid).await.unwrap()[0].samples();
-    let (lat, lng) = shared::session::coords::gcj02_to_wgs84(glat, glng);
-    assert!(shared::session::coords::distance_m(stored[0].lat, stored[0].lng, lat, lng) < 0.05, "stored in WGS-84");
+    let (lat, lng) = shared::model::run::coords::gcj02_to_wgs84(glat, glng);
+    assert!(shared::model::run::coords::distance_m(stored[0].lat, stored[0].lng, lat, lng) < 0.05, "stored in WGS-84");
 
     // and punches every control of its route, 90 s apart (its longest leg is 530 m)
     for (seq, code) in route.iter().enumerate() {
@@ -93,8 +93,8 @@ async fn writes_take_the_session_token_of_that_session_and_reads_the_owners_acce
     let user = unique("usr_ev_");
     let (session, token) = tests::running_session(&f.db, &user, &world.event, &world.release, "route-a", 600).await;
     let (other, other_token) = tests::running_session(&f.db, &user, &world.event, &world.release, "route-a", 600).await;
-    let access = tests::access_token(&user, shared::types::ClientType::App);
-    let stranger = tests::access_token(&unique("usr_stranger_"), shared::types::ClientType::App);
+    let access = tests::access_token(&user, shared::support::types::ClientType::App);
+    let stranger = tests::access_token(&unique("usr_stranger_"), shared::support::types::ClientType::App);
     let sid = session.session_id.clone();
     let finish = json!({ "reason": "abandoned", "finished_at": clock::now_ms() });
 
@@ -114,7 +114,7 @@ async fn writes_take_the_session_token_of_that_session_and_reads_the_owners_acce
     // and nothing of either session changed
     for id in [&sid, &other.session_id] {
         let chain = shared::store::session::chain(&f.db, id).await.unwrap().unwrap();
-        assert!(chain.result.is_none() && chain.session.state == shared::session::launch::SessionState::Active);
+        assert!(chain.result.is_none() && chain.session.state == shared::model::run::session::SessionState::Active);
     }
 }
 

@@ -4,19 +4,19 @@
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 
-use shared::auth::accounts::sms_login_key;
+use shared::service::auth::accounts::sms_login_key;
 use shared::store::idempotency::Claim;
 use sms_login::SmsLogin;
 use sms_send::SmsSend;
 use tests::{accounts, db, from_ip, invoke, last_code, sdk_config, sms_config, sms_to, unique, unique_ip, unique_mobile, with_body};
 
-async fn make_sender(adjust: impl FnOnce(&mut shared::auth::sms::SmsConfig)) -> SmsSend {
+async fn make_sender(adjust: impl FnOnce(&mut shared::service::auth::sms::SmsConfig)) -> SmsSend {
     let mut sms = sms_config();
     adjust(&mut sms);
     SmsSend { db: db().await, sns: aws_sdk_sns::Client::new(&sdk_config().await), sms }
 }
 
-async fn make_login(adjust: impl FnOnce(&mut shared::auth::sms::SmsConfig)) -> SmsLogin {
+async fn make_login(adjust: impl FnOnce(&mut shared::service::auth::sms::SmsConfig)) -> SmsLogin {
     let mut sms = sms_config();
     adjust(&mut sms);
     SmsLogin { accounts: accounts().await, sms }
@@ -100,7 +100,7 @@ async fn full_flow_sends_a_code_by_sms_and_the_first_login_creates_the_user() {
     // and the user, its identity, its profile and first profile version exist
     let db = db().await;
     let identity: Value = db
-        .get(&shared::store::keys::identity(shared::store::keys::IdentityKind::Mobile, &format!("+86{mobile}")))
+        .get(&shared::store::keys::identity(shared::model::identity::IdentityKind::Mobile, &format!("+86{mobile}")))
         .await
         .unwrap()
         .expect("identity");
@@ -413,7 +413,7 @@ async fn a_login_still_in_flight_answers_request_in_progress() {
     let scoped = sms_login_key(&format!("+86{mobile}"), &key);
     let claim = accounts
         .idempotency
-        .claim(&accounts.db, shared::store::keys::IdempotencyScope::Login, &scoped, &payload, shared::clock::now())
+        .claim(&accounts.db, shared::store::keys::IdempotencyScope::Login, &scoped, &payload, shared::support::clock::now())
         .await
         .unwrap();
     assert!(matches!(claim, Claim::Fresh(_)));
@@ -446,7 +446,7 @@ async fn twenty_concurrent_first_logins_of_one_mobile_make_exactly_one_user() {
     );
     let identity: Value = db()
         .await
-        .get(&shared::store::keys::identity(shared::store::keys::IdentityKind::Mobile, &format!("+86{mobile}")))
+        .get(&shared::store::keys::identity(shared::model::identity::IdentityKind::Mobile, &format!("+86{mobile}")))
         .await
         .unwrap()
         .unwrap();
@@ -473,7 +473,7 @@ async fn when_sns_fails_the_answer_is_502_and_no_cooldown_is_consumed() {
         .get(&shared::store::keys::sms_cap(
             shared::store::keys::SmsCapScope::Mobile,
             &format!("+86{mobile}"),
-            &shared::clock::day(shared::clock::now()),
+            &shared::support::clock::day(shared::support::clock::now()),
         ))
         .await
         .unwrap()
@@ -485,7 +485,7 @@ async fn when_sns_fails_the_answer_is_502_and_no_cooldown_is_consumed() {
 async fn a_configured_test_number_gets_its_fixed_code_without_any_sms() {
     let mobile = unique_mobile();
     let e164 = format!("+86{mobile}");
-    let test = |s: &mut shared::auth::sms::SmsConfig| {
+    let test = |s: &mut shared::service::auth::sms::SmsConfig| {
         s.test_numbers.insert(format!("+86{mobile}"), "246810".into());
     };
     let (status, _) = send(&make_sender(test).await, &mobile, &unique("dev_")).await;

@@ -2,7 +2,7 @@
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::auth::wechat::{Wechat, WechatApp, WechatConfig};
+use shared::clients::wechat::{Wechat, WechatApp, WechatConfig};
 use std::time::Duration;
 use tests::{accounts, invoke, unique, with_body};
 use wechat_login::WechatLogin;
@@ -95,7 +95,7 @@ async fn without_unionid_the_person_is_appid_plus_openid() {
     assert_ne!(a["data"]["user_id"], c["data"]["user_id"]);
     let identity: Value = tests::db()
         .await
-        .get(&shared::store::keys::identity(shared::store::keys::IdentityKind::WechatOpen, &format!("{MINI_APP}:{openid}")))
+        .get(&shared::store::keys::identity(shared::model::identity::IdentityKind::WechatOpen, &format!("{MINI_APP}:{openid}")))
         .await
         .unwrap()
         .unwrap();

@@ -1,11 +1,13 @@
 //! `body-profile`: `PUT /client/v1/me/body-profile` — the caller completes or updates their own body profile.
 
-use shared::auth::refresh;
-use shared::auth::tokens::Tokens;
-use shared::config::ConfigError;
-use shared::profile::{self, ProfileChange};
-use shared::store::db::{self, Db};
-use shared::{ApiResult, Call, Function, Reply, clock};
+use shared::http::views::ProfileView;
+use shared::model::profile::ProfileChange;
+use shared::service::auth::refresh;
+use shared::service::profile;
+use shared::store::Db;
+use shared::support::config::ConfigError;
+use shared::support::{clock, tokens::Tokens};
+use shared::{ApiResult, Call, Function, Reply};
 
 pub struct BodyProfile {
     db: Db,
@@ -18,7 +20,7 @@ impl BodyProfile {
     }
 
     pub async fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self::new(Db::from_env(&db::sdk_config().await)?, Tokens::from_env()?))
+        Ok(Self::new(Db::from_env(&shared::store::sdk_config().await)?, Tokens::from_env()?))
     }
 }
 
@@ -31,11 +33,11 @@ impl Function for BodyProfile {
 
     async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
         // The user is the token's subject: there is no user id in the request to tamper with.
-        let claims = self.tokens.require(&call)?;
+        let claims = call.require(&self.tokens)?;
         let change: ProfileChange = call.json()?;
         let now = clock::now();
         change.validate(now)?;
         let profile = profile::update(&self.db, &claims.sub, &change, now, &refresh::login_alive(&self.db, &claims)).await?;
-        Ok(Reply::ok(profile.view()))
+        Ok(Reply::ok(ProfileView::from(&profile)))
     }
 }

@@ -1,7 +1,7 @@
 //! The contract's response shapes of the catalog reads.
 
 use serde::Serialize;
-use shared::catalog::{
+use shared::model::catalog::{
     Card, CompetitionEvent, CompetitionMeta, CompetitionStatus, EventMeta, EventSummary, MapListing, MapMeta, Registration,
 };
 

@@ -3,16 +3,18 @@
 //! registration is open and the competition has not started.
 
 use serde::Deserialize;
-use serde_json::{Value, json};
-use shared::auth::refresh;
-use shared::auth::tokens::Tokens;
-use shared::catalog;
-use shared::catalog::registration::{self, RegistrationStatus};
-use shared::config::ConfigError;
-use shared::http::request::check_id;
+use serde_json::Value;
 use shared::http::routes::Operation;
-use shared::store::db::{self, Db};
-use shared::{ApiError, ApiResult, Call, Function, Reply, clock};
+use shared::http::views::{CancelledView, RegisteredView};
+use shared::model::catalog::{self, RegistrationStatus};
+use shared::service::auth::refresh;
+use shared::service::registration;
+use shared::store::Db;
+use shared::support::check::check_id;
+use shared::support::config::ConfigError;
+use shared::support::tokens::Tokens;
+use shared::support::{clock, ids};
+use shared::{ApiError, ApiResult, Call, Function, Reply};
 
 /// The largest `form_payload` we keep, as serialized JSON.
 pub const MAX_FORM_PAYLOAD_BYTES: usize = 8 * 1024;
@@ -35,7 +37,7 @@ impl Registration {
     }
 
     pub async fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self::new(Db::from_env(&db::sdk_config().await)?, Tokens::from_env()?))
+        Ok(Self::new(Db::from_env(&shared::store::sdk_config().await)?, Tokens::from_env()?))
     }
 }
 
@@ -47,11 +49,11 @@ impl Function for Registration {
     }
 
     async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
-        let claims = self.tokens.require(&call)?;
+        let claims = call.require(&self.tokens)?;
         let competition_id = call.id("competition_id")?;
         if call.route.operation == Operation::CancelRegistration {
             registration::cancel(&self.db, competition_id, &claims.sub, clock::now(), refresh::login_alive(&self.db, &claims)).await?;
-            return Ok(Reply::ok(json!({ "competition_id": competition_id, "status": "cancelled" })));
+            return Ok(Reply::ok(CancelledView { competition_id, status: "cancelled" }));
         }
         let body: Body = call.json()?;
         if let Some(group_id) = &body.group_id {
@@ -60,7 +62,7 @@ impl Function for Registration {
         let form_payload = body.form_payload.filter(|v| !v.is_null()).map(form_payload).transpose()?;
 
         let registration = catalog::Registration {
-            registration_id: shared::ids::mint("reg"),
+            registration_id: ids::mint("reg"),
             competition_id: competition_id.to_owned(),
             user_id: claims.sub.clone(),
             status: RegistrationStatus::Registered,
@@ -69,7 +71,7 @@ impl Function for Registration {
             created_at: clock::now(),
         };
         registration::register(&self.db, &registration, refresh::login_alive(&self.db, &claims)).await?;
-        Ok(Reply::ok(json!({ "registration_id": registration.registration_id, "status": registration.status })))
+        Ok(Reply::ok(RegisteredView { registration_id: &registration.registration_id, status: registration.status }))
     }
 }
 
@@ -88,6 +90,7 @@ fn form_payload(value: Value) -> ApiResult<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn form_payload_must_be_a_small_object() {

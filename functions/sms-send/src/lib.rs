@@ -1,12 +1,14 @@
 //! `sms-send`: `POST /client/v1/auth/sms/send` — a login code to a mobile, through SNS.
 
 use serde::Deserialize;
-use serde_json::json;
-use shared::auth::sms::{self, SmsConfig};
-use shared::http::request::check_token;
-use shared::store::db::Db;
-use shared::types::ClientType;
-use shared::{ApiResult, Call, Function, Reply, clock, config};
+use shared::clients::sns;
+use shared::service::auth::sms::{self, SmsConfig};
+use shared::store::Db;
+use shared::store::db::WARM_WITHIN;
+use shared::support::check::check_token;
+use shared::support::types::ClientType;
+use shared::support::{clock, config};
+use shared::{ApiResult, Call, Function, Reply};
 
 pub struct SmsSend {
     pub db: Db,
@@ -16,7 +18,7 @@ pub struct SmsSend {
 
 impl SmsSend {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
-        let sdk = shared::store::db::sdk_config().await;
+        let sdk = shared::store::sdk_config().await;
         Ok(Self { db: Db::from_env(&sdk)?, sns: aws_sdk_sns::Client::new(&sdk), sms: SmsConfig::from_env()? })
     }
 }
@@ -43,7 +45,7 @@ impl Function for SmsSend {
     const NAME: &'static str = "sms-send";
 
     async fn warm(&self) {
-        tokio::join!(self.db.warm(), sms::warm_sns(&self.sns));
+        tokio::join!(self.db.warm(), sns::warm(&self.sns, WARM_WITHIN));
     }
 
     async fn call(&self, call: Call<'_>) -> ApiResult<Reply> {
@@ -52,7 +54,6 @@ impl Function for SmsSend {
         let e164 = self.sms.e164(&req.country_code, &req.mobile)?;
         // The same answer whether or not the mobile has an account.
         let who = sms::Requester { device_id: &req.device_id, source_ip: &call.source_ip() };
-        let sent = sms::send(&self.db, &self.sns, &self.sms, &e164, &who, clock::now()).await?;
-        Ok(Reply::ok(json!({ "cooldown_sec": sent.cooldown_sec, "expires_in_sec": sent.expires_in_sec })))
+        Ok(Reply::ok(sms::send(&self.db, &self.sns, &self.sms, &e164, &who, clock::now()).await?))
     }
 }

@@ -1,6 +1,6 @@
 //! The response envelope: `request_id` plus `data` or `error{code,message,details}`.
 
-use crate::http::error::ApiError;
+use crate::support::error::ApiError;
 use lambda_http::http::{StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -38,7 +38,7 @@ pub fn request_id(req: &Request) -> String {
             _ => {}
         }
     }
-    crate::ids::mint("req")
+    crate::support::ids::mint("req")
 }
 
 pub fn success(request_id: &str, reply: Reply) -> Response<Body> {

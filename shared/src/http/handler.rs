@@ -2,7 +2,7 @@
 //! end in the envelope; nothing a client sends can make the invocation itself fail.
 
 use crate::http::envelope::{self, Reply};
-use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::support::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::request::Call;
 use crate::http::routes::{self, Matched};
 use crate::store::db::WARM_WITHIN;

@@ -1,6 +1,6 @@
 //! The `page`/`page_size` window of the list reads.
 
-use crate::http::error::{ApiError, ApiResult};
+use crate::support::error::{ApiError, ApiResult};
 use crate::http::request::Call;
 
 pub const DEFAULT_PAGE_SIZE: u32 = 20;

@@ -1,8 +1,10 @@
 //! A routed call and what a handler reads from it: the JSON body, path and query parameters,
 //! the bearer token — each failure a 400 that names the field.
 
-use crate::http::error::{ApiError, ApiResult, ErrorCode};
+use crate::support::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::routes::{Params, Route};
+use crate::support::check::check_id;
+use crate::support::tokens::{Claims, Tokens};
 use lambda_http::http::header;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
@@ -81,6 +83,28 @@ impl Call<'_> {
             .filter(|t| !t.is_empty());
         Some(token.ok_or_else(|| ApiError::unauthorized("Authorization must be \"Bearer <access_token>\"")))
     }
+
+    /// A protected route: the caller's verified claims, or 401.
+    pub fn require(&self, tokens: &Tokens) -> ApiResult<Claims> {
+        match self.bearer() {
+            None => Err(ApiError::unauthorized("access token required")),
+            Some(token) => tokens.verify_access(token?),
+        }
+    }
+
+    /// A write of a running session: its session token (an access token is refused), or 401.
+    pub fn require_session(&self, tokens: &Tokens) -> ApiResult<Claims> {
+        match self.bearer() {
+            None => Err(ApiError::unauthorized("session token required")),
+            Some(token) => tokens.verify_session(token?),
+        }
+    }
+
+    /// An optional-auth route: anonymous when no token is sent; a token that is sent must be
+    /// valid (an expired one is a 401 so the client refreshes, never a silent downgrade).
+    pub fn optional(&self, tokens: &Tokens) -> ApiResult<Option<Claims>> {
+        self.bearer().map(|token| tokens.verify_access(token?)).transpose()
+    }
 }
 
 /// Parses a JSON object into `T`; malformed JSON, a wrong type, a missing, unknown or
@@ -134,35 +158,6 @@ fn client_reason(serde_message: &str) -> String {
     }
 }
 
-/// A value, when there is one, from `min` to `max`; else a 400 naming `field` and the range.
-pub fn check_range<T: PartialOrd + std::fmt::Display + Copy>(field: &str, value: Option<T>, (min, max): (T, T)) -> ApiResult<()> {
-    match value {
-        Some(v) if !(v >= min && v <= max) => Err(ApiError::invalid(field, format!("must be from {min} to {max}"))),
-        _ => Ok(()),
-    }
-}
-
-/// Ids are short and plain: letters, digits and `._:-`, at most 128 characters.
-pub fn check_id(field: &str, value: &str) -> ApiResult<()> {
-    let ok = (1..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'));
-    if ok { Ok(()) } else { Err(ApiError::invalid(field, "must be 1-128 characters of letters, digits, '_', '-', '.', ':'")) }
-}
-
-/// A required free-form token such as `device_id` or an idempotency key: non-empty, bounded,
-/// printable ASCII.
-pub fn check_token(field: &str, value: &str, max: usize) -> ApiResult<()> {
-    if value.is_empty() {
-        return Err(ApiError::invalid(field, "must not be empty"));
-    }
-    if value.len() > max {
-        return Err(ApiError::invalid(field, format!("must be at most {max} characters")));
-    }
-    if !value.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::invalid(field, "must be printable ASCII without spaces"));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,7 +169,7 @@ mod tests {
     struct Sample {
         count: u32,
         name: String,
-        client_type: crate::types::ClientType,
+        client_type: crate::support::types::ClientType,
         #[serde(default)]
         ratio: Option<f64>,
     }

@@ -2,21 +2,21 @@
 //! order. A better run replaces the entry and a worse one does not — decided by the write's
 //! condition, so concurrent finishes cannot put a worse run back.
 
-use crate::http::error::ApiError;
-use crate::session::board::LeaderboardEntry;
-use crate::store::db::{After, Db, Tx, TxError, decode, fault, item, owner_index, s};
+use crate::model::leaderboard::{Board, LeaderboardEntry};
+use crate::store::Error;
+use crate::store::db::{After, Db, Tx, TxError, TxItem, decode, fault, item, owner_index, s};
 use crate::store::keys;
 use aws_sdk_dynamodb::types::{Delete, Put, Select, TransactWriteItem};
 
-/// The board entry's item in an offer's transaction.
-pub const ENTRY: &str = "board_entry";
+const ENTRY: TxItem = TxItem::BoardEntry;
 
 /// Offers a run to its board, in one transaction with `guards` (the runner's login still alive):
 /// stored if the user has no entry there yet or this one ranks before it. Whether it was stored;
 /// a failed guard is the caller's to answer.
 pub async fn offer(db: &Db, entry: &LeaderboardEntry, guards: Tx) -> Result<bool, TxError> {
-    let mut stored = item(&keys::board_entry(&entry.board, &entry.user_id), entry);
-    stored.extend(owner_index(&keys::board_rank(&entry.board, &entry.sort_key)));
+    let board = keys::board_pk(&entry.board());
+    let mut stored = item(&keys::board_entry(&board, &entry.user_id), entry);
+    stored.extend(owner_index(&keys::board_rank(&board, &entry.sort_key)));
     let put = Put::builder()
         .table_name(&db.table)
         .set_item(Some(stored))
@@ -34,10 +34,10 @@ pub async fn offer(db: &Db, entry: &LeaderboardEntry, guards: Tx) -> Result<bool
 }
 
 /// Takes a run off its board (a judgement that no longer ranks it), if it is the entry there.
-pub async fn withdraw(db: &Db, board: &str, user_id: &str, session_id: &str) -> Result<bool, ApiError> {
+pub async fn withdraw(db: &Db, board: Board<'_>, user_id: &str, session_id: &str) -> Result<bool, Error> {
     let delete = Delete::builder()
         .table_name(&db.table)
-        .set_key(Some(keys::board_entry(board, user_id).to_map()))
+        .set_key(Some(keys::board_entry(&keys::board_pk(&board), user_id).to_map()))
         .condition_expression("session_id = :session")
         .expression_attribute_values(":session", s(session_id))
         .build()
@@ -51,19 +51,21 @@ pub async fn withdraw(db: &Db, board: &str, user_id: &str, session_id: &str) -> 
 
 /// One page of a board in ranking order, after the entry with `after` (its user and sort key),
 /// in one Query; and whether more follow.
-pub async fn page(db: &Db, board: &str, limit: usize, after: Option<(&str, &str)>) -> Result<(Vec<LeaderboardEntry>, bool), ApiError> {
+pub async fn page(db: &Db, board: Board<'_>, limit: usize, after: Option<(&str, &str)>) -> Result<(Vec<LeaderboardEntry>, bool), Error> {
+    let board = &keys::board_pk(&board);
     let after = after.map(|(user_id, sort_key)| After { key: keys::board_entry(board, user_id), index: keys::board_rank(board, sort_key) });
     let (items, more) = db.gsi1_page(board, None, true, limit, after).await?;
     Ok((items.into_iter().map(decode).collect::<Result<_, _>>()?, more))
 }
 
 /// The user's entry on a board (strongly consistent).
-pub async fn entry(db: &Db, board: &str, user_id: &str) -> Result<Option<LeaderboardEntry>, ApiError> {
-    db.get(&keys::board_entry(board, user_id)).await
+pub async fn entry(db: &Db, board: Board<'_>, user_id: &str) -> Result<Option<LeaderboardEntry>, Error> {
+    db.get(&keys::board_entry(&keys::board_pk(&board), user_id)).await
 }
 
 /// How many entries rank strictly before `rank_key` (a COUNT Query of the index).
-pub async fn ahead_of(db: &Db, board: &str, rank_key: &str) -> Result<u64, ApiError> {
+pub async fn ahead_of(db: &Db, board: Board<'_>, rank_key: &str) -> Result<u64, Error> {
+    let board = keys::board_pk(&board);
     use crate::store::keys::{GSI1, GSI1PK, GSI1SK};
     let mut count = 0u64;
     let mut start = None;
@@ -77,7 +79,7 @@ pub async fn ahead_of(db: &Db, board: &str, rank_key: &str) -> Result<u64, ApiEr
             .key_condition_expression("#pk = :pk AND #sk < :rank")
             .expression_attribute_names("#pk", GSI1PK)
             .expression_attribute_names("#sk", GSI1SK)
-            .expression_attribute_values(":pk", s(board))
+            .expression_attribute_values(":pk", s(&board))
             .expression_attribute_values(":rank", s(rank_key))
             .set_exclusive_start_key(start)
             .send()

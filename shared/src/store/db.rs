@@ -1,8 +1,8 @@
 //! DynamoDB access: the client (built once per cold start, with bounded timeouts and retries),
 //! typed records and the generic reads and writes every concern uses, labelled transactions, and
-//! the mapping of SDK failures onto API errors.
+//! the mapping of SDK failures onto the store's [`Error`].
 
-use crate::http::error::ApiError;
+use crate::store::Error;
 use crate::store::keys::{self, Key};
 use aws_config::environment::{EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider};
 use aws_config::retry::RetryConfig;
@@ -57,7 +57,7 @@ impl Timeouts {
     /// `DYNAMODB_ATTEMPT_TIMEOUT_MS` / `DYNAMODB_TIMEOUT_MS` loosen them for the local stack only:
     /// moto answers one request at a time, far slower than DynamoDB under a concurrency test.
     pub fn from_env() -> Self {
-        let ms = |var, default: Duration| crate::config::or(var, default.as_millis() as u64).map(Duration::from_millis).unwrap_or(default);
+        let ms = |var, default: Duration| crate::support::config::or(var, default.as_millis() as u64).map(Duration::from_millis).unwrap_or(default);
         Self { attempt: ms("DYNAMODB_ATTEMPT_TIMEOUT_MS", Self::DEPLOYED.attempt), total: ms("DYNAMODB_TIMEOUT_MS", Self::DEPLOYED.total) }
     }
 }
@@ -111,8 +111,8 @@ impl Db {
     }
 
     /// The table named by `TABLE_NAME`, through a client built from `sdk`.
-    pub fn from_env(sdk: &SdkConfig) -> Result<Self, crate::config::ConfigError> {
-        Ok(Self::new(sdk, crate::config::Common::from_env()?.table_name))
+    pub fn from_env(sdk: &SdkConfig) -> Result<Self, crate::support::config::ConfigError> {
+        Ok(Self::new(sdk, crate::support::config::Common::from_env()?.table_name))
     }
 
     /// Opens the connection to DynamoDB during init, which Lambda runs at full CPU, so the first
@@ -135,22 +135,22 @@ impl Db {
     }
 
     /// A strongly consistent GetItem, decoded.
-    pub async fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, ApiError> {
+    pub async fn get<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, Error> {
         let out =
             self.client.get_item().table_name(&self.table).set_key(Some(key.to_map())).consistent_read(true).send().await.map_err(fault)?;
         out.item.map(|item| decode(item)).transpose()
     }
 }
 
-pub fn decode<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
+pub fn decode<T: DeserializeOwned>(item: Item) -> Result<T, Error> {
     serde_dynamo::from_item(item).map_err(|e| {
         tracing::error!(error = %e, "stored item does not decode");
-        ApiError::internal()
+        Error::Internal
     })
 }
 
 /// Decodes an item a read may not have found.
-pub fn decode_opt<T: DeserializeOwned>(item: Option<Item>) -> Result<Option<T>, ApiError> {
+pub fn decode_opt<T: DeserializeOwned>(item: Option<Item>) -> Result<Option<T>, Error> {
     item.map(decode).transpose()
 }
 
@@ -185,7 +185,7 @@ pub fn key_of(item: &Item) -> Option<Key> {
 
 /// Maps an SDK failure: out of reach, throttled or a server fault → 503; anything else is a bug
 /// of ours → 500. Either way the cause is logged here and never shown to the client.
-pub(super) fn fault<E>(err: SdkError<E, HttpResponse>) -> ApiError
+pub(super) fn fault<E>(err: SdkError<E, HttpResponse>) -> Error
 where
     E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
 {
@@ -196,14 +196,48 @@ where
         _ => false,
     };
     tracing::error!(error = %DisplayErrorContext(&err), unavailable, "dynamodb call failed");
-    if unavailable { ApiError::unavailable() } else { ApiError::internal() }
+    if unavailable { Error::Unavailable } else { Error::Internal }
 }
 
-/// A TransactWriteItems request whose items carry names, so a cancellation is reported by the
-/// names of the items whose conditions failed — never by their position in the request.
+/// What an item of a transaction is, so a cancellation is reported by the items whose
+/// conditions failed — never by their position in the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxItem {
+    /// The caller's login (its refresh-token family) is still alive.
+    LoginAlive,
+    /// The idempotency record this request completes.
+    Idempotency,
+    User,
+    Identity,
+    Login,
+    RefreshToken,
+    RefreshFamily,
+    /// The refresh token a rotation issues.
+    Successor,
+    SmsCode,
+    SmsGuard,
+    SmsKnownDevice,
+    /// An SMS send cap (`keys::sms_cap`).
+    SmsCap(crate::store::keys::SmsCapScope),
+    Profile,
+    ProfileVersion,
+    Competition,
+    Registration,
+    /// The release a launch freezes is still the event's current one.
+    CurrentRelease,
+    /// The user's count of sessions launched, below the allowance.
+    SessionAllowance,
+    Session,
+    Punch,
+    Batch,
+    Result,
+    BoardEntry,
+}
+
+/// A TransactWriteItems request whose items carry their [`TxItem`].
 #[derive(Debug, Clone, Default)]
 pub struct Tx {
-    labels: Vec<&'static str>,
+    labels: Vec<TxItem>,
     items: Vec<TransactWriteItem>,
 }
 
@@ -212,18 +246,18 @@ impl Tx {
         Self::default()
     }
 
-    pub fn push(&mut self, label: &'static str, item: TransactWriteItem) -> &mut Self {
+    pub fn push(&mut self, label: TxItem, item: TransactWriteItem) -> &mut Self {
         self.labels.push(label);
         self.items.push(item);
         self
     }
 
-    pub fn with(mut self, label: &'static str, item: TransactWriteItem) -> Self {
+    pub fn with(mut self, label: TxItem, item: TransactWriteItem) -> Self {
         self.push(label, item);
         self
     }
 
-    pub fn labels(&self) -> impl Iterator<Item = &'static str> + '_ {
+    pub fn labels(&self) -> impl Iterator<Item = TxItem> + '_ {
         self.labels.iter().copied()
     }
 
@@ -237,25 +271,25 @@ impl Tx {
 /// Why a transaction did not commit.
 #[derive(Debug)]
 pub enum TxError {
-    /// The names of the items whose conditions failed.
-    Conditions(Vec<&'static str>),
-    Api(ApiError),
+    /// The items whose conditions failed.
+    Conditions(Vec<TxItem>),
+    Store(Error),
 }
 
 impl TxError {
-    /// Whether the item named `label` is among those whose condition failed.
-    pub fn failed(&self, label: &str) -> bool {
+    /// Whether the item `label` is among those whose condition failed.
+    pub fn failed(&self, label: TxItem) -> bool {
         matches!(self, TxError::Conditions(failed) if failed.contains(&label))
     }
 }
 
-impl From<TxError> for ApiError {
+impl From<TxError> for Error {
     fn from(e: TxError) -> Self {
         match e {
-            TxError::Api(e) => e,
+            TxError::Store(e) => e,
             TxError::Conditions(failed) => {
                 tracing::error!(?failed, "transaction condition failed where none was expected");
-                ApiError::internal()
+                Error::Internal
             }
         }
     }
@@ -286,7 +320,7 @@ impl Db {
                     let failed = tx.labels.iter().zip(&codes).filter(|(_, c)| *c == "ConditionalCheckFailed").map(|(l, _)| *l);
                     return Err(TxError::Conditions(failed.collect()));
                 }
-                _ => return Err(TxError::Api(fault(err))),
+                _ => return Err(TxError::Store(fault(err))),
             }
         }
     }
@@ -302,20 +336,20 @@ pub fn jitter(max_ms: u64) -> u64 {
 
 impl Db {
     /// Reads several items in one round trip (strongly consistent), answered in the order asked.
-    pub async fn batch_get<const N: usize>(&self, keys: [Key; N]) -> Result<[Option<Item>; N], ApiError> {
+    pub async fn batch_get<const N: usize>(&self, keys: [Key; N]) -> Result<[Option<Item>; N], Error> {
         let mut found = self.get_many(&keys).await?.into_iter();
         Ok(std::array::from_fn(|_| found.next().flatten()))
     }
 
     /// Reads any number of items (strongly consistent, 100 a request), answered in the order
     /// asked. Unprocessed keys come back under throttling: a few quick retries, then a 503.
-    pub async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, ApiError> {
+    pub async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, Error> {
         self.get_many_within(keys, 4).await
     }
 
     /// The same with `attempts` tries per 100 keys, backing off up to a second between them: for
     /// bulk reads (the catalog tool), where waiting out throttling beats failing.
-    pub async fn get_many_within(&self, keys: &[Key], attempts: u64) -> Result<Vec<Option<Item>>, ApiError> {
+    pub async fn get_many_within(&self, keys: &[Key], attempts: u64) -> Result<Vec<Option<Item>>, Error> {
         let mut found: HashMap<Key, Item> = HashMap::new();
         for chunk in keys.chunks(100) {
             let mut pending: Vec<Item> = chunk.iter().map(Key::to_map).collect();
@@ -340,7 +374,7 @@ impl Db {
                 pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).map(|k| k.keys).unwrap_or_default();
             }
             if !pending.is_empty() {
-                return Err(ApiError::unavailable());
+                return Err(Error::Unavailable);
             }
         }
         Ok(keys.iter().map(|k| found.remove(k)).collect())
@@ -348,16 +382,16 @@ impl Db {
 
     /// A strongly consistent Query of one partition in sort-key order, up to `limit` items. One
     /// round trip unless the partition's answer exceeds DynamoDB's 1 MB page.
-    pub async fn query(&self, pk: &str, range: Range<'_>, limit: Option<usize>) -> Result<Vec<Item>, ApiError> {
+    pub async fn query(&self, pk: &str, range: Range<'_>, limit: Option<usize>) -> Result<Vec<Item>, Error> {
         self.query_on(None, pk, range, limit).await
     }
 
     /// The same on the GSI1 index (eventually consistent, as every GSI read).
-    pub async fn query_gsi1(&self, pk: &str, range: Range<'_>, limit: Option<usize>) -> Result<Vec<Item>, ApiError> {
+    pub async fn query_gsi1(&self, pk: &str, range: Range<'_>, limit: Option<usize>) -> Result<Vec<Item>, Error> {
         self.query_on(Some(crate::store::keys::GSI1), pk, range, limit).await
     }
 
-    async fn query_on(&self, index: Option<&str>, pk: &str, range: Range<'_>, limit: Option<usize>) -> Result<Vec<Item>, ApiError> {
+    async fn query_on(&self, index: Option<&str>, pk: &str, range: Range<'_>, limit: Option<usize>) -> Result<Vec<Item>, Error> {
         use crate::store::keys::{GSI1PK, GSI1SK, PK, SK};
         let (pk_name, sk_name) = if index.is_some() { (GSI1PK, GSI1SK) } else { (PK, SK) };
         let (condition, sk) = match range {
@@ -408,13 +442,13 @@ pub const CONCURRENT_REQUESTS: usize = 8;
 
 impl Db {
     /// `keys_of`, for a stream of partitions.
-    pub async fn keys_in(&self, pk: String) -> Result<Vec<Key>, ApiError> {
+    pub async fn keys_in(&self, pk: String) -> Result<Vec<Key>, Error> {
         self.keys_of(&pk).await
     }
 
     /// The keys of every item of one partition (a Query projecting only them: what a deletion
     /// needs of a session's hours of track), strongly consistent.
-    pub async fn keys_of(&self, pk: &str) -> Result<Vec<Key>, ApiError> {
+    pub async fn keys_of(&self, pk: &str) -> Result<Vec<Key>, Error> {
         use crate::store::keys::{PK, SK};
         let mut found = Vec::new();
         let mut start = None;
@@ -469,7 +503,7 @@ impl Db {
         prefix: &str,
         limit: usize,
         after: Option<After>,
-    ) -> Result<(Vec<Item>, bool), ApiError> {
+    ) -> Result<(Vec<Item>, bool), Error> {
         self.gsi1_page(owner_pk, Some(prefix), false, limit, after).await
     }
 
@@ -482,7 +516,7 @@ impl Db {
         ascending: bool,
         limit: usize,
         after: Option<After>,
-    ) -> Result<(Vec<Item>, bool), ApiError> {
+    ) -> Result<(Vec<Item>, bool), Error> {
         use crate::store::keys::{GSI1, GSI1PK, GSI1SK};
         let start = after.map(|a| {
             let mut start = a.key.to_map();
@@ -563,7 +597,7 @@ impl Db {
     /// Deletes every item at `keys` (those already gone included), 25 to a BatchWriteItem, a few
     /// requests at once. Not a transaction: nothing across the items must hold together, and a
     /// transaction would cost twice the writes.
-    pub async fn delete_all(&self, keys: &[Key]) -> Result<(), ApiError> {
+    pub async fn delete_all(&self, keys: &[Key]) -> Result<(), Error> {
         use futures::{StreamExt, TryStreamExt};
         let mut unique: Vec<Key> = keys.to_vec();
         unique.sort();
@@ -574,7 +608,7 @@ impl Db {
 
     /// Deletes the items at `keys` (at most 25) in one BatchWriteItem, sending again what
     /// DynamoDB leaves unprocessed (throttling) after a growing pause.
-    async fn delete_batch(&self, keys: Vec<Key>) -> Result<(), ApiError> {
+    async fn delete_batch(&self, keys: Vec<Key>) -> Result<(), Error> {
         let delete = |key: &Key| {
             let request = DeleteRequest::builder().set_key(Some(key.to_map())).build().expect("key is set");
             WriteRequest::builder().delete_request(request).build()
@@ -588,7 +622,7 @@ impl Db {
             }
             tokio::time::sleep(Duration::from_millis(jitter(20 << attempt))).await;
         }
-        Err(ApiError::unavailable())
+        Err(Error::Unavailable)
     }
 }
 

@@ -2,17 +2,14 @@
 //! write (INPROGRESS), completed inside the request's own transaction (COMPLETED, response
 //! sealed), replayed for the same key and payload, refused for another payload.
 
-use crate::config::{self, ConfigError};
-use crate::crypto;
-use crate::http::envelope::Reply;
-use crate::http::error::{ApiError, ApiResult, ErrorCode};
-use crate::store::db::{self, Db, Record, item, n, s};
+use crate::store::Error;
+use crate::store::db::{self, Db, item, n, s};
 use crate::store::keys::{self, IdempotencyScope, Key};
+use crate::support::config::{self, ConfigError};
+use crate::support::crypto;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
-use lambda_http::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use std::future::Future;
 
 /// How long an in-flight claim blocks a retry before it is presumed dead (the Lambda timeout
 /// is shorter), after which the same key may be claimed again.
@@ -30,38 +27,20 @@ impl std::fmt::Debug for Idempotency {
     }
 }
 
-/// The outcome of a claim: go ahead, answer what the first request answered, or the key was
-/// used with another payload.
+/// The outcome of a claim: go ahead, answer what the first request answered, the key was used
+/// with another payload, or the first request is still running.
 pub enum Claim {
     Fresh(Claimed),
     Replay(Replay),
     Reused,
+    InProgress,
 }
 
 /// A stored answer, and when it was first given.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Replay {
-    pub reply: Reply,
+    pub data: serde_json::Value,
     pub completed_at: i64,
-}
-
-/// How a scope answers a key that comes back. By default: the stored answer as it was, and 409
-/// `idempotency_key_reused` for another payload.
-pub trait Replays: Sync {
-    fn replay(&self, replay: Replay, _now: i64) -> impl Future<Output = ApiResult<Reply>> + Send {
-        async move { Ok(replay.reply) }
-    }
-
-    fn reused(&self, _now: i64) -> impl Future<Output = ApiError> + Send {
-        async { key_reused() }
-    }
-}
-
-/// The default policy.
-pub struct AsStored;
-impl Replays for AsStored {}
-
-pub fn key_reused() -> ApiError {
-    ApiError::of(ErrorCode::IdempotencyKeyReused)
 }
 
 /// A claim this request holds; only its holder can complete or release it.
@@ -83,7 +62,7 @@ crate::plain_enum! {
 
 /// An idempotency record (`keys::idempotency`).
 #[derive(Serialize, Deserialize)]
-struct IdempotencyRecord {
+pub(crate) struct IdempotencyRecord {
     status: Status,
     payload_hash: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -100,10 +79,6 @@ struct IdempotencyRecord {
     expires_at: i64,
 }
 
-impl Record for IdempotencyRecord {
-    const ENTITY: &'static str = "idempotency";
-}
-
 impl Idempotency {
     /// Responses are sealed with a key derived from the token secret: a record holds tokens.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -115,7 +90,7 @@ impl Idempotency {
     }
 
     /// Claims `key` within `scope` for a request whose meaningful fields are `payload`.
-    pub async fn claim(&self, db: &Db, scope: IdempotencyScope, key: &str, payload: &[&str], now: i64) -> ApiResult<Claim> {
+    pub async fn claim(&self, db: &Db, scope: IdempotencyScope, key: &str, payload: &[&str], now: i64) -> Result<Claim, Error> {
         let record_key = keys::idempotency(scope, key);
         let mut parts = vec![scope.as_str()];
         parts.extend_from_slice(payload);
@@ -154,10 +129,10 @@ impl Idempotency {
         }
     }
 
-    async fn existing(&self, db: &Db, key: Key, payload_hash: &str, claim_id: String, now: i64) -> ApiResult<Claim> {
+    async fn existing(&self, db: &Db, key: Key, payload_hash: &str, claim_id: String, now: i64) -> Result<Claim, Error> {
         let Some(record) = db.get::<IdempotencyRecord>(&key).await? else {
             // Released between our write and this read: the client may simply retry.
-            return Err(in_progress());
+            return Ok(Claim::InProgress);
         };
         // An SDK retry of our own claim (the first attempt landed, its answer was lost) is ours.
         if record.claim_id.as_deref() == Some(claim_id.as_str()) {
@@ -168,7 +143,7 @@ impl Idempotency {
             return Ok(Claim::Reused);
         }
         if record.status != Status::Completed {
-            return Err(in_progress());
+            return Ok(Claim::InProgress);
         }
         let context = format!("{}|{}", key.pk, payload_hash);
         let data = record
@@ -177,23 +152,18 @@ impl Idempotency {
             .and_then(|plain| serde_json::from_slice(&plain).ok())
             .ok_or_else(|| {
                 tracing::error!("idempotency record does not open");
-                ApiError::internal()
+                Error::Internal
             })?;
-        let status = record.response_status.and_then(|c| StatusCode::from_u16(c).ok()).unwrap_or(StatusCode::OK);
-        Ok(Claim::Replay(Replay { reply: Reply { status, data, file: None }, completed_at: record.completed_at.unwrap_or(now) }))
+        Ok(Claim::Replay(Replay { data, completed_at: record.completed_at.unwrap_or(now) }))
     }
 }
 
-fn in_progress() -> ApiError {
-    ApiError::of(ErrorCode::RequestInProgress)
-}
-
 impl Claimed {
-    /// The write that marks the claim COMPLETED with `reply`, to go into the request's own
+    /// The write that marks the claim COMPLETED with the answer `data`, to go into the request's own
     /// transaction so the effect and its record commit together. The record holds the answer
     /// of `user_id`, so it is indexed under them (and deleted with the account).
-    pub fn complete(&self, db: &Db, reply: &Reply, user_id: &str) -> TransactWriteItem {
-        let sealed = crypto::seal(&self.secret, &self.context, reply.data.to_string().as_bytes());
+    pub fn complete(&self, db: &Db, data: &impl Serialize, user_id: &str) -> TransactWriteItem {
+        let sealed = crypto::seal(&self.secret, &self.context, &serde_json::to_vec(data).expect("an answer encodes"));
         let owner = keys::user_request(user_id, &self.key);
         let update = Update::builder()
             .table_name(&db.table)
@@ -208,7 +178,7 @@ impl Claimed {
             .expression_attribute_names("#s", "status")
             .expression_attribute_values(":completed", s(Status::Completed.as_str()))
             .expression_attribute_values(":response", s(sealed))
-            .expression_attribute_values(":code", n(reply.status.as_u16()))
+            .expression_attribute_values(":code", n(200))
             .expression_attribute_values(":claim", s(&self.claim_id))
             .expression_attribute_values(":at", n(self.claimed_at))
             .build()
@@ -232,41 +202,4 @@ impl Claimed {
             tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&e), "idempotency claim not released");
         }
     }
-}
-
-impl Idempotency {
-    /// Runs `work` at most once per key (scoped, with its payload): a repeat is answered by
-    /// `replays` from the first answer, another payload as `replays` says, and a failure gives
-    /// the key back for a retry.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn once(
-        &self,
-        db: &Db,
-        scope: IdempotencyScope,
-        key: &str,
-        payload: &[&str],
-        now: i64,
-        replays: &impl Replays,
-        work: impl AsyncFnOnce(&Claimed) -> ApiResult<Reply>,
-    ) -> ApiResult<Reply> {
-        let claimed = match self.claim(db, scope, key, payload, now).await? {
-            Claim::Replay(replay) => return replays.replay(replay, now).await,
-            Claim::Reused => return Err(replays.reused(now).await),
-            Claim::Fresh(claimed) => claimed,
-        };
-        let result = work(&claimed).await;
-        settle(db, claimed, result).await
-    }
-}
-
-/// Ends a claimed request: on error the claim is released, so a retry with the key can succeed.
-/// Not when DynamoDB is out of reach: the release would wait out another timeout, and the lease
-/// frees the key anyway.
-async fn settle(db: &Db, claimed: Claimed, result: ApiResult<Reply>) -> ApiResult<Reply> {
-    if let Err(e) = &result
-        && e.status != StatusCode::SERVICE_UNAVAILABLE
-    {
-        claimed.release(db).await;
-    }
-    result
 }

@@ -1,6 +1,18 @@
-//! The single-table keys: every partition and sort key the code reads or writes is built here.
+//! The single-table keys, and every stored record's home: each key builder sits beside the
+//! record stored under it (its `entity_type`), so a record type has one place that says where
+//! and what it is. Every partition and sort key the code reads or writes is built here.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use crate::model::catalog::{Card, CompetitionEvent, CompetitionMeta, EventMeta, EventSummary, MapListing, MapMeta, Registration, Release};
+use crate::model::identity::{CodeItem, GuardItem, IdentityItem, IdentityKind, KnownDevice, LoginKind, LoginLink, RefreshItem, UserItem};
+use crate::model::leaderboard::{Board, LeaderboardEntry};
+use crate::model::profile::{ProfileItem, ProfileVersion};
+use crate::model::result::SessionResult;
+use crate::model::run::punch::Punch;
+use crate::model::run::samples::SampleBatch;
+use crate::model::run::session::Session;
+use crate::store::db::Record;
+use crate::store::idempotency::IdempotencyRecord;
 use std::collections::HashMap;
 
 pub const PK: &str = "PK";
@@ -40,11 +52,20 @@ pub fn user_pk(user_id: &str) -> String {
 pub fn user(user_id: &str) -> Key {
     Key::new(user_pk(user_id), META)
 }
+impl Record for UserItem {
+    const ENTITY: &'static str = "user";
+}
 pub fn body_profile(user_id: &str) -> Key {
     Key::new(user_pk(user_id), "PROFILE")
 }
+impl Record for ProfileItem {
+    const ENTITY: &'static str = "body_profile";
+}
 pub fn body_profile_version(user_id: &str, version: u64) -> Key {
     Key::new(user_pk(user_id), format!("PROFILE#V#{version:010}"))
+}
+impl Record for ProfileVersion {
+    const ENTITY: &'static str = "body_profile_version";
 }
 pub const PROFILE_VERSION_PREFIX: &str = "PROFILE#V#";
 /// How many sessions the user has launched (a counter, bounded at launch).
@@ -52,41 +73,21 @@ pub fn user_session_count(user_id: &str) -> Key {
     Key::new(user_pk(user_id), "SESSIONS")
 }
 
-crate::plain_enum! {
-    /// What a login identity is: a mobile in E.164, a WeChat unionid, or a WeChat appid+openid.
-    pub enum IdentityKind {
-        Mobile = "mobile",
-        WechatUnion = "wechat_union",
-        WechatOpen = "wechat_open",
-    }
-}
-
 /// A login identity: one user each.
 pub fn identity(kind: IdentityKind, value: &str) -> Key {
     Key::new(format!("IDENTITY#{}#{value}", kind.as_str()), META)
 }
-
-crate::plain_enum! {
-    /// The ways a user can log in: one of each at most.
-    pub enum LoginKind {
-        Mobile = "mobile",
-        Wechat = "wechat",
-    }
-}
-
-impl IdentityKind {
-    pub fn login_kind(self) -> LoginKind {
-        match self {
-            IdentityKind::Mobile => LoginKind::Mobile,
-            IdentityKind::WechatUnion | IdentityKind::WechatOpen => LoginKind::Wechat,
-        }
-    }
+impl Record for IdentityItem {
+    const ENTITY: &'static str = "login_identity";
 }
 
 /// The user's side of a login identity, in the user's own partition (so the account lists and
 /// deletes its identities without an index).
 pub fn user_login(user_id: &str, kind: LoginKind) -> Key {
     Key::new(user_pk(user_id), format!("{USER_LOGIN_PREFIX}{}", kind.as_str()))
+}
+impl Record for LoginLink {
+    const ENTITY: &'static str = "user_login";
 }
 pub const USER_LOGIN_PREFIX: &str = "LOGIN#";
 
@@ -102,12 +103,21 @@ pub fn sms_pk(e164: &str) -> String {
 pub fn sms_code(e164: &str) -> Key {
     Key::new(sms_pk(e164), "CODE")
 }
+impl Record for CodeItem {
+    const ENTITY: &'static str = "sms_code";
+}
 pub fn sms_guard(e164: &str) -> Key {
     Key::new(sms_pk(e164), "GUARD")
+}
+impl Record for GuardItem {
+    const ENTITY: &'static str = "sms_guard";
 }
 /// A device that has logged in with this mobile: it may draw on the known-device reserve.
 pub fn sms_known_device(e164: &str, device_id: &str) -> Key {
     Key::new(sms_pk(e164), format!("DEVICE#{device_id}"))
+}
+impl Record for KnownDevice {
+    const ENTITY: &'static str = "sms_known_device";
 }
 
 /// What an SMS send cap counts, per day or per hour.
@@ -142,6 +152,9 @@ pub fn sms_cap(scope: SmsCapScope, value: &str, bucket: &str) -> Key {
 pub fn refresh_token(token_hash: &str) -> Key {
     Key::new(format!("REFRESH#{token_hash}"), META)
 }
+impl Record for RefreshItem {
+    const ENTITY: &'static str = "refresh_token";
+}
 pub fn refresh_family(family_id: &str) -> Key {
     Key::new(format!("REFRESHFAMILY#{family_id}"), META)
 }
@@ -157,6 +170,9 @@ crate::plain_enum! {
 pub fn idempotency(scope: IdempotencyScope, key: &str) -> Key {
     Key::new(format!("IDEM#{}#{key}", scope.as_str()), META)
 }
+impl Record for IdempotencyRecord {
+    const ENTITY: &'static str = "idempotency";
+}
 
 // Catalog.
 pub fn cards_pk(region_code: &str) -> String {
@@ -167,6 +183,9 @@ pub const MAX_PRIORITY: i64 = 999_999;
 pub fn card(region_code: &str, priority: i64, card_id: &str) -> Key {
     Key::new(cards_pk(region_code), format!("{:06}#{card_id}", MAX_PRIORITY - priority))
 }
+impl Record for Card {
+    const ENTITY: &'static str = entity::CARD;
+}
 /// Partition holding every card (and every map), for callers that give no region.
 pub const ALL_REGIONS: &str = "*";
 
@@ -176,12 +195,21 @@ pub fn competition_pk(competition_id: &str) -> String {
 pub fn competition(competition_id: &str) -> Key {
     Key::new(competition_pk(competition_id), META)
 }
+impl Record for CompetitionMeta {
+    const ENTITY: &'static str = entity::COMPETITION;
+}
 const COMPETITION_EVENT_PREFIX: &str = "EVENT#";
 pub fn competition_event(competition_id: &str, event_id: &str) -> Key {
     Key::new(competition_pk(competition_id), format!("{COMPETITION_EVENT_PREFIX}{event_id}"))
 }
+impl Record for CompetitionEvent {
+    const ENTITY: &'static str = entity::COMPETITION_EVENT;
+}
 pub fn registration(competition_id: &str, user_id: &str) -> Key {
     Key::new(competition_pk(competition_id), format!("REG#{user_id}"))
+}
+impl Record for Registration {
+    const ENTITY: &'static str = entity::REGISTRATION;
 }
 
 pub fn maps_pk(region_code: &str) -> String {
@@ -190,11 +218,17 @@ pub fn maps_pk(region_code: &str) -> String {
 pub fn map_listing(region_code: &str, map_id: &str) -> Key {
     Key::new(maps_pk(region_code), format!("MAP#{map_id}"))
 }
+impl Record for MapListing {
+    const ENTITY: &'static str = entity::MAP_LISTING;
+}
 pub fn map_pk(map_id: &str) -> String {
     format!("MAP#{map_id}")
 }
 pub fn map(map_id: &str) -> Key {
     Key::new(map_pk(map_id), META)
+}
+impl Record for MapMeta {
+    const ENTITY: &'static str = entity::MAP;
 }
 const MAP_EVENT_PREFIX: &str = "EVENT#";
 pub fn map_event(map_id: &str, event_id: &str) -> Key {
@@ -205,14 +239,23 @@ pub const EVENTS_PK: &str = "EVENTS";
 pub fn event_listing(event_id: &str) -> Key {
     Key::new(EVENTS_PK.to_string(), format!("EVENT#{event_id}"))
 }
+impl Record for EventSummary {
+    const ENTITY: &'static str = entity::EVENT_SUMMARY;
+}
 pub fn event_pk(event_id: &str) -> String {
     format!("EVENT#{event_id}")
 }
 pub fn event(event_id: &str) -> Key {
     Key::new(event_pk(event_id), META)
 }
+impl Record for EventMeta {
+    const ENTITY: &'static str = entity::EVENT;
+}
 pub fn release(event_id: &str, release_id: &str) -> Key {
     Key::new(event_pk(event_id), format!("RELEASE#{release_id}"))
+}
+impl Record for Release {
+    const ENTITY: &'static str = entity::RELEASE;
 }
 
 // Game sessions.
@@ -223,20 +266,45 @@ pub fn session_pk(session_id: &str) -> String {
 pub fn session(session_id: &str) -> Key {
     Key::new(session_pk(session_id), META)
 }
+impl Record for Session {
+    const ENTITY: &'static str = "session";
+}
 /// A punch of the session. Punches sort between the session's record and its result, so one
 /// Query (`#META..=#RESULT`) reads all a punch or a finish is judged by.
 pub fn punch(session_id: &str, punch_seq: u32) -> Key {
     Key::new(session_pk(session_id), format!("#PUNCH#{punch_seq:06}"))
 }
+impl Record for Punch {
+    const ENTITY: &'static str = "punch";
+}
 pub fn session_result(session_id: &str) -> Key {
     Key::new(session_pk(session_id), SESSION_RESULT)
+}
+impl Record for SessionResult {
+    const ENTITY: &'static str = "session_result";
 }
 pub const SESSION_RESULT: &str = "#RESULT";
 /// A batch of track samples (after `#RESULT`, so the Query above never reads them).
 pub fn sample_batch(session_id: &str, batch_seq: u32) -> Key {
     Key::new(session_pk(session_id), format!("{SAMPLE_BATCH_PREFIX}{batch_seq:06}"))
 }
+impl Record for SampleBatch {
+    const ENTITY: &'static str = "sample_batch";
+}
 pub const SAMPLE_BATCH_PREFIX: &str = "BATCH#";
+
+/// The keys of every item of the session's partition (its record, punches, batches, result),
+/// when it keeps them (`item_keys_known`).
+pub fn session_items(record: &Session) -> Option<Vec<Key>> {
+    if !record.item_keys_known {
+        return None;
+    }
+    let id = &record.session_id;
+    let mut all = vec![session(id), session_result(id)];
+    all.extend(record.punch_seqs.iter().map(|&seq| punch(id, seq)));
+    all.extend(record.batches.keys().filter_map(|seq| seq.parse().ok()).map(|seq| sample_batch(id, seq)));
+    Some(all)
+}
 
 /// The results of one route of an event, in the order they were finished (on GSI1): what an
 /// IOF `ResultList` export reads.
@@ -248,13 +316,16 @@ pub fn route_results_pk(event_id: &str, route_code: &str) -> String {
 }
 // Leaderboards.
 /// One board: a competition's event and route.
-pub fn board_pk(competition_id: &str, event_id: &str, route_code: &str) -> String {
-    format!("BOARD#{competition_id}#{event_id}#{route_code}")
+pub fn board_pk(board: &Board<'_>) -> String {
+    format!("BOARD#{}#{}#{}", board.competition_id, board.event_id, board.route_code)
 }
 /// A user's one entry on a board (its best run); on GSI1 it sorts under the board in ranking
 /// order (`board_rank`).
 pub fn board_entry(board_pk: &str, user_id: &str) -> Key {
     Key::new(board_pk.to_owned(), format!("USER#{user_id}"))
+}
+impl Record for LeaderboardEntry {
+    const ENTITY: &'static str = "leaderboard_entry";
 }
 pub fn board_rank(board_pk: &str, sort_key: &str) -> Key {
     Key::new(board_pk.to_owned(), sort_key.to_owned())
@@ -286,3 +357,16 @@ pub fn user_request(user_id: &str, record: &Key) -> Key {
     Key::new(user_pk(user_id), format!("{USER_REQUEST_PREFIX}{}", record.pk))
 }
 pub const USER_REQUEST_PREFIX: &str = "IDEM#";
+
+/// The `entity_type` attribute of each kind of item.
+pub mod entity {
+    pub const CARD: &str = "card";
+    pub const MAP_LISTING: &str = "map_listing";
+    pub const MAP: &str = "map";
+    pub const EVENT_SUMMARY: &str = "event_summary";
+    pub const EVENT: &str = "event";
+    pub const RELEASE: &str = "release";
+    pub const COMPETITION: &str = "competition";
+    pub const COMPETITION_EVENT: &str = "competition_event";
+    pub const REGISTRATION: &str = "registration";
+}

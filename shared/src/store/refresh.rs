@@ -1,8 +1,27 @@
 //! The refresh-token items: one per token (by its hash), and the family a rotation chain shares.
 
-use crate::http::error::ApiError;
+use crate::model::identity::RefreshItem;
+use crate::store::Error;
 use crate::store::db::{Db, Write, n, s};
 use crate::store::keys::{self, Key};
+use crate::support::crypto;
+
+/// Where a refresh token is stored: under its hash, never the token itself.
+fn key_of(token: &str) -> Key {
+    keys::refresh_token(&crypto::sha256_hex(token.as_bytes()))
+}
+
+/// Stores a new refresh token (by its hash), indexed under its user.
+pub fn put_new(db: &Db, token: &str, item: &RefreshItem) -> Write {
+    let hash = crypto::sha256_hex(token.as_bytes());
+    db.put_new_owned(&keys::refresh_token(&hash), &keys::user_refresh_token(&item.user_id, &hash), item)
+}
+
+/// The stored item of `token`, with its key (strongly consistent).
+pub async fn token(db: &Db, token: &str) -> Result<Option<(Key, RefreshItem)>, Error> {
+    let key = key_of(token);
+    Ok(db.get::<RefreshItem>(&key).await?.map(|item| (key, item)))
+}
 use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem, Update};
 
 /// Marks the token spent — once, and only while it is not revoked.
@@ -30,7 +49,7 @@ pub fn family_alive(db: &Db, family_id: &str) -> Write {
 }
 
 /// Whether the family's login has ended (one GetItem, strongly consistent).
-pub async fn family_ended(db: &Db, family_id: &str) -> Result<bool, ApiError> {
+pub async fn family_ended(db: &Db, family_id: &str) -> Result<bool, Error> {
     #[derive(serde::Deserialize)]
     struct Family {
         revoked_at: Option<i64>,

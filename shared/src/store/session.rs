@@ -2,20 +2,19 @@
 //! punches, its sample batches and its result — and the conditional writes that keep a
 //! finished session's result equal to the punches it was computed from.
 
-use crate::http::error::ApiError;
-use crate::session::launch::{Session, SessionState};
-use crate::session::punch::{AcceptedPunch, Punch};
-use crate::session::result::SessionResult;
-use crate::session::upload::SampleBatch;
-use crate::store::db::{After, Assign, Db, Item, Range, Tx, Write, decode, decode_opt, encode, item, n, s};
+use crate::model::result::SessionResult;
+use crate::model::run::punch::{AcceptedPunch, Punch};
+use crate::model::run::samples::SampleBatch;
+use crate::model::run::session::{Session, SessionState};
+use crate::store::Error;
+use crate::store::db::{After, Assign, Db, Item, Range, Tx, TxItem, Write, decode, decode_opt, encode, item, n, s};
 use crate::store::keys;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
-// The items of the session chain's transactions, by name.
-pub const SESSION: &str = "session";
-pub const PUNCH: &str = "punch";
-pub const BATCH: &str = "batch";
-pub const RESULT: &str = "result";
+const SESSION: TxItem = TxItem::Session;
+const PUNCH: TxItem = TxItem::Punch;
+const BATCH: TxItem = TxItem::Batch;
+const RESULT: TxItem = TxItem::Result;
 
 /// Creates the session, with its place in the user's history (GSI1: newest last).
 pub fn put_new(db: &Db, session: &Session) -> Write {
@@ -38,13 +37,13 @@ pub fn count_launch(db: &Db, user_id: &str, max: u32) -> Write {
 }
 
 /// The user's sessions, oldest first (eventually consistent: read through the index).
-pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<Session>, ApiError> {
+pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<Session>, Error> {
     let items = db.query_gsi1(&keys::user_pk(user_id), Range::Prefix(keys::USER_SESSION_PREFIX), None).await?;
     items.into_iter().map(decode).collect()
 }
 
 /// One page of the user's sessions, newest first, after `after`; and whether more follow.
-pub async fn page_of_user(db: &Db, user_id: &str, limit: usize, after: Option<(i64, &str)>) -> Result<(Vec<Session>, bool), ApiError> {
+pub async fn page_of_user(db: &Db, user_id: &str, limit: usize, after: Option<(i64, &str)>) -> Result<(Vec<Session>, bool), Error> {
     let after = after.map(|(created_at, session_id)| After {
         key: keys::session(session_id),
         index: keys::user_session(user_id, created_at, session_id),
@@ -54,7 +53,7 @@ pub async fn page_of_user(db: &Db, user_id: &str, limit: usize, after: Option<(i
 }
 
 /// The session's record (strongly consistent).
-pub async fn get(db: &Db, session_id: &str) -> Result<Option<Session>, ApiError> {
+pub async fn get(db: &Db, session_id: &str) -> Result<Option<Session>, Error> {
     db.get(&keys::session(session_id)).await
 }
 
@@ -66,17 +65,17 @@ pub struct Chain {
     pub result: Option<SessionResult>,
 }
 
-pub async fn chain(db: &Db, session_id: &str) -> Result<Option<Chain>, ApiError> {
+pub async fn chain(db: &Db, session_id: &str) -> Result<Option<Chain>, Error> {
     let items = db.query(&keys::session_pk(session_id), Range::Between(keys::META, keys::SESSION_RESULT), None).await?;
     Ok(assemble(items)?.map(|(chain, _)| chain))
 }
 
 /// Everything the session holds — record, punches, result and track batches — in one Query.
-pub async fn whole(db: &Db, session_id: &str) -> Result<Option<(Chain, Vec<SampleBatch>)>, ApiError> {
+pub async fn whole(db: &Db, session_id: &str) -> Result<Option<(Chain, Vec<SampleBatch>)>, Error> {
     assemble(db.query(&keys::session_pk(session_id), Range::All, None).await?)
 }
 
-fn assemble(items: Vec<Item>) -> Result<Option<(Chain, Vec<SampleBatch>)>, ApiError> {
+fn assemble(items: Vec<Item>) -> Result<Option<(Chain, Vec<SampleBatch>)>, Error> {
     let (mut session, mut punches, mut result, mut batches) = (None, Vec::new(), None, Vec::new());
     for item in items {
         match crate::store::db::text(&item, keys::SK) {
@@ -90,20 +89,20 @@ fn assemble(items: Vec<Item>) -> Result<Option<(Chain, Vec<SampleBatch>)>, ApiEr
 }
 
 /// Every result of one route of an event (through GSI1, eventually consistent).
-pub async fn route_results(db: &Db, event_id: &str, route_code: &str) -> Result<Vec<SessionResult>, ApiError> {
+pub async fn route_results(db: &Db, event_id: &str, route_code: &str) -> Result<Vec<SessionResult>, Error> {
     let items = db.query_gsi1(&keys::route_results_pk(event_id, route_code), Range::All, None).await?;
     items.into_iter().map(decode).collect()
 }
 
 /// The session and its result, in one read.
-pub async fn with_result(db: &Db, session_id: &str) -> Result<Option<(Session, Option<SessionResult>)>, ApiError> {
+pub async fn with_result(db: &Db, session_id: &str) -> Result<Option<(Session, Option<SessionResult>)>, Error> {
     let [session, result] = db.batch_get([keys::session(session_id), keys::session_result(session_id)]).await?;
     let Some(session) = decode_opt::<Session>(session)? else { return Ok(None) };
     Ok(Some((session, decode_opt(result)?)))
 }
 
 /// The session's sample batches in `batch_seq` order.
-pub async fn batches(db: &Db, session_id: &str) -> Result<Vec<SampleBatch>, ApiError> {
+pub async fn batches(db: &Db, session_id: &str) -> Result<Vec<SampleBatch>, Error> {
     let items: Vec<Item> = db.query(&keys::session_pk(session_id), Range::Prefix(keys::SAMPLE_BATCH_PREFIX), None).await?;
     items.into_iter().map(decode).collect()
 }
@@ -146,7 +145,7 @@ pub fn add_batch(db: &Db, session_id: &str, batch: &SampleBatch, resend: bool, m
 
 /// What a punch is judged by, in one read: the session and a punch already held under its
 /// `punch_seq` (a resend).
-pub async fn punch_context(db: &Db, session_id: &str, punch_seq: u32) -> Result<(Option<Session>, Option<Punch>), ApiError> {
+pub async fn punch_context(db: &Db, session_id: &str, punch_seq: u32) -> Result<(Option<Session>, Option<Punch>), Error> {
     let [session, held] = db.batch_get([keys::session(session_id), keys::punch(session_id, punch_seq)]).await?;
     Ok((decode_opt(session)?, decode_opt(held)?))
 }

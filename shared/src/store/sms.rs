@@ -1,49 +1,12 @@
 //! The SMS items: a mobile's code and wrong-try guard, the devices that logged in with it, and
 //! the counters of the send caps.
 
-use crate::store::db::{Db, Record, Write, fault, item, n, s};
+use crate::model::identity::{CodeItem, GuardItem, Identity, IdentityItem, KnownDevice};
+use crate::store::Error;
+use crate::store::db::{Db, Record, Write, decode_opt, fault, item, n, s};
 use crate::store::keys::{self, Key};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem, Update};
-use serde::{Deserialize, Serialize};
-
-/// The mobile's current code, as a keyed hash (`keys::sms_code`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CodeItem {
-    pub code_hash: String,
-    pub sent_at: i64,
-    pub expires_at: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub consumed_at: Option<i64>,
-}
-
-impl Record for CodeItem {
-    const ENTITY: &'static str = "sms_code";
-}
-
-/// The mobile's wrong-try streak and lock (`keys::sms_guard`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct GuardItem {
-    #[serde(default)]
-    pub failures: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locked_until: Option<i64>,
-}
-
-impl Record for GuardItem {
-    const ENTITY: &'static str = "sms_guard";
-}
-
-/// A device that logged in with the mobile (`keys::sms_known_device`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct KnownDevice {
-    pub logged_in_at: i64,
-    pub expires_at: i64,
-}
-
-impl Record for KnownDevice {
-    const ENTITY: &'static str = "sms_known_device";
-}
 
 /// Replaces the mobile's code unless the last one was sent after `cooled_before`.
 pub fn claim_code(db: &Db, e164: &str, code: &CodeItem, cooled_before: i64) -> Write {
@@ -98,7 +61,7 @@ pub fn clear_streak(db: &Db, e164: &str, now: i64) -> Write {
 }
 
 /// Counts a wrong try (atomically); the streak's length after it.
-pub async fn count_failure(db: &Db, e164: &str, expires_at: i64) -> Result<i64, crate::ApiError> {
+pub async fn count_failure(db: &Db, e164: &str, expires_at: i64) -> Result<i64, Error> {
     let out = db
         .client
         .update_item()
@@ -118,7 +81,7 @@ pub async fn count_failure(db: &Db, e164: &str, expires_at: i64) -> Result<i64, 
 
 /// Locks the mobile until `until` if the streak reached `max`, starting the next streak from
 /// zero. `false` when another wrong try locked it first (same outcome).
-pub async fn lock(db: &Db, e164: &str, until: i64, max: i64) -> Result<bool, crate::ApiError> {
+pub async fn lock(db: &Db, e164: &str, until: i64, max: i64) -> Result<bool, Error> {
     let result = db
         .client
         .update_item()
@@ -177,4 +140,22 @@ pub fn uncount(db: &Db, key: &Key) -> Write {
         .build()
         .expect("update is complete");
     TransactWriteItem::builder().update(update).build()
+}
+
+/// What an SMS login judges the code by, in one read: the mobile's code and guard, and the user
+/// behind its identity.
+pub async fn login_reads(db: &Db, e164: &str, identity: &Identity) -> Result<(Option<CodeItem>, Option<GuardItem>, Option<String>), Error> {
+    let [code, guard, owner] =
+        db.batch_get([keys::sms_code(e164), keys::sms_guard(e164), keys::identity(identity.kind, &identity.value)]).await?;
+    Ok((decode_opt(code)?, decode_opt(guard)?, decode_opt::<IdentityItem>(owner)?.map(|i| i.user_id)))
+}
+
+/// The mobile's wrong-try guard (strongly consistent).
+pub async fn guard(db: &Db, e164: &str) -> Result<Option<GuardItem>, Error> {
+    db.get(&keys::sms_guard(e164)).await
+}
+
+/// Remembers that `device_id` logged in with the mobile (it may then draw on the reserve).
+pub fn remember_device(db: &Db, e164: &str, device_id: &str, known: &KnownDevice) -> Write {
+    db.put(&keys::sms_known_device(e164, device_id), known)
 }

@@ -1,0 +1,10 @@
+//! The domain as plain types and pure rules: no async, no storage, no HTTP. Every record the
+//! store keeps is one of these types.
+
+pub mod analysis;
+pub mod catalog;
+pub mod identity;
+pub mod leaderboard;
+pub mod profile;
+pub mod result;
+pub mod run;

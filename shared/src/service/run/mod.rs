@@ -1,0 +1,5 @@
+//! The run's use cases: the launch, track uploads and punches.
+
+pub mod launch;
+pub mod punch;
+pub mod upload;

@@ -1,0 +1,12 @@
+//! What every layer may use: time, configuration, crypto, ids, the contract's enums, the API
+//! error, field checks, sealed cursors and tokens. No I/O.
+
+pub mod check;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod cursor;
+pub mod error;
+pub mod ids;
+pub mod tokens;
+pub mod types;
