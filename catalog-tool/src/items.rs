@@ -1,10 +1,13 @@
 //! A validated catalog file as the table items that serve it, denormalized for one-round-trip reads.
 
 use crate::file::{CatalogFile, EventDef, MapDef, ReleaseDef};
-use shared::model::catalog::{Card, CompetitionEvent, CompetitionMeta, CompetitionStatus, EventMeta, EventSummary, MapListing, MapMeta, Release};
-use shared::support::clock::parse_rfc3339;
-use shared::store::db::{self, Item, Record};
+use shared::model::catalog::{
+    Card, CompetitionEvent, CompetitionMeta, CompetitionStatus, EventMeta, EventSummary, MapListing, MapMeta, Release,
+};
+use shared::store::db::{Item, item};
+use shared::store::keys::Record;
 use shared::store::keys::{self, ALL_REGIONS, Key};
+use shared::support::clock::parse_rfc3339;
 use std::collections::HashMap;
 
 /// Where a release's manifest is published, and its checksum.
@@ -24,7 +27,7 @@ pub struct Desired {
 
 impl Desired {
     fn new<R: Record>(key: Key, record: &R) -> Self {
-        Self { item: db::item(&key, record), key, entity_type: R::ENTITY }
+        Self { item: item(&key, record), key, entity_type: R::ENTITY }
     }
 }
 

@@ -17,7 +17,7 @@ pub use import::{Action, Change, TableError};
 pub use publish::ManifestStore;
 
 use manifest::Manifest;
-use shared::store::db::Db;
+use shared::store::Db;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
@@ -107,7 +107,8 @@ impl Verdict {
         };
         // IOF carries no time limit: the catalog's route gives it, so it is not the file's fault.
         let mut ruled = loaded.course.clone();
-        for r in ruled.routes.iter_mut().filter(|r| r.kind == shared::model::catalog::course::RouteKind::Score && r.time_limit_s.is_none()) {
+        for r in ruled.routes.iter_mut().filter(|r| r.kind == shared::model::catalog::course::RouteKind::Score && r.time_limit_s.is_none())
+        {
             r.time_limit_s = Some(1);
         }
         match course::problems(&ruled) {

@@ -2,8 +2,8 @@
 //! `catalog-tool results EVENT_ID ROUTE_CODE [RELEASE_ID]` |
 //! `catalog-tool rejudge COMPETITION_ID EVENT_ID ROUTE_CODE`.
 
+use shared::store::{Db, sdk_config};
 use shared::support::config::Common;
-use shared::store::db::{Db, sdk_config};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -42,7 +42,9 @@ impl ManifestStore {
 
     /// The bucket named by `MANIFEST_BUCKET`, read at `MANIFEST_BASE_URL`.
     pub fn from_env(sdk: &SdkConfig) -> Result<Self, String> {
-        let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set (the manifest bucket; see docs/catalog-tool.md, \"Courses\")"));
+        let var = |name: &str| {
+            std::env::var(name).map_err(|_| format!("{name} is not set (the manifest bucket; see docs/catalog-tool.md, \"Courses\")"))
+        };
         Self::new(sdk, var("MANIFEST_BUCKET")?, var("MANIFEST_BASE_URL")?)
     }
 

@@ -19,15 +19,15 @@
 use crate::iof::NAMESPACE;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
+use shared::model::analysis::replay::rank_with_ties;
 use shared::model::catalog::EventMeta;
 use shared::model::catalog::course::{Course, Route, RouteKind};
-use shared::support::clock::rfc3339_ms;
 use shared::model::leaderboard::display_name;
-use shared::model::run::coords::distance_m;
-use shared::model::analysis::replay::rank_with_ties;
 use shared::model::result::{ResultStatus, RunResult, SplitStatus};
+use shared::model::run::coords::distance_m;
 use shared::service::import as table;
 use shared::store::Db;
+use shared::support::clock::rfc3339_ms;
 use std::io;
 
 pub const CREATOR: &str = "client-api catalog-tool";

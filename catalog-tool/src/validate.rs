@@ -2,9 +2,9 @@
 
 use crate::file::CatalogFile;
 use shared::model::catalog::CompetitionStatus;
-use shared::support::clock::parse_rfc3339;
-use shared::support::check::check_id;
 use shared::store::keys::MAX_PRIORITY;
+use shared::support::check::check_id;
+use shared::support::clock::parse_rfc3339;
 use std::collections::HashSet;
 
 /// The problems of `file`; empty when it can be imported.

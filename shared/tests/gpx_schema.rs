@@ -2,8 +2,8 @@
 //! v1, both shipped in docs/schemas, with scripts/validate_xml.py (xmlschema, from the venv).
 
 use shared::model::analysis::gpx::gpx;
-use shared::model::run::samples::Sample;
 use shared::model::analysis::track::Track;
+use shared::model::run::samples::Sample;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;

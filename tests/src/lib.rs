@@ -602,7 +602,13 @@ pub struct HonestRun {
 /// Metres north of a control a phone punches from.
 pub const PUNCH_OFFSET_DEG: f64 = 0.000027;
 
-pub fn honest_run(course: &shared::model::catalog::course::Course, codes: &[String], start_ms: i64, speed_m_s: f64, every_ms: i64) -> HonestRun {
+pub fn honest_run(
+    course: &shared::model::catalog::course::Course,
+    codes: &[String],
+    start_ms: i64,
+    speed_m_s: f64,
+    every_ms: i64,
+) -> HonestRun {
     use shared::model::run::coords::distance_m;
     let at = |code: &String| course.control(code).map(|c| (c.lat, c.lng)).unwrap_or_else(|| panic!("{code} is on the course"));
     let mut t = start_ms as f64;

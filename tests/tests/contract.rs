@@ -6,8 +6,8 @@
 //! Pure file checks: no local stack needed (`cargo test -p tests --test contract`).
 
 use serde_json::Value;
-use shared::support::error::ErrorCode;
 use shared::http::routes::{self, FALLBACK_FUNCTION, Matched, ROUTES};
+use shared::support::error::ErrorCode;
 use std::collections::{BTreeMap, BTreeSet};
 use tests::openapi::{deref, documented_errors, openapi, openapi_operations, read, yaml};
 

@@ -5,10 +5,10 @@
 use futures::StreamExt;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::support::tokens::{Claims, Tokens};
-use shared::support::clock;
 use shared::http::routes::{ROUTES, Route};
 use shared::store::keys;
+use shared::support::clock;
+use shared::support::tokens::{Claims, Tokens};
 use shared::support::types::ClientType;
 use tests::{Api, World, api, unique, unique_mobile};
 
@@ -1043,9 +1043,12 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     assert!(shared::store::session::batches(&db, &run.session_id).await.expect("read").is_empty(), "a malformed batch was stored");
     assert_eq!(api.get("/client/v1/me", t).await.0, StatusCode::OK, "a malformed request deleted the account");
     assert!(
-        stored(&keys::idempotency(shared::store::keys::IdempotencyScope::Launch, &shared::service::run::launch::launch_key(&user, &launch_key)))
-            .await
-            .is_none()
+        stored(&keys::idempotency(
+            shared::store::keys::IdempotencyScope::Launch,
+            &shared::service::run::launch::launch_key(&user, &launch_key)
+        ))
+        .await
+        .is_none()
     );
 
     let normal: usize = table.iter().map(|(_, c)| c.len()).sum();

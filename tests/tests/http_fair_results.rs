@@ -6,8 +6,8 @@
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::support::clock;
 use shared::model::run::coords::wgs84_to_gcj02;
+use shared::support::clock;
 use std::time::Instant;
 use tests::phone::{CLASSIC, COMPETITION, Phone, demo_catalog};
 use tests::{api, unique};

@@ -118,11 +118,16 @@ async fn a_hundred_registrations_against_capacity_ten_accept_ten() {
     tests::publish(&world.file(registration, true, "rel-1")).await;
     let path = format!("/client/v1/competitions/{}/registrations", world.competition);
 
-    let answers = futures::future::join_all((0..100).map(|_| {
-        let (api, path) = (api.clone(), path.clone());
-        async move { api.post(&path, Some(&tests::access_token(&unique("usr_"), shared::support::types::ClientType::App)), json!({})).await }
-    }))
-    .await;
+    let answers =
+        futures::future::join_all(
+            (0..100).map(|_| {
+                let (api, path) = (api.clone(), path.clone());
+                async move {
+                    api.post(&path, Some(&tests::access_token(&unique("usr_"), shared::support::types::ClientType::App)), json!({})).await
+                }
+            }),
+        )
+        .await;
 
     let accepted = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
     let full = answers.iter().filter(|(s, b)| *s == StatusCode::CONFLICT && b["error"]["code"] == "registration_full").count();
@@ -201,7 +206,8 @@ async fn catalog_rules_over_http() {
     // optional auth: anonymous is served with null; a sent but expired or forged token is 401
     let (status, anon) = api.get("/client/v1/competitions/cmp_classic_demo_001/events/sample-classic-001", None).await;
     assert_eq!((status, &anon["data"]["competition_context"]["registration_status"]), (StatusCode::OK, &Value::Null));
-    let expired = tests::tokens().issue_access("usr_x", shared::support::types::ClientType::App, "d", None, shared::support::clock::now() - 7200);
+    let expired =
+        tests::tokens().issue_access("usr_x", shared::support::types::ClientType::App, "d", None, shared::support::clock::now() - 7200);
     for (token, code) in [(expired.as_str(), "token_expired"), ("not.a.token", "unauthorized")] {
         let (status, body) = api.get("/client/v1/competitions/cmp_classic_demo_001", Some(token)).await;
         assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some(code)));

@@ -5,8 +5,8 @@
 use futures::StreamExt;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::service::run::launch::MAX_SESSIONS_PER_USER;
 use shared::model::run::samples::MAX_SESSION_SAMPLES;
+use shared::service::run::launch::MAX_SESSIONS_PER_USER;
 use shared::store::keys;
 use std::time::Instant;
 use tests::phone::Phone;

@@ -235,7 +235,8 @@ async fn a_board_judged_again_keeps_honest_runs_and_withdraws_the_cheats() {
     // given a board that took, before results were judged, a run of −13 s and an honest one
     let db = tests::db().await;
     let world = world(true).await;
-    let course = shared::store::catalog::release(&db, &world.event, &world.release).await.unwrap().unwrap().course.of_route("route-a").unwrap();
+    let course =
+        shared::store::catalog::release(&db, &world.event, &world.release).await.unwrap().unwrap().course.of_route("route-a").unwrap();
     let route = course.routes[0].controls.clone();
     let start = shared::support::clock::now_ms() - 3_000_000;
     let honest = tests::honest_run(&course, &route, start, 4.0, 2_000);

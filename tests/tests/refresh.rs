@@ -15,7 +15,8 @@ async fn function(rotation: bool) -> TokenRefresh {
 async fn stored_token(client_type: ClientType, ttl_sec: i64) -> (String, String) {
     let db = db().await;
     let user = unique("usr_");
-    let issued = refresh::issue(&db, &RefreshConfig { ttl_sec, rotation: false }, &user, client_type, "dev_1", None, shared::support::clock::now());
+    let issued =
+        refresh::issue(&db, &RefreshConfig { ttl_sec, rotation: false }, &user, client_type, "dev_1", None, shared::support::clock::now());
     db.transact(shared::store::db::Tx::new().with(shared::store::db::TxItem::RefreshToken, issued.write)).await.unwrap();
     (issued.token, user)
 }

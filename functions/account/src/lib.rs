@@ -110,7 +110,10 @@ impl Function for Account {
             Operation::ListMyRegistrations => {
                 let limit = call.query_int("limit", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)? as usize;
                 let page = registration::mine(db, &self.cursors, &claims.sub, call.query("cursor").as_deref(), limit).await?;
-                Ok(Reply::ok(Paged { items: page.registrations.iter().map(RegistrationItem::from).collect(), next_cursor: page.next_cursor }))
+                Ok(Reply::ok(Paged {
+                    items: page.registrations.iter().map(RegistrationItem::from).collect(),
+                    next_cursor: page.next_cursor,
+                }))
             }
             Operation::DeleteMe => {
                 let req: DeleteRequest = call.json()?;

@@ -16,11 +16,7 @@ pub struct TokenRefresh {
 
 impl TokenRefresh {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
-        Ok(Self {
-            db: Db::from_env(&shared::store::sdk_config().await)?,
-            tokens: Tokens::from_env()?,
-            refresh: RefreshConfig::from_env()?,
-        })
+        Ok(Self { db: Db::from_env(&shared::store::sdk_config().await)?, tokens: Tokens::from_env()?, refresh: RefreshConfig::from_env()? })
     }
 }
 

@@ -26,4 +26,3 @@ pub async fn deliver(sns: &Client, message: &str, e164: &str, sender_id: Option<
     }
     publish.send().await.map(|_| ()).map_err(|e| DisplayErrorContext(&e).to_string())
 }
-

@@ -2,10 +2,10 @@
 //! end in the envelope; nothing a client sends can make the invocation itself fail.
 
 use crate::http::envelope::{self, Reply};
-use crate::support::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::request::Call;
 use crate::http::routes::{self, Matched};
 use crate::store::db::WARM_WITHIN;
+use crate::support::error::{ApiError, ApiResult, ErrorCode};
 use lambda_http::{Body, Request, Response, service_fn};
 use serde_json::json;
 use std::convert::Infallible;

@@ -1,7 +1,7 @@
 //! The `page`/`page_size` window of the list reads.
 
-use crate::support::error::{ApiError, ApiResult};
 use crate::http::request::Call;
+use crate::support::error::{ApiError, ApiResult};
 
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 50;

@@ -1,9 +1,9 @@
 //! A routed call and what a handler reads from it: the JSON body, path and query parameters,
 //! the bearer token — each failure a 400 that names the field.
 
-use crate::support::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::routes::{Params, Route};
 use crate::support::check::check_id;
+use crate::support::error::{ApiError, ApiResult, ErrorCode};
 use crate::support::tokens::{Claims, Tokens};
 use lambda_http::http::header;
 use lambda_http::request::RequestContext;

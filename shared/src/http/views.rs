@@ -112,7 +112,13 @@ pub struct BoardEntryView<'a> {
 
 impl<'a> From<&'a Ranked> for BoardEntryView<'a> {
     fn from(r: &'a Ranked) -> Self {
-        Self { rank: r.rank, display_name: &r.entry.display_name, time_s: r.entry.time_s, session_id: &r.entry.session_id, net: r.entry.net }
+        Self {
+            rank: r.rank,
+            display_name: &r.entry.display_name,
+            time_s: r.entry.time_s,
+            session_id: &r.entry.session_id,
+            net: r.entry.net,
+        }
     }
 }
 
@@ -126,7 +132,11 @@ pub struct BoardView<'a> {
 
 impl<'a> From<&'a BoardPage> for BoardView<'a> {
     fn from(p: &'a BoardPage) -> Self {
-        Self { items: p.items.iter().map(BoardEntryView::from).collect(), me: p.me.as_ref().map(BoardEntryView::from), next_cursor: p.next_cursor.as_deref() }
+        Self {
+            items: p.items.iter().map(BoardEntryView::from).collect(),
+            me: p.me.as_ref().map(BoardEntryView::from),
+            next_cursor: p.next_cursor.as_deref(),
+        }
     }
 }
 

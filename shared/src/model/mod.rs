@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod catalog;
+pub mod idempotency;
 pub mod identity;
 pub mod leaderboard;
 pub mod profile;

@@ -104,7 +104,15 @@ pub struct Proof {
 
 /// Checks the SMS code for the mobile under the login rules (expiry, single use, wrong tries
 /// counted toward the lock) in one read of code, guard and identity.
-pub async fn mobile_proof(db: &Db, sms: &SmsConfig, claims: &Claims, country_code: &str, mobile: &str, sms_code: &str, now: i64) -> ApiResult<Proof> {
+pub async fn mobile_proof(
+    db: &Db,
+    sms: &SmsConfig,
+    claims: &Claims,
+    country_code: &str,
+    mobile: &str,
+    sms_code: &str,
+    now: i64,
+) -> ApiResult<Proof> {
     if sms_code.len() != 6 || !sms_code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::invalid("sms_code", "must be 6 digits"));
     }
@@ -149,8 +157,11 @@ pub async fn confirm_deletion<'a>(
         let field = |name: &'static str, v: Option<&'a str>| -> ApiResult<&'a str> {
             v.ok_or_else(|| ApiError::invalid(name, "is required: confirm with a code sent to your mobile"))
         };
-        let (country_code, number, code) =
-            (field("country_code", confirmation.country_code)?, field("mobile", confirmation.mobile)?, field("sms_code", confirmation.sms_code)?);
+        let (country_code, number, code) = (
+            field("country_code", confirmation.country_code)?,
+            field("mobile", confirmation.mobile)?,
+            field("sms_code", confirmation.sms_code)?,
+        );
         let proof = mobile_proof(db, sms, claims, country_code, number, code, now).await?;
         if (proof.identity.kind, proof.identity.value.as_str()) != (mobile.identity_kind, mobile.value.as_str()) {
             return Err(ApiError::of(ErrorCode::ConfirmationMismatch).with_details(json!({ "field": "mobile" })));
@@ -162,7 +173,8 @@ pub async fn confirm_deletion<'a>(
         };
     }
     if let Some(link) = account.login(LoginKind::Wechat) {
-        let code = confirmation.wechat_login_code.ok_or_else(|| ApiError::invalid("wechat_login_code", "is required: confirm with WeChat"))?;
+        let code =
+            confirmation.wechat_login_code.ok_or_else(|| ApiError::invalid("wechat_login_code", "is required: confirm with WeChat"))?;
         let (identity, _) = wechat_identity(db, wechat, claims, code).await?;
         if (identity.kind, identity.value.as_str()) != (link.identity_kind, link.value.as_str()) {
             return Err(ApiError::of(ErrorCode::ConfirmationMismatch).with_details(json!({ "field": "wechat_login_code" })));

@@ -50,10 +50,19 @@ pub fn open_cursor(cursors: &Cursors, board: Board<'_>, cursor: &str) -> ApiResu
 
 /// One page of the board of a competition's event and route, read beside the competition (it
 /// is only shown if the competition has leaderboards and the event is one of its).
-pub async fn leaderboard(db: &Db, cursors: &Cursors, board: Board<'_>, caller: Option<&str>, limit: u32, cursor: Option<&str>) -> ApiResult<BoardPage> {
+pub async fn leaderboard(
+    db: &Db,
+    cursors: &Cursors,
+    board: Board<'_>,
+    caller: Option<&str>,
+    limit: u32,
+    cursor: Option<&str>,
+) -> ApiResult<BoardPage> {
     let after = cursor.map(|c| open_cursor(cursors, board, c)).transpose()?;
-    let (checks, page) =
-        tokio::join!(store::catalog::competition_event_reads(db, board.competition_id, board.event_id, None), page(db, cursors, board, caller, limit, after));
+    let (checks, page) = tokio::join!(
+        store::catalog::competition_event_reads(db, board.competition_id, board.event_id, None),
+        page(db, cursors, board, caller, limit, after)
+    );
     let (competition, link, _) = checks?;
     let competition = competition.ok_or_else(competition_not_found)?;
     if !competition.leaderboard_enabled {
@@ -65,7 +74,14 @@ pub async fn leaderboard(db: &Db, cursors: &Cursors, board: Board<'_>, caller: O
 
 /// One page of a board (one Query), ranks counted on from `after`; with the caller's own
 /// entry as `me` (on the page, or read with its rank counted: a GetItem and a COUNT Query).
-pub async fn page(db: &Db, cursors: &Cursors, board: Board<'_>, caller: Option<&str>, limit: u32, after: Option<Position>) -> ApiResult<BoardPage> {
+pub async fn page(
+    db: &Db,
+    cursors: &Cursors,
+    board: Board<'_>,
+    caller: Option<&str>,
+    limit: u32,
+    after: Option<Position>,
+) -> ApiResult<BoardPage> {
     let own = async {
         match caller {
             Some(user_id) => store::board::entry(db, board, user_id).await,
@@ -98,8 +114,7 @@ pub async fn page(db: &Db, cursors: &Cursors, board: Board<'_>, caller: Option<&
     }
     let next_cursor = match (more, items.last()) {
         (true, Some(last)) => {
-            let position =
-                Position { user_id: last.entry.user_id.clone(), sort_key: last.entry.sort_key.clone(), rank_key, rank, shown };
+            let position = Position { user_id: last.entry.user_id.clone(), sort_key: last.entry.sort_key.clone(), rank_key, rank, shown };
             Some(cursors.seal(&list(board), "", &serde_json::to_string(&position).expect("position encodes")))
         }
         _ => None,

@@ -9,10 +9,11 @@ use crate::model::identity::{Account, Deleted, Identity, IdentityItem, IdentityK
 use crate::model::leaderboard::Board;
 use crate::model::profile::ProfileItem;
 use crate::model::run::session::Session;
-use crate::store::Error;
 use crate::store::catalog;
-use crate::store::db::{CONCURRENT_REQUESTS, Db, ENTITY_TYPE, Range, Record, Tx, TxError, TxItem, decode, key_of, text};
+use crate::store::db::{CONCURRENT_REQUESTS, Db, Range, Tx, TxError, TxItem, decode, key_of, text};
+use crate::store::error::Error;
 use crate::store::keys::{self, Key};
+use crate::store::keys::{ENTITY_TYPE, Record};
 use futures::{StreamExt, TryStreamExt};
 
 /// The account of `user_id` (one Query of the user's partition, up to the profile), if the user exists.

@@ -3,8 +3,8 @@
 //! condition, so concurrent finishes cannot put a worse run back.
 
 use crate::model::leaderboard::{Board, LeaderboardEntry};
-use crate::store::Error;
 use crate::store::db::{After, Db, Tx, TxError, TxItem, decode, fault, item, owner_index, s};
+use crate::store::error::Error;
 use crate::store::keys;
 use aws_sdk_dynamodb::types::{Delete, Put, Select, TransactWriteItem};
 

@@ -3,8 +3,8 @@
 //! tool's upserts (which never touch `registered_count`).
 
 use crate::model::catalog::{Card, CompetitionEvent, CompetitionMeta, EventMeta, EventSummary, MapListing, MapMeta, Registration, Release};
-use crate::store::Error;
 use crate::store::db::{After, Assign, Db, Item, Range, Write, decode, decode_opt, n, s, text};
+use crate::store::error::Error;
 use crate::store::keys::{self, Key};
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
@@ -151,10 +151,13 @@ pub async fn registration(db: &Db, competition_id: &str, user_id: &str) -> Resul
     db.get(&keys::registration(competition_id, user_id)).await
 }
 
-
 /// Writes a new registration, indexed in its user's list.
 pub fn put_registration(db: &Db, r: &Registration) -> Write {
-    db.put_new_owned(&keys::registration(&r.competition_id, &r.user_id), &keys::user_registration(&r.user_id, r.created_at, &r.competition_id), r)
+    db.put_new_owned(
+        &keys::registration(&r.competition_id, &r.user_id),
+        &keys::user_registration(&r.user_id, r.created_at, &r.competition_id),
+        r,
+    )
 }
 
 /// Deletes the user's registration, on the condition that it exists.
@@ -164,7 +167,12 @@ pub fn delete_registration(db: &Db, competition_id: &str, user_id: &str) -> Writ
 
 /// One page of the user's registrations, newest first, after the one `after` names (its
 /// `created_at` and competition); and whether more follow.
-pub async fn registrations_of(db: &Db, user_id: &str, limit: usize, after: Option<(i64, &str)>) -> Result<(Vec<Registration>, bool), Error> {
+pub async fn registrations_of(
+    db: &Db,
+    user_id: &str,
+    limit: usize,
+    after: Option<(i64, &str)>,
+) -> Result<(Vec<Registration>, bool), Error> {
     let after = after.map(|(created_at, competition_id)| After {
         key: keys::registration(competition_id, user_id),
         index: keys::user_registration(user_id, created_at, competition_id),
@@ -242,7 +250,13 @@ pub struct LaunchReads {
     pub release: Option<Release>,
 }
 
-pub async fn launch_reads(db: &Db, competition_id: Option<&str>, event_id: &str, user_id: &str, release_id: &str) -> Result<LaunchReads, Error> {
+pub async fn launch_reads(
+    db: &Db,
+    competition_id: Option<&str>,
+    event_id: &str,
+    user_id: &str,
+    release_id: &str,
+) -> Result<LaunchReads, Error> {
     Ok(match competition_id {
         None => {
             let [event, release] = db.batch_get([keys::event(event_id), keys::release(event_id, release_id)]).await?;

@@ -2,8 +2,8 @@
 //! typed records and the generic reads and writes every concern uses, labelled transactions, and
 //! the mapping of SDK failures onto the store's [`Error`].
 
-use crate::store::Error;
-use crate::store::keys::{self, Key};
+use crate::store::error::Error;
+use crate::store::keys::{self, ENTITY_TYPE, Key, Record};
 use aws_config::environment::{EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -16,7 +16,6 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, DeleteRequest, KeysAndAttributes, Put, Select, TransactWriteItem, WriteRequest,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -26,14 +25,6 @@ pub type Item = HashMap<String, AttributeValue>;
 
 /// One write of a transaction, built by a named operation of the store.
 pub type Write = TransactWriteItem;
-
-/// A stored record: one Rust type per kind of item, read and written through the same
-/// serde mapping. The store adds its key and its `entity_type`; the record never holds them.
-pub trait Record: Serialize + DeserializeOwned {
-    const ENTITY: &'static str;
-}
-
-pub const ENTITY_TYPE: &str = "entity_type";
 
 /// The item of `record` at `key`.
 pub fn item<R: Record>(key: &Key, record: &R) -> Item {
@@ -57,7 +48,9 @@ impl Timeouts {
     /// `DYNAMODB_ATTEMPT_TIMEOUT_MS` / `DYNAMODB_TIMEOUT_MS` loosen them for the local stack only:
     /// moto answers one request at a time, far slower than DynamoDB under a concurrency test.
     pub fn from_env() -> Self {
-        let ms = |var, default: Duration| crate::support::config::or(var, default.as_millis() as u64).map(Duration::from_millis).unwrap_or(default);
+        let ms = |var, default: Duration| {
+            crate::support::config::or(var, default.as_millis() as u64).map(Duration::from_millis).unwrap_or(default)
+        };
         Self { attempt: ms("DYNAMODB_ATTEMPT_TIMEOUT_MS", Self::DEPLOYED.attempt), total: ms("DYNAMODB_TIMEOUT_MS", Self::DEPLOYED.total) }
     }
 }
@@ -497,13 +490,7 @@ pub struct After {
 impl Db {
     /// One page (one Query) of what `owner_pk` owns under `prefix` on GSI1, newest first,
     /// after `after`; and whether more follow.
-    pub async fn owned_page(
-        &self,
-        owner_pk: &str,
-        prefix: &str,
-        limit: usize,
-        after: Option<After>,
-    ) -> Result<(Vec<Item>, bool), Error> {
+    pub async fn owned_page(&self, owner_pk: &str, prefix: &str, limit: usize, after: Option<After>) -> Result<(Vec<Item>, bool), Error> {
         self.gsi1_page(owner_pk, Some(prefix), false, limit, after).await
     }
 

@@ -2,14 +2,15 @@
 //! write (INPROGRESS), completed inside the request's own transaction (COMPLETED, response
 //! sealed), replayed for the same key and payload, refused for another payload.
 
-use crate::store::Error;
+use crate::model::idempotency::{IdempotencyRecord, Status};
 use crate::store::db::{self, Db, item, n, s};
+use crate::store::error::Error;
 use crate::store::keys::{self, IdempotencyScope, Key};
 use crate::support::config::{self, ConfigError};
 use crate::support::crypto;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// How long an in-flight claim blocks a retry before it is presumed dead (the Lambda timeout
 /// is shorter), after which the same key may be claimed again.
@@ -50,33 +51,6 @@ pub struct Claimed {
     context: String,
     secret: Vec<u8>,
     claimed_at: i64,
-}
-
-crate::plain_enum! {
-    /// Where an idempotent request is: claimed and running, or answered.
-    enum Status {
-        InProgress = "INPROGRESS",
-        Completed = "COMPLETED",
-    }
-}
-
-/// An idempotency record (`keys::idempotency`).
-#[derive(Serialize, Deserialize)]
-pub(crate) struct IdempotencyRecord {
-    status: Status,
-    payload_hash: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    claim_id: Option<String>,
-    /// An in-flight claim blocks retries until then; past it the claimer is presumed dead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    lease_until: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    response_status: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    sealed_response: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    completed_at: Option<i64>,
-    expires_at: i64,
 }
 
 impl Idempotency {

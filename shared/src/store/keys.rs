@@ -2,8 +2,8 @@
 //! record stored under it (its `entity_type`), so a record type has one place that says where
 //! and what it is. Every partition and sort key the code reads or writes is built here.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use crate::model::catalog::{Card, CompetitionEvent, CompetitionMeta, EventMeta, EventSummary, MapListing, MapMeta, Registration, Release};
+use crate::model::idempotency::IdempotencyRecord;
 use crate::model::identity::{CodeItem, GuardItem, IdentityItem, IdentityKind, KnownDevice, LoginKind, LoginLink, RefreshItem, UserItem};
 use crate::model::leaderboard::{Board, LeaderboardEntry};
 use crate::model::profile::{ProfileItem, ProfileVersion};
@@ -11,9 +11,19 @@ use crate::model::result::SessionResult;
 use crate::model::run::punch::Punch;
 use crate::model::run::samples::SampleBatch;
 use crate::model::run::session::Session;
-use crate::store::db::Record;
-use crate::store::idempotency::IdempotencyRecord;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::collections::HashMap;
+
+/// A stored record: one Rust type per kind of item, read and written through the same
+/// serde mapping. The store adds its key and its `entity_type`; the record never holds them.
+pub trait Record: Serialize + DeserializeOwned {
+    const ENTITY: &'static str;
+}
+
+pub const ENTITY_TYPE: &str = "entity_type";
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";

@@ -2,8 +2,8 @@
 //! immutable version item per accepted write.
 
 use crate::model::profile::{ProfileItem, ProfileVersion};
-use crate::store::Error;
 use crate::store::db::{Assign, Db, Range, Tx, TxItem, Write, decode, encode, n};
+use crate::store::error::Error;
 use crate::store::keys;
 use crate::support::types::BodyProfileStatus;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
@@ -26,7 +26,9 @@ pub async fn status(db: &Db, user_id: &str) -> Result<Option<BodyProfileStatus>,
 /// and its first version item. Both are conditional on not existing yet.
 pub fn initial_items(db: &Db, user_id: &str, now: i64) -> Tx {
     let profile = ProfileItem::initial(user_id, now);
-    Tx::new().with(TxItem::Profile, db.put_new(&keys::body_profile(user_id), &profile)).with(TxItem::ProfileVersion, put_version(db, &profile))
+    Tx::new()
+        .with(TxItem::Profile, db.put_new(&keys::body_profile(user_id), &profile))
+        .with(TxItem::ProfileVersion, put_version(db, &profile))
 }
 
 /// The writes of an accepted change: the profile moved from `read_version` to `next`

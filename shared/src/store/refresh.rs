@@ -1,8 +1,8 @@
 //! The refresh-token items: one per token (by its hash), and the family a rotation chain shares.
 
 use crate::model::identity::RefreshItem;
-use crate::store::Error;
 use crate::store::db::{Db, Write, n, s};
+use crate::store::error::Error;
 use crate::store::keys::{self, Key};
 use crate::support::crypto;
 

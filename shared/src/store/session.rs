@@ -6,8 +6,8 @@ use crate::model::result::SessionResult;
 use crate::model::run::punch::{AcceptedPunch, Punch};
 use crate::model::run::samples::SampleBatch;
 use crate::model::run::session::{Session, SessionState};
-use crate::store::Error;
 use crate::store::db::{After, Assign, Db, Item, Range, Tx, TxItem, Write, decode, decode_opt, encode, item, n, s};
+use crate::store::error::Error;
 use crate::store::keys;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 

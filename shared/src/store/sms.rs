@@ -2,8 +2,9 @@
 //! the counters of the send caps.
 
 use crate::model::identity::{CodeItem, GuardItem, Identity, IdentityItem, KnownDevice};
-use crate::store::Error;
-use crate::store::db::{Db, Record, Write, decode_opt, fault, item, n, s};
+use crate::store::db::{Db, Write, decode_opt, fault, item, n, s};
+use crate::store::error::Error;
+use crate::store::keys::Record;
 use crate::store::keys::{self, Key};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem, Update};

@@ -1,8 +1,8 @@
 //! A run's track as a GPX 1.1 file that other apps open: one track segment of every sample, with
 //! heart rate in Garmin's TrackPointExtension v1 (what Strava, Garmin Connect and most readers take).
 
-use crate::support::clock::rfc3339_ms;
 use crate::model::analysis::track::{Track, round_degrees, round_metres};
+use crate::support::clock::rfc3339_ms;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use std::io;
@@ -89,8 +89,9 @@ mod tests {
     fn the_longest_session_answers_under_lambdas_6_mb_in_gpx_and_in_streams() {
         // given the most track a session holds: 12 hours at 1 Hz with altitude and heart rate
         let two_hours = crate::model::analysis::track::tests::two_hours();
-        let twelve_hours: Vec<_> =
-            (0..6).flat_map(|i| two_hours.iter().map(move |s| crate::model::run::samples::Sample { t: s.t + i * 7_200_000, ..*s })).collect();
+        let twelve_hours: Vec<_> = (0..6)
+            .flat_map(|i| two_hours.iter().map(move |s| crate::model::run::samples::Sample { t: s.t + i * 7_200_000, ..*s }))
+            .collect();
         assert_eq!(twelve_hours.len() as u32, crate::model::run::samples::MAX_SESSION_SAMPLES);
         let track = Track::new(twelve_hours);
         // when it is answered whole, as GPX (thinned to its cap) and as streams

@@ -18,8 +18,8 @@
 //! nothing (nothing follows it). Averages are weighted by the same times; a window whose samples
 //! weigh nothing (a single sample) falls back to their plain mean.
 
-use crate::model::profile::ProfileItem;
 use crate::model::analysis::legs::LegWindow;
+use crate::model::profile::ProfileItem;
 use crate::model::run::samples::Sample;
 use serde::Serialize;
 

@@ -2,12 +2,12 @@
 //! pace, heart rate, rank), the totals, the bounding box and a preview line; and competition
 //! ranking, where ties share a rank.
 
-use crate::model::catalog::course::{Course, Route};
-use crate::model::run::coords::distance_m;
 use crate::model::analysis::heart;
 use crate::model::analysis::legs::leg_windows;
-use crate::model::result::{RunResult, Verification};
 use crate::model::analysis::track::{Track, round_degrees, round_metres};
+use crate::model::catalog::course::{Course, Route};
+use crate::model::result::{RunResult, Verification};
+use crate::model::run::coords::distance_m;
 use serde::Serialize;
 
 /// The most points of the preview line.
@@ -174,11 +174,11 @@ impl ReplaySummary {
 mod tests {
     use super::*;
     use crate::model::analysis::legs::leg_seconds;
-    use crate::model::catalog::course::RouteKind;
-    use crate::model::result::SplitStatus;
-    use crate::model::catalog::course::{Control, ControlKind};
-    use crate::model::result::{ResultStatus, Split};
     use crate::model::analysis::track::tests::at;
+    use crate::model::catalog::course::RouteKind;
+    use crate::model::catalog::course::{Control, ControlKind};
+    use crate::model::result::SplitStatus;
+    use crate::model::result::{ResultStatus, Split};
 
     fn control(code: &str, kind: ControlKind, north_m: f64, east_m: f64) -> Control {
         let s = at(0, north_m, east_m);

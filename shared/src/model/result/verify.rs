@@ -2,11 +2,11 @@
 //! and the punches against the track the phone recorded — the checks a result carries, so the
 //! app and an organiser can explain its verdict (pure rules, no storage).
 
-use crate::model::run::coords::distance_m;
-use crate::model::run::session::Session;
-use crate::model::run::punch::{Fix, Judgement, MAX_SPEED_M_S, Punch, RejectReason, SPEED_SLACK_M, judge_run};
 use crate::model::result::{FinishReason, ResultStatus, RuleCheck, SessionResult, TrackCheck, TrackStatus, Verification, Visit, compute};
+use crate::model::run::coords::distance_m;
+use crate::model::run::punch::{Fix, Judgement, MAX_SPEED_M_S, Punch, RejectReason, SPEED_SLACK_M, judge_run};
 use crate::model::run::samples::Sample;
+use crate::model::run::session::Session;
 
 /// A track sample this close in time to a punch says where the phone was when it punched.
 /// Phones record every 1–5 s; 30 s covers a fix lost under a canopy, not a track that is absent.
@@ -207,8 +207,8 @@ mod tests {
         use super::super::adjudicate;
         use super::*;
         use crate::model::catalog::course::{Control, ControlKind, Course, Route, RouteKind};
-        use crate::model::run::session::{Session, SessionState};
         use crate::model::result::{FinishReason, ResultStatus, SessionResult, TrackStatus};
+        use crate::model::run::session::{Session, SessionState};
         use crate::support::types::ClientType;
         use proptest::prelude::*;
 

@@ -117,20 +117,29 @@ impl Accounts {
         let db = &self.db;
         let payload = [req.wechat_login_code, req.client_type.as_str(), req.device_id];
         let key = wechat_login_key(req.wechat_login_code, req.login_request_id);
-        idempotency::once(&self.idempotency, db, IdempotencyScope::Login, &key, &payload, now, &LoginReplays { lockout: None }, async |claimed| {
-            let person = wechat.exchange(req.client_type, req.wechat_login_code).await?;
-            let identity = Identity::wechat(person.unionid.as_deref(), &person.app_id, &person.openid);
-            let attempt = Attempt {
-                identity: &identity,
-                existing_user: store::account::owner_of(db, &identity).await?,
-                method: LoginMethod::Wechat,
-                client_type: req.client_type,
-                device_id: req.device_id,
-                credential_writes: Tx::new(),
-                credential_spent: no_credential_writes,
-            };
-            self.login(claimed, attempt, now).await
-        })
+        idempotency::once(
+            &self.idempotency,
+            db,
+            IdempotencyScope::Login,
+            &key,
+            &payload,
+            now,
+            &LoginReplays { lockout: None },
+            async |claimed| {
+                let person = wechat.exchange(req.client_type, req.wechat_login_code).await?;
+                let identity = Identity::wechat(person.unionid.as_deref(), &person.app_id, &person.openid);
+                let attempt = Attempt {
+                    identity: &identity,
+                    existing_user: store::account::owner_of(db, &identity).await?,
+                    method: LoginMethod::Wechat,
+                    client_type: req.client_type,
+                    device_id: req.device_id,
+                    credential_writes: Tx::new(),
+                    credential_spent: no_credential_writes,
+                };
+                self.login(claimed, attempt, now).await
+            },
+        )
         .await
     }
 

@@ -8,8 +8,8 @@ use crate::support::config::{self, ConfigError};
 use crate::support::crypto;
 use crate::support::error::{ApiError, ApiResult, ErrorCode};
 use crate::support::tokens::{Claims, Tokens};
-use serde::Serialize;
 use crate::support::types::ClientType;
+use serde::Serialize;
 
 #[derive(Debug, Clone)]
 pub struct RefreshConfig {
@@ -101,7 +101,14 @@ pub struct RefreshAnswer {
 }
 
 /// Redeems `token` for a new access token of the same login.
-pub async fn refresh(db: &Db, cfg: &RefreshConfig, tokens: &Tokens, token: &str, client_type: ClientType, now: i64) -> ApiResult<RefreshAnswer> {
+pub async fn refresh(
+    db: &Db,
+    cfg: &RefreshConfig,
+    tokens: &Tokens,
+    token: &str,
+    client_type: ClientType,
+    now: i64,
+) -> ApiResult<RefreshAnswer> {
     let redeemed = redeem(db, cfg, token, client_type, now).await?;
     let item = &redeemed.item;
     Ok(RefreshAnswer {

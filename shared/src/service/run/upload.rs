@@ -103,7 +103,9 @@ pub async fn upload(db: &Db, claims: &Claims, request: UploadRequest, now_ms: i6
         match db.transact(tx).await {
             Ok(()) => {}
             Err(e) if e.failed(TxItem::LoginAlive) => return Err(logged_out()),
-            Err(e) if e.failed(TxItem::Batch) => return Err(ApiError::of(ErrorCode::BatchSeqReused).with_details(json!({ "field": "batch_seq" }))),
+            Err(e) if e.failed(TxItem::Batch) => {
+                return Err(ApiError::of(ErrorCode::BatchSeqReused).with_details(json!({ "field": "batch_seq" })));
+            }
             // Closed, or the batch or the count changed since the read: the read tells which.
             Err(e) if e.failed(TxItem::Session) => {
                 if session.state == SessionState::Finished && session.finished_at.is_some_and(|at| at <= now_ms - LATE_UPLOAD_MS) {
