@@ -51,9 +51,14 @@ fn session(now_ms: i64) -> Session {
 }
 
 fn session_claims(session: &Session) -> Claims {
+    login_claims(session, None)
+}
+
+/// The session token of `session`, issued to the login `family`.
+fn login_claims(session: &Session, family: Option<&str>) -> Claims {
     let tokens = Tokens::new(SECRET, "client-api", "client-api", 3600, 7200);
     let (token, _) =
-        tokens.issue_session(&session.user_id, session.client_type, &session.device_id, &session.session_id, None, session.created_at);
+        tokens.issue_session(&session.user_id, session.client_type, &session.device_id, &session.session_id, family, session.created_at);
     tokens.verify_session(&token).expect("a session token")
 }
 
@@ -90,6 +95,31 @@ async fn a_finish_that_loses_the_race_answers_the_winners_result_and_writes_noth
     assert_eq!(answer, winner);
     assert_eq!(answer.reason, FinishReason::Completed);
     assert_eq!((reads.num_calls(), lost.num_calls()), (2, 1));
+}
+
+/// A finish that names punches the session never got, from a login that has `ended` or not.
+async fn finish_with_punches_missing(ended: bool) -> shared::ApiError {
+    let now_ms = shared::support::clock::now_ms();
+    let running = session(now_ms);
+    let stored = vec![item(&keys::session(&running.session_id), &running)];
+    let read = mock!(Client::query).then_output(move || items(stored.clone()));
+    let family = mock!(Client::get_item).then_output(move || {
+        let revoked = ended.then(|| HashMap::from([("revoked_at".to_string(), aws_sdk_dynamodb::types::AttributeValue::N("1".into()))]));
+        aws_sdk_dynamodb::operation::get_item::GetItemOutput::builder().set_item(revoked).build()
+    });
+    let db = Db::with_client(mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&read, &family]), "table");
+    let request = FinishRequest { last_punch_seq: Some(1), reason: FinishReason::Completed, finished_at: now_ms - 200 };
+    let refused = finish(&db, &login_claims(&running, Some("fam_1")), &running.session_id, request, now_ms).await.expect_err("refused");
+    assert_eq!(family.num_calls(), 1, "the login is read on this answer");
+    refused
+}
+
+#[tokio::test]
+async fn punches_missing_after_the_login_ended_is_told_as_the_ended_login() {
+    // given a finish naming two punches the session does not hold
+    // when its login lives, then the phone is told to send them; when it has ended, that it has
+    assert_eq!(finish_with_punches_missing(false).await.code.as_str(), "punches_missing");
+    assert_eq!(finish_with_punches_missing(true).await.code.as_str(), "unauthorized");
 }
 
 fn entry(user_id: &str, time_s: i64) -> LeaderboardEntry {

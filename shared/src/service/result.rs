@@ -8,7 +8,7 @@ use crate::model::result::{FinishReason, SessionResult, TrackStatus};
 use crate::model::run::punch::{MAX_PUNCH_SEQ, RejectReason};
 use crate::model::run::samples::SampleBatch;
 use crate::model::run::session::{self, Window};
-use crate::service::auth::refresh::{logged_out, login_alive};
+use crate::service::auth::refresh::{logged_out, login_alive, require_alive};
 use crate::store::db::{Db, TxError, TxItem};
 use crate::store::{self, session::Chain};
 use crate::support::check::check_range;
@@ -71,6 +71,10 @@ async fn settle(db: &Db, claims: &Claims, session_id: &str, request: FinishReque
         let missing: Vec<u32> =
             request.last_punch_seq.map_or(0..0, |last| 0..last + 1).filter(|seq| !punches.iter().any(|p| p.punch_seq == *seq)).collect();
         if !missing.is_empty() {
+            // A punch refused because the login ended (a logout, the account's deletion) is
+            // missing too: that phone is told its login ended, not to resend (one GetItem, on
+            // this answer only).
+            require_alive(db, claims).await?;
             return Err(ApiError::of(ErrorCode::PunchesMissing).with_details(json!({ "missing_punch_seqs": missing })));
         }
         let samples = SampleBatch::track(&batches);
