@@ -12,8 +12,7 @@ use crate::model::run::session::Session;
 use crate::store::catalog;
 use crate::store::db::{CONCURRENT_REQUESTS, Db, Range, Tx, TxError, TxItem, decode, key_of, text};
 use crate::store::error::Error;
-use crate::store::keys::{self, Key};
-use crate::store::keys::{ENTITY_TYPE, Record};
+use crate::store::keys::{self, ENTITY_TYPE, Key, Record};
 use futures::{StreamExt, TryStreamExt};
 
 /// The account of `user_id` (one Query of the user's partition, up to the profile), if the user exists.
