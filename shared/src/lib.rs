@@ -15,6 +15,7 @@ pub mod ids;
 pub mod profile;
 pub mod session;
 pub mod store;
+pub mod tls;
 pub mod types;
 
 pub use http::envelope::Reply;
