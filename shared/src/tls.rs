@@ -1,30 +1,43 @@
 //! The HTTPS client of every AWS SDK client a function builds (DynamoDB, SNS): rustls with aws-lc,
 //! as the SDK's `default-https-client` has it, but trusting Mozilla's root certificates compiled
-//! into the binary (`webpki-root-certs`) instead of the system's trust store.
+//! into the binary (`webpki-roots`, already parsed into trust anchors) instead of the system's
+//! trust store.
 //!
 //! Why: the SDK's default connector reads and parses every certificate of the system store
-//! (`rustls-native-certs`: the PEM bundle, and every file of `/etc/ssl/certs`) when it builds its
-//! first connection — in `catalog`, 18.6 M of init's 22.3 M instructions. The compiled-in roots
-//! cost a small fraction of that, and need no file system. Certificates are verified exactly as
-//! before (rustls' WebPKI verifier, the server's name checked); only where the trust anchors
-//! come from changes: the Mozilla list (CCADB), the same one Debian's `ca-certificates` and the
-//! Lambda base images are built from. Every endpoint the functions call is public (DynamoDB and
-//! SNS of the deployed region, AWS China's included; see docs/performance.md), and chains to a
-//! CA of that list.
+//! (`rustls-native-certs`) when it builds its first connection — in `catalog`, 18.6 M of init's
+//! 22.7 M instructions. `aws-smithy-http-client`'s own `TrustStore` takes PEM only, and parsing
+//! Mozilla's 140-odd roots from PEM still cost 13 M (callgrind): so this is the SDK's
+//! `HttpClient` trait over hyper-util's client and hyper-rustls' connector (the crates the SDK's
+//! own client is made of), with a rustls configuration whose roots need no parsing at all.
+//! Certificates are verified exactly as before (rustls' WebPKI verifier, the server's name
+//! checked); only where the trust anchors come from changes: the Mozilla list (CCADB), which
+//! every endpoint the functions call chains to (see docs/performance.md, AWS China included).
 //!
 //! `SSL_CERT_FILE`: when set, the certificates of that PEM file are trusted too (one small file:
-//! cheap to read). That is how the bench's TLS proxy and a local or corporate CA are trusted;
-//! a file that cannot be read, or an entry that is not a usable CA certificate, is logged and
-//! skipped: the compiled-in roots still apply.
+//! cheap to read; the whole system bundle costs what it cost before). That is how the bench's
+//! TLS proxy, a local CA or a corporate proxy's CA is trusted; a file that cannot be read, or an
+//! entry that is not a usable CA certificate, is logged and skipped.
+//!
+//! What the SDK's client did that this one does not: HTTP/2 (DynamoDB and SNS speak HTTP/1.1),
+//! and `HTTPS_PROXY` from the environment (no function goes through a proxy).
 
-use aws_sdk_dynamodb::config::SharedHttpClient;
-use aws_smithy_http_client::Builder;
-use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
-use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
-use base64::Engine as _;
+use aws_sdk_dynamodb::config::{HttpClient, SharedHttpClient};
+use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::retry::ErrorKind;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector as TcpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
+use std::collections::HashMap;
+use std::error::Error;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// The HTTPS client for the SDK: compiled-in roots, plus `SSL_CERT_FILE`'s certificates if set.
 pub fn https_client() -> SharedHttpClient {
@@ -33,33 +46,21 @@ pub fn https_client() -> SharedHttpClient {
 
 /// The HTTPS client for the SDK: compiled-in roots, plus the certificates of `extra` (PEM).
 pub fn https_client_with(extra: Option<&Path>) -> SharedHttpClient {
-    let context = TlsContext::builder().with_trust_store(trust_store(extra)).build().expect("a TLS context of root certificates");
-    Builder::new().tls_provider(Provider::Rustls(CryptoMode::AwsLc)).tls_context(context).build_https()
-}
-
-/// Mozilla's roots and `extra`'s certificates; never the system's store (`with_native_roots(false)`).
-fn trust_store(extra: Option<&Path>) -> TrustStore {
-    // The SDK takes PEM only: one bundle of every root, parsed when the first connection is built.
-    let mut pem = String::with_capacity(webpki_root_certs::TLS_SERVER_ROOT_CERTS.len() * 2_200);
-    for cert in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
-        push_pem(&mut pem, cert);
-    }
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     if let Some(path) = extra {
         for cert in extra_certs(path) {
-            push_pem(&mut pem, &cert);
+            roots.add(cert).expect("checked by extra_certs");
         }
     }
-    TrustStore::empty().with_native_roots(false).with_pem_certificate(pem.into_bytes())
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("aws-lc supports TLS 1.2 and 1.3")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    SharedHttpClient::new(Https { tls, connectors: Arc::default() })
 }
 
-fn push_pem(pem: &mut String, der: &[u8]) {
-    pem.push_str("-----BEGIN CERTIFICATE-----\n");
-    base64::engine::general_purpose::STANDARD.encode_string(der, pem);
-    pem.push_str("\n-----END CERTIFICATE-----\n");
-}
-
-/// The usable CA certificates of a PEM file. The SDK panics on an entry it cannot parse as a
-/// trust anchor, so each is checked here first, the way rustls will take it.
+/// The usable CA certificates of a PEM file, each checked the way rustls will take it.
 fn extra_certs(path: &Path) -> Vec<CertificateDer<'static>> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
@@ -80,6 +81,87 @@ fn extra_certs(path: &Path) -> Vec<CertificateDer<'static>> {
         }
     }
     certs
+}
+
+type Timeouts = (Option<Duration>, Option<Duration>);
+
+/// One connector (one connection pool) per connect/read timeout pair the SDK asks for, as the
+/// SDK's own client keeps them.
+#[derive(Debug)]
+struct Https {
+    tls: rustls::ClientConfig,
+    connectors: Arc<Mutex<HashMap<Timeouts, SharedHttpConnector>>>,
+}
+
+impl HttpClient for Https {
+    fn http_connector(&self, settings: &HttpConnectorSettings, _components: &RuntimeComponents) -> SharedHttpConnector {
+        let key = (settings.connect_timeout(), settings.read_timeout());
+        let mut connectors = self.connectors.lock().unwrap_or_else(|e| e.into_inner());
+        connectors.entry(key).or_insert_with(|| SharedHttpConnector::new(Connector::new(self.tls.clone(), key))).clone()
+    }
+}
+
+#[derive(Debug)]
+struct Connector {
+    client: Client<hyper_rustls::HttpsConnector<TcpConnector>, SdkBody>,
+    read_timeout: Option<Duration>,
+}
+
+impl Connector {
+    fn new(tls: rustls::ClientConfig, (connect_timeout, read_timeout): Timeouts) -> Self {
+        let mut tcp = TcpConnector::new();
+        tcp.enforce_http(false);
+        tcp.set_nodelay(true);
+        tcp.set_connect_timeout(connect_timeout);
+        // https_or_http: the local stack (moto) is plain HTTP; every deployed endpoint is HTTPS.
+        let https = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http().enable_http1().wrap_connector(tcp);
+        let client =
+            Client::builder(TokioExecutor::new()).pool_timer(TokioTimer::new()).pool_idle_timeout(Duration::from_secs(90)).build(https);
+        Self { client, read_timeout }
+    }
+}
+
+impl HttpConnector for Connector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let request = match request.try_into_http1x() {
+            Ok(request) => request,
+            Err(e) => return HttpConnectorFuture::ready(Err(ConnectorError::user(e.into()))),
+        };
+        let sent = self.client.request(request);
+        let read_timeout = self.read_timeout;
+        HttpConnectorFuture::new(async move {
+            let response = match read_timeout {
+                Some(limit) => tokio::time::timeout(limit, sent).await.map_err(|e| ConnectorError::timeout(e.into()))?,
+                None => sent.await,
+            };
+            let response = response.map_err(classify)?;
+            HttpResponse::try_from(response.map(SdkBody::from_body_1_x)).map_err(|e| ConnectorError::other(e.into(), None))
+        })
+    }
+}
+
+/// The SDK's retry classes for what hyper returns: a TLS refusal (an untrusted certificate) is
+/// final; a failed connection, a closed or cancelled one, or any I/O error is transient.
+fn classify(e: hyper_util::client::legacy::Error) -> ConnectorError {
+    let tls = chain(&e).any(|e| e.is::<rustls::Error>());
+    let hyper = chain(&e).find_map(|e| e.downcast_ref::<hyper::Error>()).map(|h| (h.is_timeout(), h.is_user(), h.is_incomplete_message()));
+    let io = e.is_connect() || hyper.is_some() || chain(&e).any(|e| e.is::<std::io::Error>());
+    match hyper {
+        _ if tls => ConnectorError::other(e.into(), None),
+        Some((true, _, _)) => ConnectorError::timeout(e.into()),
+        Some((_, true, _)) => ConnectorError::user(e.into()),
+        Some((_, _, true)) => ConnectorError::other(e.into(), Some(ErrorKind::TransientError)),
+        _ if io => ConnectorError::io(e.into()),
+        _ => ConnectorError::other(e.into(), None),
+    }
+}
+
+/// `e` and its sources, and the payload of each `io::Error` (whose `source` skips it).
+fn chain<'a>(e: &'a (dyn Error + 'static)) -> impl Iterator<Item = &'a (dyn Error + 'static)> {
+    std::iter::successors(Some(e), |&e| match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        Some(inner) => Some(inner as &(dyn Error + 'static)),
+        None => e.source(),
+    })
 }
 
 #[cfg(test)]
@@ -168,19 +250,9 @@ mod tests {
     /// rustls' "unknown issuer" somewhere in the chain (hyper-rustls nests it in `io::Error`s,
     /// whose `source` skips their payload: `get_ref` reaches it).
     fn is_unknown_issuer(e: &(dyn std::error::Error + 'static)) -> bool {
-        let mut next = Some(e);
-        while let Some(e) = next {
-            if let Some(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)) = e.downcast_ref::<rustls::Error>() {
-                return true;
-            }
-            if let Some(inner) = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
-                if is_unknown_issuer(inner) {
-                    return true;
-                }
-            }
-            next = e.source();
-        }
-        false
+        chain(e).any(|e| {
+            matches!(e.downcast_ref::<rustls::Error>(), Some(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)))
+        })
     }
 
     #[tokio::test]
@@ -210,9 +282,7 @@ mod tests {
         assert!(extra_certs(&file).is_empty());
         assert!(extra_certs(&dir.join("missing.pem")).is_empty());
         std::fs::remove_dir_all(&dir).ok();
-        // And the compiled-in roots are there, all of them taken by rustls as trust anchors.
-        let mut roots = rustls::RootCertStore::empty();
-        let (valid, invalid) = roots.add_parsable_certificates(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned());
-        assert!(valid > 100 && invalid == 0, "{valid} roots, {invalid} refused");
+        // And the compiled-in roots are Mozilla's, the Amazon Trust Services roots among them.
+        assert!(webpki_roots::TLS_SERVER_ROOTS.len() > 100);
     }
 }
