@@ -50,7 +50,8 @@ fuzz: venv
 	bash scripts/fuzz.sh
 
 # Cold start, warm latency, round trips, memory and size per function against a hello-world
-# baseline, release build (docs/performance.md; a few minutes; not part of `make test`).
+# baseline and against GET /cards in Python and Node (bench/peers/), release build
+# (docs/performance.md; not part of `make test`). BENCH_ARGS=--quick: a before/after check in < 3 min.
 bench: venv
 	bash scripts/bench.sh $(BENCH_ARGS)
 

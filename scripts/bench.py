@@ -2,8 +2,9 @@
 """`make bench`, and the round-trip check `make test` runs.
 
 Usage:
-  bench.py bench --moto URL [--runs 20] [--requests 1000] [--out bench/results]
+  bench.py bench --moto URL [--quick] [--runs 20] [--requests 1000] [--no-tls] [--no-peers] [--out bench/results]
   bench.py round-trips --moto URL [--bin-dir target/debug]
+  bench.py callgrind --moto URL [--functions bench-baseline catalog] [--bin-dir target/release]
 
 Each function binary runs as Lambda runs it: started with a Runtime API to talk to (here a fake
 one on loopback), asking it for the next event, posting the answer. Every AWS call goes through
@@ -12,7 +13,9 @@ function waits on DynamoDB/SNS is known apart from its own time, and its round t
 where they happen, whatever the code does. The same scenarios serve both commands:
 
 - `bench` (release build): cold starts (exec → first `/next`, exec → first answer), warm latency
-  per route, peak RSS, sizes, the same over a TLS endpoint; a table, results.json and plot.svg.
+  per route, peak RSS, sizes, the same over a TLS endpoint, and GET /cards by the peers (a Python
+  and a Node team's handler, bench/peers/); a table, results.json and plot.svg. Progress lines say
+  where it is (`bench:   catalog cold 3/20`); `--quick` is a before/after check in < 3 minutes.
 - `round-trips` (debug build, seconds): each route's sequential DynamoDB round trips against
   the table in README.md ("Performance"); a route whose count changed, a route of
   shared/src/http/routes.rs with no row, or a measured row without a scenario fails.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import http.client
 import io
 import json
@@ -31,6 +35,7 @@ import os
 import queue
 import random
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -333,17 +338,21 @@ def enveloped(body: dict) -> bool:
     return "text" in body or str(body.get("request_id", "")).startswith("req_")
 
 
-class Process:
-    """One function binary under its own Runtime API, as a Lambda execution environment."""
+LIVE: set["Process"] = set()  # every process started and not yet stopped: stopped on any exit
 
-    def __init__(self, binary: Path, env: dict[str, str], log: Path, event: dict | None = None):
+
+class Process:
+    """One function (a binary, or a peer's interpreter and handler) under its own Runtime API, as a
+    Lambda execution environment."""
+
+    def __init__(self, command: list[str], name: str, env: dict[str, str], log: Path, event: dict | None = None, cwd: Path | None = None):
         self.runtime = Runtime()
         if event is not None:  # Lambda hands the first event over at the first /next
             self.runtime.events.put(event)
         env = {
             **env,
             "AWS_LAMBDA_RUNTIME_API": self.runtime.address,
-            "AWS_LAMBDA_FUNCTION_NAME": binary.name,
+            "AWS_LAMBDA_FUNCTION_NAME": name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
@@ -351,7 +360,8 @@ class Process:
         }
         self.log = open(log, "ab")
         self.started = now()
-        self.proc = subprocess.Popen([str(binary)], env=env, stdout=self.log, stderr=self.log)
+        self.proc = subprocess.Popen(command, env=env, stdout=self.log, stderr=self.log, cwd=cwd)
+        LIVE.add(self)
 
     def init_ms(self, timeout: float = 30) -> float:
         if not self.runtime.first_next.wait(timeout):
@@ -363,10 +373,21 @@ class Process:
         return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
 
     def stop(self) -> None:
+        if self not in LIVE:
+            return
+        LIVE.discard(self)
         self.proc.kill()
         self.proc.wait()
         self.runtime.close()
         self.log.close()
+
+
+def stop_all() -> None:
+    for p in list(LIVE):
+        try:
+            p.stop()
+        except OSError:
+            pass
 
 
 # ---------------------------------------------------------------------------------------------
@@ -638,10 +659,14 @@ class Bench:
         self.tables: set[str] = set()
         self.endpoint = self.proxy.url
         self.extra_env: dict[str, str] = {}
+        self.peers: dict[str, Peer] = {}
 
     def env(self, table: str) -> dict[str, str]:
+        # Not the machine's SSL_CERT_FILE/SSL_CERT_DIR: Lambda sets neither, and the functions add
+        # SSL_CERT_FILE's certificates to their roots (only the TLS table sets one, its own CA).
+        inherited = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
         return {
-            **os.environ,
+            **inherited,
             "TABLE_NAME": table,
             "AWS_ENDPOINT_URL": self.endpoint,
             "SMS_TEST_NUMBERS": f"+86{TEST_MOBILE}={TEST_CODE}",
@@ -682,7 +707,11 @@ class Bench:
         return table
 
     def start(self, function: str, table: str, role: str, event: dict | None = None) -> Process:
-        return Process(self.bins / function, self.env(table), self.logs / f"{function}.{role}.log", event)
+        log = self.logs / f"{function}.{role}.log"
+        if function in self.peers:
+            peer = self.peers[function]
+            return Process(peer.command, function, self.env(table), log, event, cwd=peer.home)
+        return Process([str(self.bins / function)], function, self.env(table), log, event)
 
     def measure(self, p: Process, event: dict, scenario: Scenario) -> dict:
         a = p.runtime.invoke(event)
@@ -690,7 +719,7 @@ class Bench:
             raise SystemExit(f"bench: {scenario.route} answered {a.status}, expected {scenario.status}: {a.body}")
         calls = self.wire.between(a.sent, a.done)
         return {"total": (a.done - a.sent) * 1000, "wait": wait_of(calls) * 1000, "trips": round_trips(calls),
-                "ops": [op for *_, k, op in sorted(calls) if k == "dynamodb"]}
+                "ops": [op for *_, k, op in sorted(calls) if k == "dynamodb"], "body": a.body}
 
 
 def check_tables(measured: dict[str, int] | None) -> list[str]:
@@ -758,8 +787,22 @@ def size_figures(binary: Path) -> dict:
     return {"binary_bytes": binary.stat().st_size, "zip_bytes": len(buf.getvalue())}
 
 
-def cold_starts(bench: Bench, function: str, table: str, scenario: Scenario | None, runs: int, ctx: Context | None) -> dict:
+class Progress:
+    """`bench: <what> <phase> n/N` lines: the first, about every tenth, the last."""
+
+    def __init__(self, what: str, phase: str, total: int):
+        self.what, self.phase, self.total, self.done = what, phase, total, 0
+        self.step = max(1, total // 10)
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.done == 1 or self.done == self.total or self.done % self.step == 0:
+            print(f"bench:   {self.what} {self.phase} {self.done}/{self.total}", flush=True)
+
+
+def cold_starts(bench: Bench, function: str, table: str, scenario: Scenario | None, runs: int, ctx: Context | None, phase: str = "cold") -> dict:
     inits, init_waits, firsts, waits = [], [], [], []
+    progress = Progress(function, phase, runs)
     for _ in range(runs):
         event = load_event(scenario.event if scenario else "catalog-cards")
         if scenario:
@@ -768,8 +811,10 @@ def cold_starts(bench: Bench, function: str, table: str, scenario: Scenario | No
         try:
             inits.append(p.init_ms())
             init_waits.append(wait_of(bench.wire.between(p.started, p.runtime.first_next_at)) * 1000)
-            a_done = p.runtime.answers.get(timeout=60)
-            rid, done, body = a_done
+            try:
+                rid, done, body = p.runtime.answers.get(timeout=60)
+            except queue.Empty:
+                raise SystemExit(f"bench: {function} gave no first answer within 60 s (see {p.log.name})") from None
             out = json.loads(body)
             if "statusCode" not in out or not enveloped(parse_body(out)):
                 raise SystemExit(f"bench: {function}'s first answer is not enveloped: {out}")
@@ -777,46 +822,151 @@ def cold_starts(bench: Bench, function: str, table: str, scenario: Scenario | No
             waits.append(wait_of(bench.wire.between(p.started, done)) * 1000)
         finally:
             p.stop()
+        progress.tick()
     return {"init": stats(inits), "init_wait": stats(init_waits), "init_own": stats([i - w for i, w in zip(inits, init_waits)]),
             "first": stats(firsts), "first_wait": stats(waits),
             "first_own": stats([f - w for f, w in zip(firsts, waits)])}
 
 
-def warm(bench: Bench, s: Scenario, requests: int) -> tuple[dict, int]:
+def warm(bench: Bench, s: Scenario, requests: int, function: str | None = None, table: str | None = None) -> tuple[dict, int, dict]:
     """`requests` answers of one route by one process, on a table of the route's own: moto copies
-    a whole table in every transaction, so one route's thousands of items would slow the next."""
-    table = "none" if s.function == BASELINE else bench.table(re.sub(r"[^a-z0-9]+", "-", f"{s.function} {s.route}".lower()).strip("-"))
+    a whole table in every transaction, so one route's thousands of items would slow the next.
+    `function` and `table` for a peer, which answers the route on its function's table."""
+    function = function or s.function
+    if table is None:
+        table = "none" if s.function == BASELINE else bench.table(re.sub(r"[^a-z0-9]+", "-", f"{s.function} {s.route}".lower()).strip("-"))
     ctx = Context(bench, table)
-    p = bench.start(s.function, table, "warm")
+    p = bench.start(function, table, "warm")
+    progress = Progress(function, f"warm {s.route}", requests)
     try:
         p.init_ms()
-        ms = []
+        ms, first_body = [], None
         for i in range(requests + 10):
             event = load_event(s.event)
             s.prepare(event, ctx)
             m = bench.measure(p, event, s)
+            first_body = first_body or m["body"]
             if i >= 10:  # the first requests of a process are the cold start's business
                 ms.append(m)
-        figures = {"function": s.function, "trips": ms[-1]["trips"], "total": stats([m["total"] for m in ms]),
+                progress.tick()
+        figures = {"function": function, "trips": ms[-1]["trips"], "total": stats([m["total"] for m in ms]),
                    "wait": stats([m["wait"] for m in ms]), "own": stats([m["total"] - m["wait"] for m in ms])}
-        return figures, p.peak_rss_kb()
+        return figures, p.peak_rss_kb(), first_body
     finally:
         p.stop()
         ctx.close()
 
 
+# ---------------------------------------------------------------------------------------------
+# Peers: GET /cards as a Python team (boto3, awslambdaric) and a Node team (AWS SDK v3) write it,
+# installed here from bench/peers/ (pinned) into .local/bench/peers/, run under the same fake
+# Runtime API against the same moto and table as `catalog`. Never deployed.
+
+PEERS_SRC = ROOT / "bench" / "peers"
+PEERS_HOME = ROOT / ".local" / "bench" / "peers"
+PEER_ROUTE = "GET /cards"
+
+
+@dataclass
+class Peer:
+    name: str
+    what: str
+    command: list[str]
+    home: Path
+    package_files: list[Path]  # what a deployment of it would zip: the handler and its dependencies
+
+    def package_bytes(self) -> int:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for top in self.package_files:
+                for f in sorted([top] if top.is_file() else top.rglob("*")):
+                    if f.is_file() and "__pycache__" not in f.parts:
+                        z.write(f, f.relative_to(top.parent))
+        return len(buf.getvalue())
+
+
+def stamp_ok(home: Path, sources: list[Path]) -> tuple[bool, str]:
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
+    stamp = home / ".installed"
+    return stamp.exists() and stamp.read_text() == digest, digest
+
+
+def install_python_peer() -> Peer:
+    src, home = PEERS_SRC / "python", PEERS_HOME / "python"
+    ok, digest = stamp_ok(home, [src / "requirements.txt"])
+    venv = home / "venv"
+    if not ok:
+        print("bench: installing the Python peer (boto3, awslambdaric; bench/peers/python/requirements.txt)", flush=True)
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        python = shutil.which("python3.11") or shutil.which("python3.12") or shutil.which("python3.13") or sys.executable
+        run([python, "-m", "venv", str(venv)])
+        run([str(venv / "bin/pip"), "install", "--quiet", "--disable-pip-version-check", "--no-deps", "-r", str(src / "requirements.txt")])
+        (home / ".installed").write_text(digest)
+    shutil.copy(src / "handler.py", home / "handler.py")
+    site = next(venv.glob("lib/python3.*/site-packages"))
+    # What its zip would hold: the handler and boto3 with its dependencies (pinned, as a team ships
+    # them); not the runtime interface client, which Lambda's managed Python runtime provides.
+    deps = [d for d in site.iterdir() if not re.match(r"(pip|setuptools|_distutils_hack|distutils-precedence|awslambdaric|runtime_client|snapshot_restore_py)", d.name)]
+    return Peer("peer-python", "Python 3.11, boto3, awslambdaric", [str(venv / "bin/python"), "-m", "awslambdaric", "handler.handler"],
+                home, [home / "handler.py", *deps])
+
+
+def install_node_peer() -> Peer:
+    src, home = PEERS_SRC / "node", PEERS_HOME / "node"
+    node = shutil.which("node")
+    if node is None or int(subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip().lstrip("v").split(".")[0]) < 20:
+        raise SystemExit("bench: the Node peer needs Node.js 20 or later (--no-peers to skip the peers)")
+    ok, digest = stamp_ok(home, [src / "package.json", src / "package-lock.json"])
+    if not ok:
+        print("bench: installing the Node peer (@aws-sdk/client-dynamodb v3; bench/peers/node/package-lock.json)", flush=True)
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        for f in ("package.json", "package-lock.json"):
+            shutil.copy(src / f, home / f)
+        run(["npm", "ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], cwd=home)
+        (home / ".installed").write_text(digest)
+    for f in ("index.mjs", "runtime.mjs"):
+        shutil.copy(src / f, home / f)
+    return Peer("peer-node", f"Node {subprocess.run([node, '--version'], capture_output=True, text=True).stdout.strip()}, @aws-sdk/client-dynamodb v3",
+                [node, "runtime.mjs"], home, [home / "index.mjs", home / "node_modules"])
+
+
+def run(cmd: list[str], cwd: Path | None = None) -> None:
+    out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(cmd)} failed:\n{out.stdout}{out.stderr}")
+
+
+def peers_bench(bench: Bench, args, results: dict) -> None:
+    scenario = next(s for s in SCENARIOS if s.route == PEER_ROUTE)
+    table = bench.table(scenario.function)  # the very table `catalog` answers from
+    reference = results.get("peer_reference")
+    for install in (install_python_peer, install_node_peer):
+        peer = install()
+        bench.peers[peer.name] = peer
+        print(f"bench: {peer.name} ({peer.what}), {PEER_ROUTE}", flush=True)
+        r = results["peers"][peer.name] = {"what": peer.what, "package_zip_bytes": peer.package_bytes()}
+        r.update(cold_starts(bench, peer.name, table, scenario, args.runs, None))
+        r["warm"], r["peak_rss_kb"], body = warm(bench, scenario, args.requests, function=peer.name, table=table)
+        if reference is not None and body.get("data") != reference:
+            raise SystemExit(f"bench: {peer.name} answers {PEER_ROUTE} with other data than catalog:\n{body.get('data')}\n!=\n{reference}")
+
+
 def run_bench(args) -> int:
+    started = time.monotonic()
     bench = Bench(args)
     out_dir = ROOT / args.out
     out_dir.mkdir(parents=True, exist_ok=True)
     functions = [BASELINE] + sorted({s.function for s in SCENARIOS})
     # Other builds on the machine show here: compare runs made under a similar load.
-    results: dict = {"runs": args.runs, "requests": args.requests, "load_before": os.getloadavg(), "functions": {}, "routes": {}, "tls": {}}
+    results: dict = {"runs": args.runs, "requests": args.requests, "quick": args.quick, "load_before": os.getloadavg(),
+                     "functions": {}, "routes": {}, "tls": {}, "peers": {}}
     first_scenario = {}
     for s in SCENARIOS:
         first_scenario.setdefault(s.function, s)
-    for function in functions:
-        print(f"bench: {function}", flush=True)
+    for n, function in enumerate(functions, 1):
+        print(f"bench: [{n}/{len(functions)}] {function}", flush=True)
         r = results["functions"][function] = size_figures(bench.bins / function)
         table = bench.table(function) if function != BASELINE else "none"
         ctx = Context(bench, table)
@@ -826,18 +976,27 @@ def run_bench(args) -> int:
         finally:
             ctx.close()
         r["peak_rss_kb"] = 0
-        for s in [s for s in SCENARIOS if s.function == function] or [Scenario("GET /baseline", BASELINE, "catalog-cards", "")]:
-            results["routes"][s.route], rss = warm(bench, s, args.requests)
+        routes = [s for s in SCENARIOS if s.function == function] or [Scenario("GET /baseline", BASELINE, "catalog-cards", "")]
+        if args.quick:  # the first route of each function, and GET /cards for the peers' comparison
+            routes = [s for i, s in enumerate(routes) if i == 0 or s.route == PEER_ROUTE]
+        for s in routes:
+            results["routes"][s.route], rss, body = warm(bench, s, args.requests)
             r["peak_rss_kb"] = max(r["peak_rss_kb"], rss)
+            if s.route == PEER_ROUTE:
+                results["peer_reference"] = body.get("data")
     if args.tls:
         tls_bench(bench, args, results, first_scenario)
+    if args.peers:
+        peers_bench(bench, args, results)
     results["load_after"] = os.getloadavg()
+    results["wall_s"] = time.monotonic() - started
+    results.pop("peer_reference", None)
     (out_dir / "results.json").write_text(json.dumps(results, indent=1))
     report = table_text(results)
     (out_dir / "table.txt").write_text(report)
     (out_dir / "plot.svg").write_text(plot_svg(results))
     print(report)
-    print(f"bench: figures in {args.out}/results.json, table.txt, plot.svg; logs in .local/bench/")
+    print(f"bench: figures in {args.out}/results.json, table.txt, plot.svg; logs in .local/bench/; {results['wall_s']:.0f} s")
     return 0
 
 
@@ -848,19 +1007,22 @@ def tls_bench(bench: Bench, args, results: dict, first_scenario: dict) -> None:
     ctx_ssl.load_cert_chain(cert, key)
     tls_proxy = Proxy(args.moto, bench.wire, ctx_ssl)
     bench.endpoint = tls_proxy.url
-    # Trusted by the bench's function processes only, through rustls-native-certs.
+    # Trusted by the bench's function processes only: shared::store::tls adds SSL_CERT_FILE's
+    # certificates to its compiled-in roots.
     bench.extra_env = {"SSL_CERT_FILE": str(tmp / "ca.pem")}
     try:
-        for function in sorted({s.function for s in SCENARIOS}):
-            print(f"bench: {function} over TLS", flush=True)
+        functions = sorted({s.function for s in SCENARIOS})
+        for n, function in enumerate(functions, 1):
+            print(f"bench: [{n}/{len(functions)}] {function} over TLS", flush=True)
             table = bench.table(function)
             ctx = Context(bench, table)
             try:
-                results["tls"][function] = cold_starts(bench, function, table, first_scenario[function], args.runs, ctx)
+                results["tls"][function] = cold_starts(bench, function, table, first_scenario[function], args.runs, ctx, phase="cold TLS")
             finally:
                 ctx.close()
     finally:
         bench.endpoint, bench.extra_env = bench.proxy.url, {}
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def make_cert(tmp: Path) -> tuple[str, str]:
@@ -877,8 +1039,14 @@ def make_cert(tmp: Path) -> tuple[str, str]:
     return str(tmp / "server.pem"), str(tmp / "server.key")
 
 
+
+
 def fmt(s: dict, key: str = "median") -> str:
     return f"{s[key]:.1f} ({s['min']:.1f}–{s['max']:.1f})"
+
+
+def mb(n: float) -> str:
+    return f"{n / 2**20:.1f}MB"
 
 
 def table_text(res: dict) -> str:
@@ -904,58 +1072,157 @@ def table_text(res: dict) -> str:
         for name, r in res["tls"].items():
             lines.append(f"{name:<14} {fmt(r['init']):>20} {r['init_wait']['median']:>5.1f} {fmt(r['first']):>22} "
                          f"{r['first_wait']['median']:>6.1f} {r['first_own']['median']:>5.1f}")
-    lines += ["", f"load average (1 min) {res['load_before'][0]:.1f} before, {res['load_after'][0]:.1f} after, on {os.cpu_count()} cores"]
+    rows = peer_rows(res)
+    if len(rows) > 1:
+        lines += ["", f"{PEER_ROUTE} against the stacks a team would pick instead: same moto, table, Runtime API and event; ms, medians "
+                      f"of {res['runs']} cold starts, {res['requests']} warm requests; (×) = ÷ catalog's",
+                  f"{'stack':<12} {'init':>13} {'first answer':>14} {'first own':>13} {'warm p50':>13} {'warm p99':>14} {'warm own p50':>13} {'peak RSS':>15} {'package':>15}"]
+        c = rows[0][1]
+        x = lambda v, ref, w, fmt_: f"{fmt_(v)} ({v / ref:.1f}×)".rjust(w) if ref else fmt_(v).rjust(w)
+        ms = lambda v: f"{v:.1f}"
+        ms2 = lambda v: f"{v:.2f}"
+        for name, r in rows:
+            lines.append(f"{name:<12} {x(r['init'], c['init'], 13, ms)} {x(r['first'], c['first'], 14, ms)} {x(r['first_own'], c['first_own'], 13, ms)} "
+                         f"{x(r['p50'], c['p50'], 13, ms)} {x(r['p99'], c['p99'], 14, ms)} {x(r['own_p50'], c['own_p50'], 13, ms2)} {x(r['rss'], c['rss'], 15, mb)} {x(r['zip'], c['zip'], 15, mb)}")
+        for name, peer in res["peers"].items():
+            lines.append(f"  {name}: {peer['what']}; package = its zip with its dependencies")
+    lines += ["", f"load average (1 min) {res['load_before'][0]:.1f} before, {res['load_after'][0]:.1f} after, on {os.cpu_count()} cores"
+                  + (f"; {res['wall_s']:.0f} s" if "wall_s" in res else "") + ("; --quick" if res.get("quick") else "")]
     return "\n".join(lines) + "\n"
 
 
+def peer_rows(res: dict) -> list[tuple[str, dict]]:
+    """catalog's GET /cards figures, then each peer's: init, first answer (and its own time), warm
+    p50/p99 of the whole invocation, peak RSS, zip bytes."""
+    rows = []
+    cat, route = res["functions"].get("catalog"), res["routes"].get(PEER_ROUTE)
+    if cat is None or route is None:
+        return rows
+    row = lambda r, w, rss, z: {"init": r["init"]["median"], "first": r["first"]["median"], "first_own": r["first_own"]["median"],
+                                "p50": w["total"]["p50"], "p99": w["total"]["p99"], "own_p50": w["own"]["p50"], "rss": rss * 1024, "zip": z}
+    rows.append(("catalog", row(cat, route, cat["peak_rss_kb"], cat["zip_bytes"])))
+    for name, p in res["peers"].items():
+        rows.append((name, row(p, p["warm"], p["peak_rss_kb"], p["package_zip_bytes"])))
+    return rows
+
+
 def plot_svg(res: dict) -> str:
-    """Two bar charts, ms: cold start (init, first answer's own time) and warm own p50 per function."""
+    """Bar charts, ms: cold start (init, first answer's own time) and warm own p50 per function
+    against the baseline; then GET /cards of catalog against the peers, with the ratios."""
     f = res["functions"]
     names = list(f)
     warm = {}
     for route, r in res["routes"].items():
         warm.setdefault(r["function"], []).append(r["own"]["p50"])
-    series = [("init, own time (median)", [f[n]["init_own"]["median"] for n in names], "#4c78a8"),
-              ("first answer, own time (median)", [f[n]["first_own"]["median"] for n in names], "#f58518"),
-              ("warm own p50 (median of routes)", [statistics.median(warm[n]) for n in names], "#54a24b")]
+    charts = [("init, own time (median)", names, [f[n]["init_own"]["median"] for n in names], "#4c78a8", BASELINE),
+              ("first answer, own time (median)", names, [f[n]["first_own"]["median"] for n in names], "#f58518", BASELINE),
+              ("warm own p50 (median of routes)", names, [statistics.median(warm[n]) for n in names], "#54a24b", BASELINE)]
+    rows = peer_rows(res)
+    if len(rows) > 1:
+        peer_names = [n for n, _ in rows]
+        for key, title in [("init", "init"), ("first", "first answer"), ("p50", "warm p50 (whole invocation)"), ("own_p50", "warm own p50"),
+                           ("rss", "peak RSS, MB"), ("zip", "package zip, MB")]:
+            values = [r[key] / (2**20 if key in ("rss", "zip") else 1) for _, r in rows]
+            charts.append((f"{PEER_ROUTE} against the peers: {title} (× catalog)", peer_names, values, "#b279a2", "catalog"))
     w, row, left = 760, 22, 130
-    h = 60 + len(series) * (len(names) * row + 40)
+    h = 60 + sum(len(c[1]) * row + 40 for c in charts)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
-           f'<text x="10" y="20" font-size="14">client-api bench: each function against {BASELINE} (ms, release build)</text>']
+           f'<text x="10" y="20" font-size="14">client-api bench: each function against {BASELINE} (ms, release build), and the peers</text>']
     y = 40
-    for title, values, colour in series:
-        scale = (w - left - 80) / max(values)
+    for title, labels, values, colour, reference in charts:
+        scale = (w - left - 120) / max(values)
+        ref = values[labels.index(reference)]
         out.append(f'<text x="10" y="{y + 12}" font-weight="bold">{title}</text>')
         y += 20
-        for n, v in zip(names, values):
+        for n, v in zip(labels, values):
             out.append(f'<text x="10" y="{y + 14}">{n}</text>')
-            c = "#999" if n == BASELINE else colour
+            c = "#999" if n == reference else colour
             out.append(f'<rect x="{left}" y="{y + 3}" width="{max(1, v * scale):.1f}" height="{row - 6}" fill="{c}"/>')
-            out.append(f'<text x="{left + v * scale + 4:.1f}" y="{y + 14}">{v:.2f}</text>')
+            out.append(f'<text x="{left + v * scale + 4:.1f}" y="{y + 14}">{v:.2f} ({v / ref:.1f}×)</text>' if ref else
+                       f'<text x="{left + v * scale + 4:.1f}" y="{y + 14}">{v:.2f}</text>')
             y += row
         y += 20
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
+def run_callgrind(args) -> int:
+    """Instructions of each function's init (exec → the first /next, then the process exits as the
+    Runtime API closes), counted by callgrind: the same count whatever else the machine runs. The
+    warm-up GetItem goes to the bench's moto, as in a cold start; under valgrind it may outlast
+    WARM_WITHIN (the log says so), which the count then shows."""
+    bench = Bench(args)
+    if args.refused:  # the warm-up's connection refused at once: a count that valgrind's speed does not change
+        closed = listener()
+        bench.endpoint = f"http://127.0.0.1:{closed.getsockname()[1]}"
+        closed.close()
+    out_dir = ROOT / ".local" / "bench" / "callgrind"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for function in args.functions:
+        table = bench.table(function) if function != BASELINE else "none"
+        out = out_dir / f"callgrind.{function}.out"
+        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", str(bench.bins / function)]
+        env = bench.env(table)
+        if args.slow_clock:  # time 50× slower for the function: its 500 ms warm-up limit is not reached under valgrind
+            env |= {"LD_PRELOAD": args.slow_clock, "FAKETIME": "+0 x0.02"}
+        p = Process(cmd, function, env, bench.logs / f"{function}.callgrind.log")
+        try:
+            p.init_ms(timeout=300)
+            p.runtime.close()  # the function's /next ends without an event: it exits
+            p.proc.wait(timeout=300)
+        finally:
+            p.stop()
+        summary = re.search(r"^(?:summary|totals):\s+(\d+)", out.read_text(), re.M)
+        counts[function] = int(summary.group(1))
+        print(f"callgrind: {function:<16} init {counts[function] / 1e6:6.2f} M instructions ({out.relative_to(ROOT)})", flush=True)
+    return 0
+
+
+def exit_on(signum: int) -> None:
+    """A signal unwinds through the `finally`s that stop what was started, then exits 128+signum."""
+    def handler(*_):
+        signal.signal(signum, signal.SIG_IGN)  # make passes a TERM on: the second must not cut the cleanup short
+        sys.exit(128 + signum)
+    signal.signal(signum, handler)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["bench", "round-trips"])
+    ap.add_argument("command", choices=["bench", "round-trips", "callgrind"])
     ap.add_argument("--moto", required=True, help="the moto endpoint, http://127.0.0.1:PORT")
     ap.add_argument("--bin-dir", default=None)
-    ap.add_argument("--runs", type=int, default=20)
-    ap.add_argument("--requests", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=None, help="cold starts per function (20; --quick: 5)")
+    ap.add_argument("--requests", type=int, default=None, help="warm requests per route (1000; --quick: 50)")
+    ap.add_argument("--quick", action="store_true", help="a before/after check in under 3 minutes: 5 cold starts, 50 warm "
+                    "requests of each function's first route (and GET /cards), no TLS table unless --tls")
     ap.add_argument("--out", default="bench/results")
     ap.add_argument("--table-prefix", default="bench")
+    ap.add_argument("--tls", dest="tls", action="store_true", default=None, help="the TLS table (default, but with --quick)")
     ap.add_argument("--no-tls", dest="tls", action="store_false")
+    ap.add_argument("--peers", action=argparse.BooleanOptionalAction, default=True,
+                    help="GET /cards by a Python (boto3) and a Node (AWS SDK v3) peer, installed into .local/bench/peers/ (default: on)")
+    ap.add_argument("--slow-clock", metavar="LIBFAKETIME", default=None,
+                    help="callgrind: libfaketimeMT.so (Debian's faketime) to run the function's clock 50× slower")
+    ap.add_argument("--refused", action="store_true", help="callgrind: the AWS endpoint is a closed port (the warm-up fails at once)")
+    ap.add_argument("--functions", nargs="*", default=[BASELINE, "catalog"], help="callgrind: the functions whose init is counted")
     args = ap.parse_args()
-    # A TERM (make's Ctrl-C, stack.sh's cleanup) unwinds through the `finally`s that stop processes.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    if args.command == "round-trips":
-        args.bin_dir = args.bin_dir or "target/debug"
-        return run_round_trips(args)
-    args.bin_dir = args.bin_dir or "target/release"
-    return run_bench(args)
+    args.runs = args.runs or (5 if args.quick else 20)
+    args.requests = args.requests or (50 if args.quick else 1000)
+    args.tls = (not args.quick) if args.tls is None else args.tls
+    # TERM (make's Ctrl-C, stack.sh's cleanup, `timeout`), HUP, INT: every process started is stopped.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        exit_on(signum)
+    try:
+        if args.command == "round-trips":
+            args.bin_dir = args.bin_dir or "target/debug"
+            return run_round_trips(args)
+        args.bin_dir = args.bin_dir or "target/release"
+        if args.command == "callgrind":
+            return run_callgrind(args)
+        return run_bench(args)
+    finally:
+        stop_all()
 
 
 if __name__ == "__main__":

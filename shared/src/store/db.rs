@@ -69,7 +69,8 @@ pub async fn sdk_config_with(timeouts: Timeouts) -> SdkConfig {
                 .operation_timeout(timeouts.total)
                 .build(),
         )
-        .retry_config(RetryConfig::standard().with_max_attempts(2));
+        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .http_client(crate::store::tls::https_client());
     // Lambda puts the role's credentials and the region in the environment: then no profile file
     // is read and no other credential source (web identity, ECS, IMDS) is set up behind them.
     // Elsewhere (the catalog tool on a laptop) the whole default chain applies.

@@ -13,6 +13,7 @@ pub mod profile;
 pub mod refresh;
 pub mod session;
 pub mod sms;
+pub mod tls;
 
 pub use db::{Db, Timeouts, sdk_config};
 pub use error::{Error, Result};
