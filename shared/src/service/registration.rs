@@ -9,21 +9,18 @@ use crate::support::cursor::Cursors;
 use crate::support::error::{ApiError, ApiResult, ErrorCode};
 use serde_json::json;
 
-const REGISTRATION: TxItem = TxItem::Registration;
-const COMPETITION: TxItem = TxItem::Competition;
-
 /// Writes the registration and counts it in one transaction, so a duplicate, a closed window
 /// or a full competition leaves nothing behind, and concurrent callers can never overfill it.
 /// `caller` holds the conditions on the caller's login (`refresh::login_alive`).
 pub async fn register(db: &Db, r: &Registration, caller: Tx) -> ApiResult<()> {
     let now = r.created_at;
     let tx = caller
-        .with(REGISTRATION, store::catalog::put_registration(db, r))
-        .with(COMPETITION, store::catalog::take_place(db, &r.competition_id, now));
+        .with(TxItem::Registration, store::catalog::put_registration(db, r))
+        .with(TxItem::Competition, store::catalog::take_place(db, &r.competition_id, now));
     match db.transact(tx).await {
         Ok(()) => Ok(()),
         Err(e) if e.failed(TxItem::LoginAlive) => Err(logged_out()),
-        Err(e) if e.failed(REGISTRATION) => Err(already_registered(db, r).await),
+        Err(e) if e.failed(TxItem::Registration) => Err(already_registered(db, r).await),
         Err(TxError::Conditions(_)) => Err(refused(db, &r.competition_id, now).await),
         Err(e) => Err(e.into()),
     }
@@ -54,12 +51,12 @@ async fn refused(db: &Db, competition_id: &str, now: i64) -> ApiError {
 /// competition starts; the place is given back in the same transaction.
 pub async fn cancel(db: &Db, competition_id: &str, user_id: &str, now: i64, caller: Tx) -> ApiResult<()> {
     let tx = caller
-        .with(REGISTRATION, store::catalog::delete_registration(db, competition_id, user_id))
-        .with(COMPETITION, store::catalog::free_place(db, competition_id, now));
+        .with(TxItem::Registration, store::catalog::delete_registration(db, competition_id, user_id))
+        .with(TxItem::Competition, store::catalog::free_place(db, competition_id, now));
     match db.transact(tx).await {
         Ok(()) => Ok(()),
         Err(e) if e.failed(TxItem::LoginAlive) => Err(logged_out()),
-        Err(e) if e.failed(REGISTRATION) => match store::catalog::competition(db, competition_id).await? {
+        Err(e) if e.failed(TxItem::Registration) => match store::catalog::competition(db, competition_id).await? {
             None => Err(ApiError::of(ErrorCode::CompetitionNotFound)),
             Some(_) => Err(ApiError::of(ErrorCode::RegistrationNotFound)),
         },

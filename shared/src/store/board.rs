@@ -8,8 +8,6 @@ use crate::store::error::Error;
 use crate::store::keys;
 use aws_sdk_dynamodb::types::{Delete, Put, Select, TransactWriteItem};
 
-const ENTRY: TxItem = TxItem::BoardEntry;
-
 /// Offers a run to its board, in one transaction with `guards` (the runner's login still alive):
 /// stored if the user has no entry there yet or this one ranks before it. Whether it was stored;
 /// a failed guard is the caller's to answer.
@@ -24,11 +22,11 @@ pub async fn offer(db: &Db, entry: &LeaderboardEntry, guards: Tx) -> Result<bool
         .expression_attribute_values(":new", s(&entry.sort_key))
         .build()
         .expect("put is complete");
-    let mut tx = Tx::new().with(ENTRY, TransactWriteItem::builder().put(put).build());
+    let mut tx = Tx::new().with(TxItem::BoardEntry, TransactWriteItem::builder().put(put).build());
     tx.append(guards);
     match db.transact(tx).await {
         Ok(()) => Ok(true),
-        Err(TxError::Conditions(failed)) if failed == [ENTRY] => Ok(false),
+        Err(TxError::Conditions(failed)) if failed == [TxItem::BoardEntry] => Ok(false),
         Err(e) => Err(e),
     }
 }
@@ -42,9 +40,9 @@ pub async fn withdraw(db: &Db, board: Board<'_>, user_id: &str, session_id: &str
         .expression_attribute_values(":session", s(session_id))
         .build()
         .expect("delete is complete");
-    match db.transact(Tx::new().with(ENTRY, TransactWriteItem::builder().delete(delete).build())).await {
+    match db.transact(Tx::new().with(TxItem::BoardEntry, TransactWriteItem::builder().delete(delete).build())).await {
         Ok(()) => Ok(true),
-        Err(e) if e.failed(ENTRY) => Ok(false),
+        Err(e) if e.failed(TxItem::BoardEntry) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }

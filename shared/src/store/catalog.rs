@@ -198,8 +198,7 @@ pub async fn cards(db: &Db, region_code: &str) -> Result<Vec<Card>, Error> {
 
 /// A competition's record and its event links (not its registrations): one Query.
 pub async fn competition_with_events(db: &Db, competition_id: &str) -> Result<Option<(CompetitionMeta, Vec<CompetitionEvent>)>, Error> {
-    let below_registrations = keys::registration(competition_id, "").sk;
-    owner_and_rest(db.query(&keys::competition_pk(competition_id), Range::Below(&below_registrations), None).await?)
+    owner_and_rest(competition_items(db, competition_id).await?)
 }
 
 /// A competition, its link to one event, and the user's registration when a user is given: one
@@ -298,7 +297,8 @@ pub async fn all_card_items(db: &Db) -> Result<Vec<Item>, Error> {
     db.query(&keys::cards_pk(keys::ALL_REGIONS), Range::All, None).await
 }
 
-/// A competition's record and event links (not its registrations), as stored.
+/// A competition's record and event links, as stored: a Query below its registrations' sort
+/// keys, however many registrations there are.
 pub async fn competition_items(db: &Db, competition_id: &str) -> Result<Vec<Item>, Error> {
     let below_registrations = keys::registration(competition_id, "").sk;
     db.query(&keys::competition_pk(competition_id), Range::Below(&below_registrations), None).await

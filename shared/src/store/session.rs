@@ -11,11 +11,6 @@ use crate::store::error::Error;
 use crate::store::keys;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
-const SESSION: TxItem = TxItem::Session;
-const PUNCH: TxItem = TxItem::Punch;
-const BATCH: TxItem = TxItem::Batch;
-const RESULT: TxItem = TxItem::Result;
-
 /// Creates the session, with its place in the user's history (GSI1: newest last).
 pub fn put_new(db: &Db, session: &Session) -> Write {
     let history = keys::user_session(&session.user_id, session.created_at, &session.session_id);
@@ -139,8 +134,8 @@ pub fn add_batch(db: &Db, session_id: &str, batch: &SampleBatch, resend: bool, m
             .expression_attribute_values(":room", n(max_samples.saturating_sub(batch.count)))
     };
     Tx::new()
-        .with(BATCH, TransactWriteItem::builder().put(put).build())
-        .with(SESSION, TransactWriteItem::builder().update(count.build().expect("update is complete")).build())
+        .with(TxItem::Batch, TransactWriteItem::builder().put(put).build())
+        .with(TxItem::Session, TransactWriteItem::builder().update(count.build().expect("update is complete")).build())
 }
 
 /// What a punch is judged by, in one read: the session and a punch already held under its
@@ -155,7 +150,7 @@ pub async fn punch_context(db: &Db, session_id: &str, punch_seq: u32) -> Result<
 /// (and `noted`, if accepted, for the next punch's judgement), on the condition that it still
 /// runs: a finish never misses a punch it was not computed from.
 pub fn add_punch(db: &Db, session_id: &str, punch: &Punch, counted: bool, noted: Option<&AcceptedPunch>) -> Tx {
-    let mut tx = Tx::new().with(PUNCH, db.put_new(&keys::punch(session_id, punch.punch_seq), punch));
+    let mut tx = Tx::new().with(TxItem::Punch, db.put_new(&keys::punch(session_id, punch.punch_seq), punch));
     let seq = AttributeValue::Ns(vec![punch.punch_seq.to_string()]);
     if !counted {
         let noted = Update::builder()
@@ -166,7 +161,7 @@ pub fn add_punch(db: &Db, session_id: &str, punch: &Punch, counted: bool, noted:
             .expression_attribute_values(":seqs", seq)
             .build()
             .expect("update is complete");
-        tx.push(SESSION, TransactWriteItem::builder().update(noted).build());
+        tx.push(TxItem::Session, TransactWriteItem::builder().update(noted).build());
         return tx;
     }
     let mut count = Update::builder()
@@ -187,7 +182,7 @@ pub fn add_punch(db: &Db, session_id: &str, punch: &Punch, counted: bool, noted:
             .expression_attribute_names("#seq", punch.punch_seq.to_string())
             .expression_attribute_values(":punch", AttributeValue::M(encode(noted)));
     }
-    tx.push(SESSION, TransactWriteItem::builder().update(count.build().expect("update is complete")).build());
+    tx.push(TxItem::Session, TransactWriteItem::builder().update(count.build().expect("update is complete")).build());
     tx
 }
 
@@ -225,8 +220,8 @@ pub fn finish(db: &Db, session: &Session, result: &SessionResult, punches_seen: 
         .build()
         .expect("update is complete");
     Tx::new()
-        .with(RESULT, db.put_new_owned(&keys::session_result(&session.session_id), &owner, result))
-        .with(SESSION, TransactWriteItem::builder().update(update).build())
+        .with(TxItem::Result, db.put_new_owned(&keys::session_result(&session.session_id), &owner, result))
+        .with(TxItem::Session, TransactWriteItem::builder().update(update).build())
 }
 
 /// Replaces a finished session's result with a judgement made again (`result`). Given the result
@@ -259,5 +254,7 @@ pub fn rejudge(db: &Db, session: &Session, result: &SessionResult, stored: Optio
         .set_expression_attribute_values(Some(values))
         .build()
         .expect("update is complete");
-    Tx::new().with(RESULT, TransactWriteItem::builder().put(put).build()).with(SESSION, TransactWriteItem::builder().update(update).build())
+    Tx::new()
+        .with(TxItem::Result, TransactWriteItem::builder().put(put).build())
+        .with(TxItem::Session, TransactWriteItem::builder().update(update).build())
 }
