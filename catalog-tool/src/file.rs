@@ -171,6 +171,9 @@ pub struct CompetitionDef {
     pub leaderboard_enabled: bool,
     #[serde(default)]
     pub realtime_board_enabled: bool,
+    /// Seconds the live board runs behind the race, 0..=900 (default 30).
+    #[serde(default)]
+    pub live_delay_s: Option<i64>,
     pub registration: RegistrationDef,
     #[serde(default)]
     pub events: Vec<CompetitionEventDef>,

@@ -4,6 +4,7 @@ use crate::file::{CatalogFile, EventDef, MapDef, ReleaseDef};
 use shared::model::catalog::{
     Card, CompetitionEvent, CompetitionMeta, CompetitionStatus, EventMeta, EventSummary, MapListing, MapMeta, Release,
 };
+use shared::model::live::DEFAULT_LIVE_DELAY_S;
 use shared::store::db::{Item, item};
 use shared::store::keys::Record;
 use shared::store::keys::{self, ALL_REGIONS, Key};
@@ -72,6 +73,7 @@ pub fn desired(file: &CatalogFile, published: &HashMap<String, Published>) -> Ve
             starts_at: parse_rfc3339(&c.competition_start_at),
             leaderboard_enabled: c.leaderboard_enabled,
             realtime_board_enabled: c.realtime_board_enabled,
+            live_delay_s: c.live_delay_s.unwrap_or(DEFAULT_LIVE_DELAY_S),
             registration_enabled: r.enabled,
             registration_required: r.required,
             registration_opens_at: r.opens_at.as_deref().and_then(parse_rfc3339),

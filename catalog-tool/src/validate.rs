@@ -2,6 +2,7 @@
 
 use crate::file::CatalogFile;
 use shared::model::catalog::CompetitionStatus;
+use shared::model::live::MAX_LIVE_DELAY_S;
 use shared::store::keys::MAX_PRIORITY;
 use shared::support::check::check_id;
 use shared::support::clock::parse_rfc3339;
@@ -69,6 +70,9 @@ pub fn problems(file: &CatalogFile) -> Vec<String> {
             && end < start
         {
             p.add(&at, "competition_end_at", "is before competition_start_at");
+        }
+        if c.live_delay_s.is_some_and(|d| !(0..=MAX_LIVE_DELAY_S).contains(&d)) {
+            p.add(&at, "live_delay_s", format!("must be within 0..={MAX_LIVE_DELAY_S} seconds"));
         }
         let r = &c.registration;
         let opens = r.opens_at.as_deref().and_then(|t| p.time(&at, "registration.opens_at", t));

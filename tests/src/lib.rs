@@ -407,6 +407,7 @@ pub async fn session_record(
         time_s: None,
         net: None,
         track_status: None,
+        live: None,
     }
 }
 

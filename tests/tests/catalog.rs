@@ -99,7 +99,7 @@ impl Ids {
             ],
             "competitions": [
                 { "competition_id": self.c1, "display_name": "Cup", "competition_status": "ongoing",
-                  "competition_start_at": "2026-05-01T09:00:00+08:00", "competition_end_at": "2026-05-01T17:00:00+08:00",
+                  "competition_start_at": "2026-05-01T09:00:00+08:00", "competition_end_at": "2099-05-01T17:00:00+08:00",
                   "leaderboard_enabled": true, "realtime_board_enabled": false,
                   "registration": { "enabled": true, "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z" },
                   "events": [{ "event_id": self.e1, "relation_status": "active" },

@@ -1,5 +1,5 @@
 //! `catalog`: the catalog reads (cards, competitions, maps, events), each one DynamoDB round trip,
-//! and a competition's leaderboards.
+//! and a competition's leaderboards and live boards.
 
 mod views;
 
@@ -7,9 +7,10 @@ use shared::http::page::Page;
 use shared::http::routes::Operation;
 use shared::http::views::BoardView;
 use shared::model::leaderboard::Board;
-use shared::service::{catalog, leaderboard};
+use shared::service::{catalog, leaderboard, live};
 use shared::store::Db;
 use shared::support::check::check_id;
+use shared::support::clock;
 use shared::support::config::ConfigError;
 use shared::support::cursor::Cursors;
 use shared::support::error::ErrorCode;
@@ -50,6 +51,7 @@ impl Function for Catalog {
             Operation::ListEvents => self.events(&call).await,
             Operation::GetEvent => self.event(&call).await,
             Operation::GetCompetitionLeaderboard => self.leaderboard(&call).await,
+            Operation::GetCompetitionLive => self.live(&call).await,
             _ => Err(ApiError::of(ErrorCode::NotFound)),
         }
     }
@@ -65,7 +67,7 @@ impl Catalog {
         let competition_id = call.id("competition_id")?;
         let caller = call.optional(&self.tokens)?;
         let (meta, events, registration) = catalog::competition(&self.db, competition_id, caller.as_ref().map(|c| c.sub.as_str())).await?;
-        Ok(Reply::ok(CompetitionView::new(&meta, registration.as_ref(), &events)))
+        Ok(Reply::ok(CompetitionView::new(&meta, registration.as_ref(), &events, clock::now())))
     }
 
     async fn competition_event(&self, call: &Call<'_>) -> ApiResult<Reply> {
@@ -74,7 +76,7 @@ impl Catalog {
         let caller = call.optional(&self.tokens)?;
         let (meta, link, registration) =
             catalog::competition_event(&self.db, competition_id, event_id, caller.as_ref().map(|c| c.sub.as_str())).await?;
-        Ok(Reply::ok(CompetitionEventDetail::new(&meta, &link, registration.as_ref())))
+        Ok(Reply::ok(CompetitionEventDetail::new(&meta, &link, registration.as_ref(), clock::now())))
     }
 
     async fn maps(&self, call: &Call<'_>) -> ApiResult<Reply> {
@@ -109,16 +111,36 @@ impl Catalog {
     async fn leaderboard(&self, call: &Call<'_>) -> ApiResult<Reply> {
         let competition_id = call.id("competition_id")?;
         let caller = call.optional(&self.tokens)?;
-        let event_id = call.query("event_id").ok_or_else(|| ApiError::invalid("event_id", "is required"))?;
-        check_id("event_id", &event_id)?;
-        let route_code = call.query("route_code").ok_or_else(|| ApiError::invalid("route_code", "is required"))?;
-        check_id("route_code", &route_code)?;
+        let (event_id, route_code) = board_query(call)?;
         let limit = call.query_int("limit", leaderboard::DEFAULT_LIMIT, leaderboard::MAX_LIMIT)?;
         let board = Board::of(competition_id, &event_id, &route_code);
         let caller = caller.as_ref().map(|c| c.sub.as_str());
         let page = leaderboard::leaderboard(&self.db, &self.cursors, board, caller, limit, call.query("cursor").as_deref()).await?;
         Ok(Reply::ok(BoardView::from(&page)))
     }
+
+    /// A competition's live board for an event and route; the runner's own entry undelayed
+    /// with their `realtime_token`. Anyone else's answer is the same for all: a CDN may keep it.
+    async fn live(&self, call: &Call<'_>) -> ApiResult<Reply> {
+        let competition_id = call.id("competition_id")?;
+        let runner = call.optional_realtime(&self.tokens)?;
+        let (event_id, route_code) = board_query(call)?;
+        let own = runner.as_ref().and_then(|c| c.sid.as_deref());
+        let board = live::board(&self.db, Board::of(competition_id, &event_id, &route_code), own, clock::now_ms()).await?;
+        Ok(match own {
+            Some(_) => Reply::ok(board),
+            None => Reply::ok(board).public_for(live::PUBLIC_FOR_S),
+        })
+    }
+}
+
+/// A board's `event_id` and `route_code` (both required).
+fn board_query(call: &Call<'_>) -> ApiResult<(String, String)> {
+    let event_id = call.query("event_id").ok_or_else(|| ApiError::invalid("event_id", "is required"))?;
+    check_id("event_id", &event_id)?;
+    let route_code = call.query("route_code").ok_or_else(|| ApiError::invalid("route_code", "is required"))?;
+    check_id("route_code", &route_code)?;
+    Ok((event_id, route_code))
 }
 
 /// `region_code`: absent or empty means every region.

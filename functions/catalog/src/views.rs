@@ -57,11 +57,11 @@ pub struct CompetitionView<'a> {
 }
 
 impl<'a> CompetitionView<'a> {
-    pub fn new(c: &'a CompetitionMeta, registration: Option<&'a Registration>, events: &'a [CompetitionEvent]) -> Self {
+    pub fn new(c: &'a CompetitionMeta, registration: Option<&'a Registration>, events: &'a [CompetitionEvent], now: i64) -> Self {
         Self {
             competition_id: &c.competition_id,
             display_name: &c.display_name,
-            competition_status: c.competition_status,
+            competition_status: c.status(now),
             registration_enabled: c.registration_enabled,
             registration_status: registration.map(|r| r.status.as_str()),
             competition_start_at: &c.competition_start_at,
@@ -115,7 +115,7 @@ pub struct CompetitionEventDetail<'a> {
 }
 
 impl<'a> CompetitionEventDetail<'a> {
-    pub fn new(c: &'a CompetitionMeta, e: &'a CompetitionEvent, registration: Option<&'a Registration>) -> Self {
+    pub fn new(c: &'a CompetitionMeta, e: &'a CompetitionEvent, registration: Option<&'a Registration>, now: i64) -> Self {
         Self {
             competition_id: &c.competition_id,
             event_id: &e.event_id,
@@ -129,7 +129,7 @@ impl<'a> CompetitionEventDetail<'a> {
             competition_context: CompetitionContext {
                 competition_id: &c.competition_id,
                 display_name: &c.display_name,
-                competition_status: c.competition_status,
+                competition_status: c.status(now),
                 registration_status: registration.map(|r| r.status.as_str()),
                 leaderboard_enabled: c.leaderboard_enabled,
                 realtime_board_enabled: c.realtime_board_enabled,

@@ -40,6 +40,9 @@ struct Body {
     release_id: String,
     #[serde(default)]
     route_code: Option<String>,
+    /// v1.2: show the runner's position on the live board (default: never).
+    #[serde(default)]
+    live_position_sharing: bool,
 }
 
 impl Function for Launch {
@@ -73,6 +76,7 @@ impl Function for Launch {
             device_id: &body.device_id,
             release_id: &body.release_id,
             route_code: body.route_code.as_deref(),
+            live_position_sharing: body.live_position_sharing,
         };
         Ok(Reply::ok(self.launcher.launch(&claims, request, clock::now()).await?))
     }

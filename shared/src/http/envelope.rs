@@ -15,6 +15,9 @@ pub struct Reply {
     pub data: serde_json::Value,
     /// A document served as is (content type, body) instead of the JSON envelope.
     pub file: Option<(&'static str, Cow<'static, str>)>,
+    /// Seconds a shared cache (a CDN) may keep the answer: only for answers that are the same
+    /// for every caller. Else `no-store`.
+    pub public_for_s: Option<u32>,
 }
 
 impl Reply {
@@ -22,11 +25,17 @@ impl Reply {
     pub fn ok(data: impl Serialize) -> Self {
         // Serializing our own response structs cannot fail (string keys, no non-finite floats reach them).
         let data = serde_json::to_value(data).unwrap_or_else(|_| json!({}));
-        Self { status: StatusCode::OK, data, file: None }
+        Self { status: StatusCode::OK, data, file: None, public_for_s: None }
+    }
+
+    /// The same answer for anyone for `seconds`: a CDN in front may serve it that long.
+    pub fn public_for(mut self, seconds: u32) -> Self {
+        self.public_for_s = Some(seconds);
+        self
     }
 
     pub fn file(content_type: &'static str, body: impl Into<Cow<'static, str>>) -> Self {
-        Self { status: StatusCode::OK, data: serde_json::Value::Null, file: Some((content_type, body.into())) }
+        Self { status: StatusCode::OK, data: serde_json::Value::Null, file: Some((content_type, body.into())), public_for_s: None }
     }
 }
 
@@ -47,7 +56,11 @@ pub fn success(request_id: &str, reply: Reply) -> Response<Body> {
         res.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static(content_type));
         return res;
     }
-    respond(reply.status, &json!({ "request_id": request_id, "data": reply.data }))
+    let mut res = respond(reply.status, &json!({ "request_id": request_id, "data": reply.data }));
+    if let Some(value) = reply.public_for_s.and_then(|s| header::HeaderValue::from_str(&format!("public, max-age={s}")).ok()) {
+        res.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
+    res
 }
 
 pub fn failure(request_id: &str, err: &ApiError) -> Response<Body> {

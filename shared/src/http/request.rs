@@ -105,6 +105,17 @@ impl Call<'_> {
     pub fn optional(&self, tokens: &Tokens) -> ApiResult<Option<Claims>> {
         self.bearer().map(|token| tokens.verify_access(token?)).transpose()
     }
+
+    /// A live board's optional auth: a launch's `realtime_token` (the claims, for the runner's own
+    /// entry), an access token (a signed-in spectator, served as anyone), or nothing.
+    pub fn optional_realtime(&self, tokens: &Tokens) -> ApiResult<Option<Claims>> {
+        let Some(token) = self.bearer() else { return Ok(None) };
+        let token = token?;
+        match tokens.verify_realtime(token) {
+            Ok(claims) => Ok(Some(claims)),
+            Err(refused) => tokens.verify_access(token).map(|_| None).map_err(|_| refused),
+        }
+    }
 }
 
 /// Parses a JSON object into `T`; malformed JSON, a wrong type, a missing, unknown or

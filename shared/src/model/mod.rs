@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod idempotency;
 pub mod identity;
 pub mod leaderboard;
+pub mod live;
 pub mod profile;
 pub mod result;
 pub mod run;

@@ -9,6 +9,7 @@ pub mod history;
 pub mod idempotency;
 pub mod import;
 pub mod leaderboard;
+pub mod live;
 pub mod profile;
 pub mod registration;
 pub mod result;

@@ -385,9 +385,18 @@ impl Db {
         self.query_on(Some(crate::store::keys::GSI1), pk, range, limit).await
     }
 
+    /// The same on the live index, GSI2.
+    pub async fn query_gsi2(&self, pk: &str, range: Range<'_>) -> Result<Vec<Item>, Error> {
+        self.query_on(Some(crate::store::keys::GSI2), pk, range, None).await
+    }
+
     async fn query_on(&self, index: Option<&str>, pk: &str, range: Range<'_>, limit: Option<usize>) -> Result<Vec<Item>, Error> {
-        use crate::store::keys::{GSI1PK, GSI1SK, PK, SK};
-        let (pk_name, sk_name) = if index.is_some() { (GSI1PK, GSI1SK) } else { (PK, SK) };
+        use crate::store::keys::{GSI1, GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK, SK};
+        let (pk_name, sk_name) = match index {
+            None => (PK, SK),
+            Some(GSI1) => (GSI1PK, GSI1SK),
+            Some(_) => (GSI2PK, GSI2SK),
+        };
         let (condition, sk) = match range {
             Range::All => ("#pk = :pk", None),
             Range::Below(sk) => ("#pk = :pk AND #sk < :sk", Some(sk)),

@@ -30,6 +30,10 @@ pub const SK: &str = "SK";
 pub const GSI1: &str = "GSI1";
 pub const GSI1PK: &str = "GSI1PK";
 pub const GSI1SK: &str = "GSI1SK";
+/// The live index: what feeds a competition's live boards, by time.
+pub const GSI2: &str = "GSI2";
+pub const GSI2PK: &str = "GSI2PK";
+pub const GSI2SK: &str = "GSI2SK";
 
 /// The sort key of an entity's own record inside its item collection (sorts before the rest).
 pub const META: &str = "#META";
@@ -339,6 +343,25 @@ impl Record for LeaderboardEntry {
 }
 pub fn board_rank(board_pk: &str, sort_key: &str) -> Key {
     Key::new(board_pk.to_owned(), sort_key.to_owned())
+}
+
+// Live boards (on GSI2, by time: a board read is a range of it, whatever the runners' tracks).
+/// A board's accepted punches and results, each at its time (epoch ms).
+pub fn live_pk(board: &Board<'_>) -> String {
+    format!("LIVE#{}#{}#{}", board.competition_id, board.event_id, board.route_code)
+}
+/// The track batches of the board's runners who share their position, at their last sample.
+pub fn live_positions_pk(board: &Board<'_>) -> String {
+    format!("LIVEPOS#{}#{}#{}", board.competition_id, board.event_id, board.route_code)
+}
+/// Where an item sits on the live index: at `t`, then whose it is (`part` tells a session's
+/// items at one time apart).
+pub fn live_at(pk: String, t: i64, session_id: &str, part: &str) -> Key {
+    Key::new(pk, format!("{}#{session_id}#{part}", live_time(t)))
+}
+/// A time as the live index orders it (fixed width, so the strings sort as the times).
+pub fn live_time(t: i64) -> String {
+    format!("{:013}", t.clamp(0, 9_999_999_999_999))
 }
 
 // What a user owns outside their own partition is indexed under them on GSI1 (these keys), so

@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod idempotency;
 pub mod keys;
+pub mod live;
 pub mod profile;
 pub mod refresh;
 pub mod session;

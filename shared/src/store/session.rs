@@ -1,14 +1,16 @@
 //! The session items: the session's record (indexed under its user for the history), its
 //! punches, its sample batches and its result — and the conditional writes that keep a
-//! finished session's result equal to the punches it was computed from.
+//! finished session's result equal to the punches it was computed from. A run on a live board
+//! places its items there as it writes them (`store::live`).
 
 use crate::model::result::SessionResult;
 use crate::model::run::punch::{AcceptedPunch, Punch};
 use crate::model::run::samples::SampleBatch;
 use crate::model::run::session::{Session, SessionState};
-use crate::store::db::{After, Assign, Db, Item, Range, Tx, TxItem, Write, decode, decode_opt, encode, item, n, s};
+use crate::store::db::{ABSENT, After, Assign, Db, Item, Range, Tx, TxItem, Write, decode, decode_opt, encode, item, n, owner_index, s};
 use crate::store::error::Error;
 use crate::store::keys;
+use crate::store::live::Tag;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
 /// Creates the session, with its place in the user's history (GSI1: newest last).
@@ -105,10 +107,21 @@ pub async fn batches(db: &Db, session_id: &str) -> Result<Vec<SampleBatch>, Erro
 /// Stores a batch: new, or the same content again (a `resend`); the session counts it, and its
 /// samples while they stay within `max_samples`. Taken while the session runs and until
 /// `late_cutoff_ms` once it is finished.
-pub fn add_batch(db: &Db, session_id: &str, batch: &SampleBatch, resend: bool, max_samples: u32, late_cutoff_ms: i64) -> Tx {
+/// A runner who shares their position has the batch on the live board too (`live`).
+pub fn add_batch(
+    db: &Db,
+    session_id: &str,
+    batch: &SampleBatch,
+    resend: bool,
+    max_samples: u32,
+    late_cutoff_ms: i64,
+    live: Option<&Tag>,
+) -> Tx {
+    let mut stored = item(&keys::sample_batch(session_id, batch.batch_seq), batch);
+    stored.extend(live.and_then(|tag| tag.batch(batch)).unwrap_or_default());
     let put = Put::builder()
         .table_name(&db.table)
-        .set_item(Some(item(&keys::sample_batch(session_id, batch.batch_seq), batch)))
+        .set_item(Some(stored))
         .condition_expression("attribute_not_exists(PK) OR content_hash = :hash")
         .expression_attribute_values(":hash", s(&batch.content_hash))
         .build()
@@ -148,9 +161,14 @@ pub async fn punch_context(db: &Db, session_id: &str, punch_seq: u32) -> Result<
 /// Stores a judged punch, once per `punch_seq`, on the condition that its session exists, which
 /// notes its `punch_seq` (`Session::punch_seqs`). While the session runs the punch is counted
 /// (and `noted`, if accepted, for the next punch's judgement), on the condition that it still
-/// runs: a finish never misses a punch it was not computed from.
-pub fn add_punch(db: &Db, session_id: &str, punch: &Punch, counted: bool, noted: Option<&AcceptedPunch>) -> Tx {
-    let mut tx = Tx::new().with(TxItem::Punch, db.put_new(&keys::punch(session_id, punch.punch_seq), punch));
+/// runs: a finish never misses a punch it was not computed from. An accepted punch of a run on a
+/// live board is placed on it (`live`: the board and the control's place on the route).
+pub fn add_punch(db: &Db, session_id: &str, punch: &Punch, counted: bool, noted: Option<&AcceptedPunch>, live: Option<(&Tag, u32)>) -> Tx {
+    let mut stored = item(&keys::punch(session_id, punch.punch_seq), punch);
+    if let Some((tag, control_index)) = live.filter(|_| counted && noted.is_some()) {
+        stored.extend(tag.punch(punch, control_index));
+    }
+    let mut tx = Tx::new().with(TxItem::Punch, db.put_item(stored, Some(ABSENT)));
     let seq = AttributeValue::Ns(vec![punch.punch_seq.to_string()]);
     if !counted {
         let noted = Update::builder()
@@ -219,8 +237,11 @@ pub fn finish(db: &Db, session: &Session, result: &SessionResult, punches_seen: 
         .set_expression_attribute_values(Some(values))
         .build()
         .expect("update is complete");
+    let mut stored = item(&keys::session_result(&session.session_id), result);
+    stored.extend(owner_index(&owner));
+    stored.extend(Tag::of(session).map(|tag| tag.result(result)).unwrap_or_default());
     Tx::new()
-        .with(TxItem::Result, db.put_new_owned(&keys::session_result(&session.session_id), &owner, result))
+        .with(TxItem::Result, db.put_item(stored, Some(ABSENT)))
         .with(TxItem::Session, TransactWriteItem::builder().update(update).build())
 }
 
@@ -231,7 +252,8 @@ pub fn rejudge(db: &Db, session: &Session, result: &SessionResult, stored: Optio
     let key = keys::session_result(&session.session_id);
     let mut new = item(&key, result);
     let owner = keys::route_result(&session.event_id, &session.route_code, session.finished_at.unwrap_or(0), &session.session_id);
-    new.extend(crate::store::db::owner_index(&owner));
+    new.extend(owner_index(&owner));
+    new.extend(Tag::of(session).map(|tag| tag.result(result)).unwrap_or_default());
     let put = Put::builder().table_name(&db.table).set_item(Some(new)).condition_expression("attribute_exists(PK)");
     let put = match stored {
         Some(stored) => put

@@ -56,6 +56,7 @@ error_codes! {
     RegistrationNotFound = "registration_not_found", NOT_FOUND, "you are not registered for this competition";
     SessionNotFound = "session_not_found", NOT_FOUND, "no such session of yours";
     LeaderboardNotEnabled = "leaderboard_not_enabled", NOT_FOUND, "this competition has no leaderboard";
+    BoardNotEnabled = "board_not_enabled", NOT_FOUND, "this competition has no live board";
     MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED, "method not allowed on this route";
     IdempotencyKeyReused = "idempotency_key_reused", CONFLICT, "this request id was already used with a different payload";
     RequestInProgress = "request_in_progress", CONFLICT, "a request with this id is still being processed; retry shortly";

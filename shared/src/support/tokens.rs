@@ -13,6 +13,8 @@ crate::plain_enum! {
     pub enum TokenKind {
         Access = "access",
         Session = "session",
+        /// v1.2: a launch's `realtime_token`: reads its own session's live entry, writes nothing.
+        Realtime = "realtime",
     }
 }
 
@@ -135,6 +137,33 @@ impl Tokens {
         (token, exp)
     }
 
+    /// The audience of realtime tokens: neither an access nor a session token passes as one.
+    pub fn realtime_audience(&self) -> String {
+        format!("{}:realtime", self.audience)
+    }
+
+    /// A launch's realtime token: bound to its session and expiring with its session token. It
+    /// carries no login family: it only shows the runner their own entry on a public board.
+    pub fn issue_realtime(&self, user_id: &str, client_type: ClientType, device_id: &str, session_id: &str, now: i64) -> String {
+        self.sign(&Claims {
+            iss: self.issuer.clone(),
+            aud: self.realtime_audience(),
+            sub: user_id.to_owned(),
+            iat: now,
+            exp: now + self.session_ttl_sec,
+            nbf: None,
+            typ: TokenKind::Realtime,
+            client_type,
+            device_id: device_id.to_owned(),
+            fam: None,
+            sid: Some(session_id.to_owned()),
+        })
+    }
+
+    pub fn verify_realtime(&self, token: &str) -> ApiResult<Claims> {
+        self.verify(token, &self.realtime_audience(), TokenKind::Realtime)
+    }
+
     fn sign(&self, claims: &Claims) -> String {
         // HMAC signing of a small struct has no failure mode.
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding).expect("HS256 signing")
@@ -211,6 +240,12 @@ mod tests {
         assert_eq!(t.verify_session(&session).unwrap().sid.as_deref(), Some("ses_1"));
         assert_eq!(t.verify_session(&session).unwrap().fam.as_deref(), Some("fam_1"), "a session ends with its login");
         assert_eq!(t.verify_access(&session).unwrap_err().code, ErrorCode::Unauthorized);
+        let realtime = t.issue_realtime("usr_1", ClientType::App, "dev_1", "ses_1", now);
+        assert_eq!(t.verify_realtime(&realtime).unwrap().sid.as_deref(), Some("ses_1"));
+        assert_eq!(t.verify_access(&realtime).unwrap_err().code, ErrorCode::Unauthorized, "a realtime token is no access token");
+        assert_eq!(t.verify_session(&realtime).unwrap_err().code, ErrorCode::Unauthorized, "nor a session token");
+        assert_eq!(t.verify_realtime(&session).unwrap_err().code, ErrorCode::Unauthorized);
+        assert_eq!(t.verify_realtime(&token).unwrap_err().code, ErrorCode::Unauthorized);
     }
 
     #[test]

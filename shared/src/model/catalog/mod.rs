@@ -124,6 +124,9 @@ pub struct CompetitionMeta {
     pub starts_at: Option<i64>,
     pub leaderboard_enabled: bool,
     pub realtime_board_enabled: bool,
+    /// How far the live board runs behind the race (s): nothing on it before `t + live_delay_s`.
+    #[serde(default = "default_live_delay_s")]
+    pub live_delay_s: i64,
     pub registration_enabled: bool,
     /// Launching inside the competition needs a registration.
     pub registration_required: bool,
@@ -145,8 +148,12 @@ pub struct CompetitionMeta {
     pub registered_count: i64,
 }
 
+fn default_live_delay_s() -> i64 {
+    crate::model::live::DEFAULT_LIVE_DELAY_S
+}
+
 crate::plain_enum! {
-    /// Where a competition stands, as its organiser publishes it.
+    /// Where a competition stands: `cancelled` as its organiser publishes it, else by its window.
     pub enum CompetitionStatus {
         Upcoming = "upcoming",
         Ongoing = "ongoing",
@@ -159,10 +166,21 @@ impl CompetitionMeta {
     /// Whether runs may start inside the competition now: between its start and end, and not
     /// finished or cancelled by its organiser (the dates decide when `upcoming` becomes playable).
     pub fn in_play(&self, now: i64) -> bool {
-        let playable = matches!(self.competition_status, CompetitionStatus::Upcoming | CompetitionStatus::Ongoing);
+        self.status(now) == CompetitionStatus::Ongoing
+    }
+
+    /// The status at `now` (epoch s): a cancelled competition stays cancelled, an organiser's
+    /// `finished` ends it early; otherwise its window says (a status written in a file goes
+    /// stale as the days pass, the dates do not).
+    pub fn status(&self, now: i64) -> CompetitionStatus {
         let start = crate::support::clock::parse_rfc3339(&self.competition_start_at);
         let end = crate::support::clock::parse_rfc3339(&self.competition_end_at);
-        playable && start.is_some_and(|t| t <= now) && end.is_some_and(|t| now < t)
+        match self.competition_status {
+            CompetitionStatus::Cancelled | CompetitionStatus::Finished => self.competition_status,
+            _ if end.is_none_or(|t| t <= now) => CompetitionStatus::Finished,
+            _ if start.is_none_or(|t| now < t) => CompetitionStatus::Upcoming,
+            _ => CompetitionStatus::Ongoing,
+        }
     }
 
     pub fn registration_window_open(&self, now: i64) -> bool {

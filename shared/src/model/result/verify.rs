@@ -265,6 +265,7 @@ mod tests {
                 time_s: None,
                 net: None,
                 track_status: None,
+                live: None,
             }
         }
 

@@ -4,6 +4,7 @@
 
 use crate::model::catalog::EventMeta;
 use crate::model::catalog::course::Course;
+use crate::model::live::LiveRun;
 use crate::model::result::{ResultStatus, TrackStatus};
 use crate::model::run::punch::AcceptedPunch;
 use crate::support::check::check_range;
@@ -90,6 +91,10 @@ pub struct Session {
     /// What the result's track check said: `unverified` makes a late upload judge it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track_status: Option<TrackStatus>,
+    /// Set at launch when the competition's live board is on: the run's accepted punches, its
+    /// result and (by the runner's consent only) its track feed the board.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveRun>,
 }
 
 crate::plain_enum! {
@@ -101,7 +106,15 @@ crate::plain_enum! {
 }
 
 impl Session {
-    pub fn new(claims: &Claims, venue: Venue<'_>, event_id: &str, device_id: &str, frozen: &Frozen, now: i64) -> Self {
+    pub fn new(
+        claims: &Claims,
+        venue: Venue<'_>,
+        event_id: &str,
+        device_id: &str,
+        frozen: &Frozen,
+        live: Option<LiveRun>,
+        now: i64,
+    ) -> Self {
         let session_id = crate::support::ids::mint("ses");
         Self {
             participant_id: participant_id(&claims.sub, venue, event_id),
@@ -134,7 +147,13 @@ impl Session {
             time_s: None,
             net: None,
             track_status: None,
+            live: live.filter(|_| matches!(venue, Venue::Competition(_))),
         }
+    }
+
+    /// Where `control_code` is on the session's route (the first place, on a route that passes it twice).
+    pub fn control_index(&self, control_code: &str) -> Option<u32> {
+        self.course.routes.first()?.controls.iter().position(|c| c == control_code).map(|i| i as u32)
     }
 
     /// The punches accepted before `punch_seq`, in `punch_seq` order.

@@ -3,6 +3,7 @@
 //! route, and the session token the phone writes with — at most once per `launch_request_id`.
 
 use crate::model::catalog::Release;
+use crate::model::live::LiveRun;
 use crate::model::run::session::{Frozen, Session, Venue};
 use crate::service::auth::refresh::{logged_out, login_alive, require_alive};
 use crate::service::idempotency::{self, Replays};
@@ -35,6 +36,8 @@ pub struct LaunchRequest<'a> {
     pub device_id: &'a str,
     pub release_id: &'a str,
     pub route_code: Option<&'a str>,
+    /// The runner consents to their position on the competition's live board.
+    pub live_position_sharing: bool,
 }
 
 /// The contract's launch answer (stored as the launch's answer: a replay hands out the same
@@ -59,6 +62,8 @@ pub struct LaunchAnswer {
 pub struct Cleared {
     pub frozen: Frozen,
     pub guards: Tx,
+    /// The competition's live board is on: the session feeds it.
+    pub live_board: bool,
 }
 
 fn stale(current_release_id: &str) -> ApiError {
@@ -81,13 +86,17 @@ impl Launcher {
             Venue::Competition(id) => id,
             Venue::Direct => "",
         };
-        let payload =
-            [competition_id, req.event_id, req.device_id, claims.client_type.as_str(), req.release_id, req.route_code.unwrap_or("")];
+        let mut payload =
+            vec![competition_id, req.event_id, req.device_id, claims.client_type.as_str(), req.release_id, req.route_code.unwrap_or("")];
+        if req.live_position_sharing {
+            payload.push("live_position_sharing");
+        }
         let key = launch_key(&claims.sub, req.launch_request_id);
         let replays = LaunchReplays { db: &self.db, claims };
         idempotency::once(&self.idempotency, &self.db, IdempotencyScope::Launch, &key, &payload, now, &replays, async |claimed| {
             let cleared = clear(&self.db, req.venue, req.event_id, &claims.sub, req.release_id, req.route_code, now).await?;
-            let session = Session::new(claims, req.venue, req.event_id, req.device_id, &cleared.frozen, now);
+            let live = cleared.live_board.then_some(LiveRun { share_position: req.live_position_sharing });
+            let session = Session::new(claims, req.venue, req.event_id, req.device_id, &cleared.frozen, live, now);
             let answer = self.answer(&session);
             let done = claimed.complete(&self.db, &answer, &claims.sub);
             commit(&self.db, cleared, &session, done, login_alive(&self.db, claims)).await?;
@@ -96,7 +105,8 @@ impl Launcher {
         .await
     }
 
-    /// The launch answer of `session`, with its session token.
+    /// The launch answer of `session`, with its session token, and its realtime token when the
+    /// session feeds a live board (else the empty string v1 answers).
     fn answer(&self, session: &Session) -> LaunchAnswer {
         let (session_token, expires_at) = self.tokens.issue_session(
             &session.user_id,
@@ -106,6 +116,16 @@ impl Launcher {
             session.login_family.as_deref(),
             session.created_at,
         );
+        let realtime_token = match session.live {
+            Some(_) => self.tokens.issue_realtime(
+                &session.user_id,
+                session.client_type,
+                &session.device_id,
+                &session.session_id,
+                session.created_at,
+            ),
+            None => String::new(),
+        };
         LaunchAnswer {
             session_id: session.session_id.clone(),
             session_token,
@@ -117,7 +137,7 @@ impl Launcher {
             playfield_version_id: session.playfield_version_id.clone(),
             route_code: session.route_code.clone(),
             realtime_endpoint: self.realtime_endpoint.clone(),
-            realtime_token: String::new(),
+            realtime_token,
         }
     }
 }
@@ -133,6 +153,7 @@ pub async fn clear(
     now: i64,
 ) -> ApiResult<Cleared> {
     let mut guards = Tx::new();
+    let mut live_board = false;
     // The release the caller holds is read beside the event: if it is current, its course is frozen.
     let competition_id = match venue {
         Venue::Competition(id) => Some(id),
@@ -153,11 +174,12 @@ pub async fn clear(
             let event = reads.event.ok_or_else(event_not_found)?;
             if !competition.in_play(now) {
                 return Err(ApiError::of(ErrorCode::CompetitionNotActive).with_details(json!({
-                    "competition_status": competition.competition_status,
+                    "competition_status": competition.status(now),
                     "competition_start_at": competition.competition_start_at,
                     "competition_end_at": competition.competition_end_at,
                 })));
             }
+            live_board = competition.realtime_board_enabled;
             if competition.registration_required {
                 reads.registration.ok_or_else(registration_required)?;
                 guards.push(TxItem::Registration, store::catalog::registration_exists(db, competition_id, user_id));
@@ -185,7 +207,7 @@ pub async fn clear(
     };
     // A release published between this read and the write must still fail the launch.
     guards.push(TxItem::CurrentRelease, store::catalog::release_is_current(db, event_id, release_id));
-    Ok(Cleared { frozen: Frozen { event, route_code, course }, guards })
+    Ok(Cleared { frozen: Frozen { event, route_code, course }, guards, live_board })
 }
 
 /// How a launch that comes back is answered: its first answer (the same session and token),

@@ -96,7 +96,9 @@ pub async fn submit(db: &Db, claims: &Claims, request: PunchRequest, now_ms: i64
             reason: judgement.reason,
             distance_m: judgement.distance_m,
         };
-        let mut tx = store::session::add_punch(db, &request.session_id, &punch, running, noted.as_ref());
+        let live = store::live::Tag::of(&session);
+        let on_board = live.as_ref().zip(session.control_index(&punch.control_code));
+        let mut tx = store::session::add_punch(db, &request.session_id, &punch, running, noted.as_ref(), on_board);
         tx.append(login_alive(db, claims));
         match db.transact(tx).await {
             Ok(()) => return Ok(PunchAnswer::of(&request.session_id, &punch)),

@@ -98,7 +98,9 @@ pub async fn upload(db: &Db, claims: &Claims, request: UploadRequest, now_ms: i6
         if !resend && session.sample_count.saturating_add(batch.count) > MAX_SESSION_SAMPLES {
             return Err(track_full());
         }
-        let mut tx = store::session::add_batch(db, &request.session_id, &batch, resend, MAX_SESSION_SAMPLES, now_ms - LATE_UPLOAD_MS);
+        let live = store::live::Tag::of(&session);
+        let mut tx =
+            store::session::add_batch(db, &request.session_id, &batch, resend, MAX_SESSION_SAMPLES, now_ms - LATE_UPLOAD_MS, live.as_ref());
         tx.append(login_alive(db, claims));
         match db.transact(tx).await {
             Ok(()) => {}
