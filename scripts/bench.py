@@ -607,6 +607,7 @@ SCENARIOS = [
     Scenario("POST /events/{event_id}/launch", "launch", "launch-direct", "new launch_request_id", launch),
     Scenario("GET /openapi.yaml", "sessions", "sessions-openapi", "static"),
     Scenario("GET /competitions/{competition_id}/leaderboard", "catalog", "catalog-leaderboard", "anonymous (signed in, and off the page: + a GetItem beside it, then a COUNT Query)"),
+    Scenario("GET /competitions/{competition_id}/live", "catalog", "catalog-live", "anonymous: the competition, then its punches and positions side by side"),
     Scenario("POST /session-uploads", "sessions", "sessions-session-uploads", "a new batch_seq", upload),
     Scenario("POST /punches", "sessions", "sessions-punches", "a new punch_seq", punch),
     Scenario("POST /sessions/{session_id}/finish", "sessions", "sessions-finish", "abandoned (an OK run in a competition: + 1, its leaderboard offer)", finish),

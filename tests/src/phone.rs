@@ -10,6 +10,8 @@ use shared::model::catalog::course::Course;
 pub const CLASSIC: (&str, &str, &str) = ("sample-classic-001", "sample-classic-001-rel-1", "classic-001");
 pub const SCORE: (&str, &str, &str) = ("sample-score-001", "sample-score-001-rel-2", "score-45min");
 pub const COMPETITION: &str = "cmp_classic_demo_001";
+/// The demo competition with the live board on (10 s behind) and no registration.
+pub const LIVE_COMPETITION: &str = "cmp_live_demo_003";
 
 pub async fn demo_catalog() {
     let demo = std::fs::read_to_string(crate::repo_path("catalog/demo.yaml")).unwrap();
@@ -35,13 +37,32 @@ impl Phone {
         Self::launch_at(api, access_token, &format!("/client/v1/competitions/{COMPETITION}/events/{}/launch", course.0), course).await
     }
 
-    pub async fn launch_at(api: &Api, access_token: &str, path: &str, (_, release, route): (&str, &str, &str)) -> Self {
-        let body = json!({ "launch_request_id": unique("l_"), "device_id": "dev_run", "client_type": "app", "release_id": release, "route_code": route });
+    pub async fn launch_at(api: &Api, access_token: &str, path: &str, course: (&str, &str, &str)) -> Self {
+        Self::launch_with(api, access_token, path, course, json!({})).await.0
+    }
+
+    /// Launches at `path` with `extra` fields in the body (v1.2's `live_position_sharing`): the
+    /// phone and the launch's answer.
+    pub async fn launch_with(
+        api: &Api,
+        access_token: &str,
+        path: &str,
+        (_, release, route): (&str, &str, &str),
+        extra: Value,
+    ) -> (Self, Value) {
+        let mut body = json!({ "launch_request_id": unique("l_"), "device_id": "dev_run", "client_type": "app", "release_id": release, "route_code": route });
+        body.as_object_mut().unwrap().extend(extra.as_object().cloned().unwrap_or_default());
         let (status, launched) = api.post(path, Some(access_token), body).await;
         assert_eq!(status, StatusCode::OK, "{launched}");
         let session_id = launched["data"]["session_id"].as_str().unwrap().to_string();
         let session = shared::store::session::get(&crate::db().await, &session_id).await.unwrap().expect("the launched session");
-        Phone { api: api.clone(), token: launched["data"]["session_token"].as_str().unwrap().into(), session_id, course: session.course }
+        let phone = Phone {
+            api: api.clone(),
+            token: launched["data"]["session_token"].as_str().unwrap().into(),
+            session_id,
+            course: session.course,
+        };
+        (phone, launched["data"].clone())
     }
 
     /// A session launched `ago_sec` ago (written as the launch writes it).

@@ -115,7 +115,7 @@ async fn an_invalid_file_is_reported_whole_and_nothing_is_written() {
         ],
         "competitions": [{
             "competition_id": format!("cmp_{t}"), "display_name": "Cup", "competition_status": "ongoing",
-            "competition_start_at": "yesterday", "competition_end_at": "2030-01-01T00:00:00Z",
+            "competition_start_at": "yesterday", "competition_end_at": "2030-01-01T00:00:00Z", "live_delay_s": 901,
             "registration": { "enabled": true, "opens_at": "2027-01-01T00:00:00Z", "closes_at": "2026-01-01T00:00:00Z", "capacity": 0 },
             "events": [{ "event_id": "no-such-event" }],
         }],
@@ -148,6 +148,7 @@ async fn an_invalid_file_is_reported_whole_and_nothing_is_written() {
         "].course.routes[s-1].controls: must start with a start control (\"31\" is not one)".into(),
         "].course.routes[s-1].time_limit_s: a score route needs a positive time limit".into(),
         "].competition_start_at: \"yesterday\" is not an RFC 3339 time".into(),
+        "].live_delay_s: must be within 0..=900 seconds".into(),
         "registration.closes_at: is not after registration.opens_at".into(),
         "registration.capacity: must be at least 1".into(),
         "].events: unknown event \"no-such-event\"".into(),

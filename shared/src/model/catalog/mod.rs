@@ -225,3 +225,45 @@ pub struct Registration {
     pub form_payload: Option<String>,
     pub created_at: i64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn competition(status: CompetitionStatus, start: &str, end: &str) -> CompetitionMeta {
+        CompetitionMeta {
+            competition_id: "cmp_1".into(),
+            display_name: "Cup".into(),
+            competition_status: status,
+            competition_start_at: start.into(),
+            competition_end_at: end.into(),
+            starts_at: None,
+            leaderboard_enabled: true,
+            realtime_board_enabled: false,
+            live_delay_s: 30,
+            registration_enabled: false,
+            registration_required: false,
+            registration_opens_at: None,
+            registration_closes_at: None,
+            registration_opens_at_text: None,
+            registration_closes_at_text: None,
+            capacity: None,
+            registered_count: 0,
+        }
+    }
+
+    #[test]
+    fn the_window_decides_the_status_unless_the_organiser_cancelled_or_ended_it() {
+        let june_evening = |status| competition(status, "2026-06-06T19:00:00+08:00", "2026-06-06T22:00:00+08:00");
+        let at = |text: &str| crate::support::clock::parse_rfc3339(text).unwrap();
+        // a file that said `upcoming` for an evening now over
+        assert_eq!(june_evening(CompetitionStatus::Upcoming).status(at("2026-12-02T00:00:00Z")), CompetitionStatus::Finished);
+        assert_eq!(june_evening(CompetitionStatus::Upcoming).status(at("2026-06-06T12:00:00Z")), CompetitionStatus::Ongoing);
+        assert_eq!(june_evening(CompetitionStatus::Ongoing).status(at("2026-06-01T00:00:00Z")), CompetitionStatus::Upcoming);
+        assert!(june_evening(CompetitionStatus::Upcoming).in_play(at("2026-06-06T12:00:00Z")));
+        // what the organiser decides stands
+        assert_eq!(june_evening(CompetitionStatus::Cancelled).status(at("2026-06-06T12:00:00Z")), CompetitionStatus::Cancelled);
+        assert_eq!(june_evening(CompetitionStatus::Finished).status(at("2026-06-06T12:00:00Z")), CompetitionStatus::Finished);
+        assert!(!june_evening(CompetitionStatus::Finished).in_play(at("2026-06-06T12:00:00Z")));
+    }
+}
