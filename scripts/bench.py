@@ -998,7 +998,29 @@ def run_bench(args) -> int:
     (out_dir / "plot.svg").write_text(plot_svg(results))
     print(report)
     print(f"bench: figures in {args.out}/results.json, table.txt, plot.svg; logs in .local/bench/; {results['wall_s']:.0f} s")
-    return 0
+    missed = missed_targets(results)
+    for line in missed:
+        print(f"bench: target missed: {line}")
+    if missed and args.quick:
+        print("bench: --quick: 5 cold starts decide nothing, so the targets are only reported; a full run fails on them")
+    return 1 if missed and not args.quick else 0
+
+
+# The README's cold-start targets, each function's median against the baseline's of the same run.
+TARGETS = {"init_own": ("init, own time", 2.0), "first_own": ("first answer, own time", 2.0)}
+
+
+def missed_targets(res: dict) -> list[str]:
+    """Each function whose init or first answer (own time, median) is more than its target times
+    the baseline's: what makes a full `make bench` fail."""
+    base = res["functions"][BASELINE]
+    missed = []
+    for name, r in res["functions"].items():
+        for key, (what, limit) in TARGETS.items():
+            ratio = r[key]["median"] / base[key]["median"]
+            if ratio > limit:
+                missed.append(f"{name}: {what} {r[key]['median']:.1f} ms = {ratio:.2f}× the baseline's {base[key]['median']:.1f} ms (target ≤ {limit}×)")
+    return missed
 
 
 def tls_bench(bench: Bench, args, results: dict, first_scenario: dict) -> None:

@@ -25,6 +25,8 @@ echo "==> workflow policy (scripts/test_workflows.py)"
 "$VENV/bin/python" -m unittest -q scripts/test_workflows.py
 echo "==> change detection (scripts/test_changed_functions.py, throwaway git repositories)"
 "$VENV/bin/python" -m unittest -q scripts/test_changed_functions.py
+echo "==> the bench's cold-start targets (scripts/test_bench_targets.py)"
+"$VENV/bin/python" -m unittest -q scripts/test_bench_targets.py
 echo "==> sam validate --lint"
 "$SAM_VENV/bin/sam" validate --lint --template-file template.yaml
 echo "==> sam validate --region us-east-1 (the SAM transform)"

@@ -69,7 +69,12 @@ fn unavailable() -> ApiError {
 
 impl Wechat {
     pub fn new(config: WechatConfig) -> Self {
-        let http = reqwest::Client::builder().timeout(config.timeout).build().expect("HTTP client with rustls");
+        // The roots the SDK trusts too: reqwest's own would read the system's store at init.
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(crate::support::trust::client_config())
+            .timeout(config.timeout)
+            .build()
+            .expect("HTTP client with rustls");
         Self { http, config }
     }
 

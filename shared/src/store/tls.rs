@@ -13,14 +13,12 @@
 //! checked); only where the trust anchors come from changes: the Mozilla list (CCADB), which
 //! every endpoint the functions call chains to (see docs/performance.md, AWS China included).
 //!
-//! `SSL_CERT_FILE`: when set, the certificates of that PEM file are trusted too (one small file:
-//! cheap to read; the whole system bundle costs what it cost before). That is how the bench's
-//! TLS proxy, a local CA or a corporate proxy's CA is trusted; a file that cannot be read, or an
-//! entry that is not a usable CA certificate, is logged and skipped.
+//! The roots, `SSL_CERT_FILE` included, are `support::trust`'s: the WeChat client trusts the same.
 //!
 //! What the SDK's client did that this one does not: HTTP/2 (DynamoDB and SNS speak HTTP/1.1),
 //! and `HTTPS_PROXY` from the environment (no function goes through a proxy).
 
+use crate::support::trust;
 use aws_sdk_dynamodb::config::{HttpClient, SharedHttpClient};
 use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector};
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
@@ -31,8 +29,6 @@ use aws_smithy_types::retry::ErrorKind;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector as TcpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use rustls_pki_types::CertificateDer;
-use rustls_pki_types::pem::PemObject;
 use std::collections::HashMap;
 use std::error::Error;
 use std::path::Path;
@@ -41,46 +37,12 @@ use std::time::Duration;
 
 /// The HTTPS client for the SDK: compiled-in roots, plus `SSL_CERT_FILE`'s certificates if set.
 pub fn https_client() -> SharedHttpClient {
-    https_client_with(std::env::var_os("SSL_CERT_FILE").as_deref().map(Path::new))
+    SharedHttpClient::new(Https { tls: trust::client_config(), connectors: Arc::default() })
 }
 
 /// The HTTPS client for the SDK: compiled-in roots, plus the certificates of `extra` (PEM).
 pub fn https_client_with(extra: Option<&Path>) -> SharedHttpClient {
-    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-    if let Some(path) = extra {
-        for cert in extra_certs(path) {
-            roots.add(cert).expect("checked by extra_certs");
-        }
-    }
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("aws-lc supports TLS 1.2 and 1.3")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    SharedHttpClient::new(Https { tls, connectors: Arc::default() })
-}
-
-/// The usable CA certificates of a PEM file, each checked the way rustls will take it.
-fn extra_certs(path: &Path) -> Vec<CertificateDer<'static>> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            tracing::warn!(path = %path.display(), error = %e, "SSL_CERT_FILE not read: only the compiled-in roots are trusted");
-            return Vec::new();
-        }
-    };
-    let mut certs = Vec::new();
-    for cert in CertificateDer::pem_slice_iter(&bytes) {
-        match cert {
-            Ok(cert) if rustls::RootCertStore::empty().add(cert.clone()).is_ok() => certs.push(cert),
-            Ok(_) => tracing::warn!(path = %path.display(), "a certificate of SSL_CERT_FILE is not a usable trust anchor: skipped"),
-            Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "SSL_CERT_FILE is not valid PEM: the rest of it is skipped");
-                break;
-            }
-        }
-    }
-    certs
+    SharedHttpClient::new(Https { tls: trust::client_config_with(extra), connectors: Arc::default() })
 }
 
 type Timeouts = (Option<Duration>, Option<Duration>);
@@ -279,8 +241,8 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("bad.pem");
         std::fs::write(&file, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap();
-        assert!(extra_certs(&file).is_empty());
-        assert!(extra_certs(&dir.join("missing.pem")).is_empty());
+        assert!(trust::extra_certs(&file).is_empty());
+        assert!(trust::extra_certs(&dir.join("missing.pem")).is_empty());
         std::fs::remove_dir_all(&dir).ok();
         // And the compiled-in roots are Mozilla's, the Amazon Trust Services roots among them.
         assert!(webpki_roots::TLS_SERVER_ROOTS.len() > 100);

@@ -1,5 +1,6 @@
 //! What every layer may use: time, configuration, crypto, ids, the contract's enums, the API
-//! error, field checks, sealed cursors and tokens. No I/O.
+//! error, field checks, sealed cursors and tokens, the TLS roots. No I/O but reading configuration
+//! (the environment, and `SSL_CERT_FILE` for the roots).
 
 pub mod check;
 pub mod clock;
@@ -9,4 +10,5 @@ pub mod cursor;
 pub mod error;
 pub mod ids;
 pub mod tokens;
+pub mod trust;
 pub mod types;
