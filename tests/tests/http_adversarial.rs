@@ -923,6 +923,31 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     cases.push(get_oversized(&full, t));
     table.push((route("GET", "/client/v1/competitions/{competition_id}/leaderboard"), cases));
 
+    // GET /competitions/{competition_id}/live
+    let p = format!("/client/v1/competitions/{}/live", world.competition);
+    let full = format!("{p}?event_id={}&route_code=route-a", world.event);
+    let q = |name: &str, query: String, field: &'static str| Bad::new(name, "GET", format!("{p}?{query}")).field(field);
+    let mut cases =
+        vec![
+            q("no event_id", "route_code=route-a".into(), "event_id"),
+            q("no route_code", format!("event_id={}", world.event), "route_code"),
+            q("event_id with a slash", "event_id=a%2Fb&route_code=route-a".into(), "event_id"),
+            q("route_code of 300 chars", format!("event_id={}&route_code={}", world.event, "r".repeat(300)), "route_code"),
+            Bad::new("garbage bearer", "GET", full.clone()).auth("Bearer a.b.c").answers(StatusCode::UNAUTHORIZED, "unauthorized", None),
+            Bad::new("session token", "GET", full.clone()).bearer(st).answers(StatusCode::UNAUTHORIZED, "unauthorized", None),
+            Bad::new("unknown competition", "GET", format!("/client/v1/competitions/{}/live?event_id=e&route_code=r", unique("cmp_")))
+                .answers(StatusCode::NOT_FOUND, "competition_not_found", None),
+            Bad::new("a competition without a live board", "GET", full.clone()).answers(StatusCode::NOT_FOUND, "board_not_enabled", None),
+        ];
+    for (name, id) in bad_ids().into_iter().take(4) {
+        cases.push(
+            Bad::new(format!("competition_id {name}"), "GET", format!("/client/v1/competitions/{id}/live?event_id=e&route_code=r"))
+                .field("competition_id"),
+        );
+    }
+    cases.push(get_oversized(&full, t));
+    table.push((route("GET", "/client/v1/competitions/{competition_id}/live"), cases));
+
     // the track, heart rate and replay of a run: the owner's access token only
     for (op, suffix) in [("gps-track", "/gps-track"), ("heart-rate", "/heart-rate"), ("replay-summary", "/replay-summary")] {
         let pattern = format!("/client/v1/sessions/{{session_id}}{suffix}");
