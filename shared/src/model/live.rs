@@ -155,7 +155,7 @@ impl Moment<'_> {
     }
 }
 
-/// One runner's splits as released: control code → (split from the start, s), with the start.
+/// One runner's run as released: their start punch, and each control's first punch.
 struct Run<'a> {
     display_name: &'a str,
     start: i64,
@@ -209,7 +209,9 @@ pub fn board(feed: &Feed, moment: Moment<'_>) -> (Vec<Runner>, Vec<ControlSummar
         .filter(|r| moment.released(&r.session_id, r.finished_at) && runs.contains_key(r.session_id.as_str()))
         .map(|r| (r.session_id.as_str(), r))
         .collect();
-    let rank_keys: Vec<(&str, String)> = results.values().filter_map(|r| Some((r.session_id.as_str(), rank_key(r)?))).collect();
+    // Finishes rank among those released to everyone, as controls do.
+    let rank_keys: Vec<(&str, String)> =
+        results.values().filter(|r| moment.public(r.finished_at)).filter_map(|r| Some((r.session_id.as_str(), rank_key(r)?))).collect();
     let positions = positions(&feed.tracks, moment);
 
     let mut runners: Vec<Runner> = runs
@@ -407,6 +409,22 @@ mod tests {
         // then nobody else's entry, nor the control summary, moves
         assert_eq!(controls, board(&feed, at(95)).1);
         assert_eq!(runners.iter().find(|r| r.session_id == "b").unwrap().last_control.as_ref().unwrap().rank, 1);
+    }
+
+    #[test]
+    fn an_own_finish_seen_early_ranks_the_runner_and_moves_nobody() {
+        // given b finished in 500 s (released), a in 400 s but only 5 s ago (not yet public)
+        let feed = Feed {
+            punches: vec![punch("a", 0, "S", 0), punch("b", 0, "S", 0)],
+            results: vec![result("a", ResultStatus::Ok, Some(400), 995), result("b", ResultStatus::Ok, Some(500), 500)],
+            ..Feed::default()
+        };
+        let own = Moment { as_of: T0 + 990_000, now_ms: T0 + 1_000_000, own: Some("a") };
+        let (runners, _) = board(&feed, own);
+        let rank = |id: &str| runners.iter().find(|r| r.session_id == id).unwrap().finish.as_ref().map(|f| f.rank);
+        // then a sees themselves first, and b keeps the rank the public board gives them
+        assert_eq!((rank("a"), rank("b")), (Some(Some(1)), Some(Some(1))));
+        assert_eq!(board(&feed, at(990)).0.iter().find(|r| r.session_id == "a").unwrap().finish, None);
     }
 
     #[test]
