@@ -895,58 +895,44 @@ async fn bad_input_on_every_route_is_a_4xx_naming_the_problem_and_writes_nothing
     cases.push(get_oversized(p, t));
     table.push((route("GET", p), cases));
 
-    // GET /competitions/{competition_id}/leaderboard
-    let p = format!("/client/v1/competitions/{}/leaderboard", world.competition);
-    let full = format!("{p}?event_id={}&route_code=route-a", world.event);
-    let q = |name: &str, query: String, field: &'static str| Bad::new(name, "GET", format!("{p}?{query}")).field(field);
-    let mut cases = vec![
-        q("no event_id", "route_code=route-a".into(), "event_id"),
-        q("no route_code", format!("event_id={}", world.event), "route_code"),
-        q("event_id with a slash", "event_id=a%2Fb&route_code=route-a".into(), "event_id"),
-        q("route_code of 300 chars", format!("event_id={}&route_code={}", world.event, "r".repeat(300)), "route_code"),
-        q("limit=0", format!("event_id={}&route_code=route-a&limit=0", world.event), "limit"),
-        q("limit=101", format!("event_id={}&route_code=route-a&limit=101", world.event), "limit"),
-        q("cursor not sealed", format!("event_id={}&route_code=route-a&cursor={}", world.event, b64("{\"rank\":1}")), "cursor"),
-        q("a sessions cursor", format!("event_id={}&route_code=route-a&cursor={sealed_for_another}", world.event), "cursor"),
-        Bad::new("garbage bearer", "GET", full.clone()).auth("Bearer a.b.c").answers(StatusCode::UNAUTHORIZED, "unauthorized", None),
-        Bad::new("session token", "GET", full.clone()).bearer(st).answers(StatusCode::UNAUTHORIZED, "unauthorized", None),
-        Bad::new("unknown competition", "GET", format!("/client/v1/competitions/{}/leaderboard?event_id=e&route_code=r", unique("cmp_")))
-            .answers(StatusCode::NOT_FOUND, "competition_not_found", None),
-        Bad::new("a competition without a board", "GET", full.clone()).answers(StatusCode::NOT_FOUND, "leaderboard_not_enabled", None),
-    ];
-    for (name, id) in bad_ids().into_iter().take(4) {
-        cases.push(
-            Bad::new(format!("competition_id {name}"), "GET", format!("/client/v1/competitions/{id}/leaderboard?event_id=e&route_code=r"))
-                .field("competition_id"),
-        );
-    }
-    cases.push(get_oversized(&full, t));
-    table.push((route("GET", "/client/v1/competitions/{competition_id}/leaderboard"), cases));
-
-    // GET /competitions/{competition_id}/live
-    let p = format!("/client/v1/competitions/{}/live", world.competition);
-    let full = format!("{p}?event_id={}&route_code=route-a", world.event);
-    let q = |name: &str, query: String, field: &'static str| Bad::new(name, "GET", format!("{p}?{query}")).field(field);
-    let mut cases =
-        vec![
+    // GET /competitions/{competition_id}/leaderboard and …/live: a board's query and its tokens
+    let board_reads = |board: &str, not_enabled: &'static str| {
+        let p = format!("/client/v1/competitions/{}/{board}", world.competition);
+        let full = format!("{p}?event_id={}&route_code=route-a", world.event);
+        let q = |name: &str, query: String, field: &'static str| Bad::new(name, "GET", format!("{p}?{query}")).field(field);
+        let mut cases = vec![
             q("no event_id", "route_code=route-a".into(), "event_id"),
             q("no route_code", format!("event_id={}", world.event), "route_code"),
             q("event_id with a slash", "event_id=a%2Fb&route_code=route-a".into(), "event_id"),
             q("route_code of 300 chars", format!("event_id={}&route_code={}", world.event, "r".repeat(300)), "route_code"),
             Bad::new("garbage bearer", "GET", full.clone()).auth("Bearer a.b.c").answers(StatusCode::UNAUTHORIZED, "unauthorized", None),
             Bad::new("session token", "GET", full.clone()).bearer(st).answers(StatusCode::UNAUTHORIZED, "unauthorized", None),
-            Bad::new("unknown competition", "GET", format!("/client/v1/competitions/{}/live?event_id=e&route_code=r", unique("cmp_")))
+            Bad::new("unknown competition", "GET", format!("/client/v1/competitions/{}/{board}?event_id=e&route_code=r", unique("cmp_")))
                 .answers(StatusCode::NOT_FOUND, "competition_not_found", None),
-            Bad::new("a competition without a live board", "GET", full.clone()).answers(StatusCode::NOT_FOUND, "board_not_enabled", None),
+            Bad::new("a competition without one", "GET", full.clone()).answers(StatusCode::NOT_FOUND, not_enabled, None),
         ];
-    for (name, id) in bad_ids().into_iter().take(4) {
-        cases.push(
-            Bad::new(format!("competition_id {name}"), "GET", format!("/client/v1/competitions/{id}/live?event_id=e&route_code=r"))
-                .field("competition_id"),
-        );
-    }
-    cases.push(get_oversized(&full, t));
-    table.push((route("GET", "/client/v1/competitions/{competition_id}/live"), cases));
+        for (name, id) in bad_ids().into_iter().take(4) {
+            cases.push(
+                Bad::new(format!("competition_id {name}"), "GET", format!("/client/v1/competitions/{id}/{board}?event_id=e&route_code=r"))
+                    .field("competition_id"),
+            );
+        }
+        cases.push(get_oversized(&full, t));
+        cases
+    };
+    let mut cases = board_reads("leaderboard", "leaderboard_not_enabled");
+    let q = |name: &str, query: &str, field: &'static str| {
+        let path = format!("/client/v1/competitions/{}/leaderboard?event_id={}&route_code=route-a&{query}", world.competition, world.event);
+        Bad::new(name, "GET", path).field(field)
+    };
+    cases.extend([
+        q("limit=0", "limit=0", "limit"),
+        q("limit=101", "limit=101", "limit"),
+        q("cursor not sealed", &format!("cursor={}", b64("{\"rank\":1}")), "cursor"),
+        q("a sessions cursor", &format!("cursor={sealed_for_another}"), "cursor"),
+    ]);
+    table.push((route("GET", "/client/v1/competitions/{competition_id}/leaderboard"), cases));
+    table.push((route("GET", "/client/v1/competitions/{competition_id}/live"), board_reads("live", "board_not_enabled")));
 
     // the track, heart rate and replay of a run: the owner's access token only
     for (op, suffix) in [("gps-track", "/gps-track"), ("heart-rate", "/heart-rate"), ("replay-summary", "/replay-summary")] {
