@@ -5,7 +5,7 @@
 
 use crate::model::leaderboard::{BoardEntry, display_name};
 use crate::model::result::{ResultStatus, SessionResult};
-use crate::model::run::samples::SampleBatch;
+use crate::model::run::samples::{Sample, SampleBatch, ordered};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -281,16 +281,15 @@ fn standing(runner: &Runner, runs: &BTreeMap<&str, Run<'_>>) -> (u8, u64, i64, S
 
 /// Each sharing runner's latest released fix and its thinned tail (a minute at most).
 fn positions(tracks: &[LiveTrack], moment: Moment<'_>) -> BTreeMap<String, Position> {
-    let mut fixes: BTreeMap<&str, Vec<Fix>> = BTreeMap::new();
+    let mut samples: BTreeMap<&str, Vec<Sample>> = BTreeMap::new();
     for track in tracks {
         let released = track.batch.samples().into_iter().filter(|s| moment.released(&track.session_id, s.t));
-        fixes.entry(&track.session_id).or_default().extend(released.map(|s| Fix { t: s.t, lat: s.lat, lng: s.lng }));
+        samples.entry(&track.session_id).or_default().extend(released);
     }
-    fixes
+    samples
         .into_iter()
-        .filter_map(|(session_id, mut fixes)| {
-            fixes.sort_by_key(|f| f.t);
-            fixes.dedup_by_key(|f| f.t);
+        .filter_map(|(session_id, samples)| {
+            let fixes: Vec<Fix> = ordered(samples).iter().map(|s| Fix { t: s.t, lat: s.lat, lng: s.lng }).collect();
             let latest = *fixes.last()?;
             let until = if moment.own == Some(session_id) { moment.now_ms } else { moment.as_of };
             if latest.t < until - TAIL_MS {
@@ -307,7 +306,7 @@ fn positions(tracks: &[LiveTrack], moment: Moment<'_>) -> BTreeMap<String, Posit
         .collect()
 }
 
-/// The mark of a session's items on its competition's board, if its board is on.
+/// The mark a session's items carry on its competition's board.
 pub fn mark(session_id: &str, user_id: &str, control_index: Option<u32>) -> LiveMark {
     LiveMark { session_id: session_id.to_owned(), display_name: display_name(user_id), control_index }
 }

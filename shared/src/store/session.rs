@@ -217,6 +217,15 @@ fn headline(result: &SessionResult) -> Item {
     set
 }
 
+/// The session's result as stored: indexed under its event's route (`owner`, for exports) and,
+/// on a live board, at the time the run ended.
+fn result_item(session: &Session, result: &SessionResult, owner: &keys::Key) -> Item {
+    let mut stored = item(&keys::session_result(&session.session_id), result);
+    stored.extend(owner_index(owner));
+    stored.extend(Tag::of(session).map(|tag| tag.result(result)).unwrap_or_default());
+    stored
+}
+
 /// Finishes the session with its result: only while it runs and holds exactly the punches
 /// the result was computed from. The result is indexed under its event's route for exports.
 pub fn finish(db: &Db, session: &Session, result: &SessionResult, punches_seen: u32, now_ms: i64) -> Tx {
@@ -237,11 +246,8 @@ pub fn finish(db: &Db, session: &Session, result: &SessionResult, punches_seen: 
         .set_expression_attribute_values(Some(values))
         .build()
         .expect("update is complete");
-    let mut stored = item(&keys::session_result(&session.session_id), result);
-    stored.extend(owner_index(&owner));
-    stored.extend(Tag::of(session).map(|tag| tag.result(result)).unwrap_or_default());
     Tx::new()
-        .with(TxItem::Result, db.put_item(stored, Some(ABSENT)))
+        .with(TxItem::Result, db.put_item(result_item(session, result, &owner), Some(ABSENT)))
         .with(TxItem::Session, TransactWriteItem::builder().update(update).build())
 }
 
@@ -249,12 +255,11 @@ pub fn finish(db: &Db, session: &Session, result: &SessionResult, punches_seen: 
 /// it replaces (`stored`), only if that is still the judgement of fewer samples, so two late
 /// uploads judging at once keep the later knowledge. The result keeps its place in the index.
 pub fn rejudge(db: &Db, session: &Session, result: &SessionResult, stored: Option<&SessionResult>) -> Tx {
-    let key = keys::session_result(&session.session_id);
-    let mut new = item(&key, result);
     let owner = keys::route_result(&session.event_id, &session.route_code, session.finished_at.unwrap_or(0), &session.session_id);
-    new.extend(owner_index(&owner));
-    new.extend(Tag::of(session).map(|tag| tag.result(result)).unwrap_or_default());
-    let put = Put::builder().table_name(&db.table).set_item(Some(new)).condition_expression("attribute_exists(PK)");
+    let put = Put::builder()
+        .table_name(&db.table)
+        .set_item(Some(result_item(session, result, &owner)))
+        .condition_expression("attribute_exists(PK)");
     let put = match stored {
         Some(stored) => put
             .condition_expression("#v.#t.#n = :stored AND #v.#t.#n < :samples")

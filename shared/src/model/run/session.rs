@@ -147,7 +147,7 @@ impl Session {
             time_s: None,
             net: None,
             track_status: None,
-            live: live.filter(|_| matches!(venue, Venue::Competition(_))),
+            live,
         }
     }
 
